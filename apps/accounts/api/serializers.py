@@ -1,0 +1,314 @@
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from ..models import (
+    BloodGroup,
+    Gender,
+    Guardian,
+    Relation,
+    Role,
+    School,
+    StaffProfile,
+    StudentProfile,
+    TeacherProfile,
+    User,
+    phone_validator,
+)
+
+
+def _file_url(field_file, request) -> str | None:
+    if not field_file:
+        return None
+    url = field_file.url
+    return request.build_absolute_uri(url) if request is not None and url.startswith("/") else url
+
+
+# --- Schools and users ---------------------------------------------------------------------------
+class SchoolSerializer(serializers.ModelSerializer):
+    logo_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = School
+        fields = [
+            "id", "name", "code", "timezone", "address", "contact_email", "contact_phone",
+            "logo_url", "is_active", "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = ["id", "code", "is_active", "created_at", "updated_at"]
+
+    def get_logo_url(self, obj) -> str | None:
+        return _file_url(obj.logo, self.context.get("request"))
+
+
+class UserSummarySerializer(serializers.ModelSerializer):
+    school = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["id", "email", "full_name", "role", "school"]
+
+    def get_school(self, obj) -> dict | None:
+        if obj.school_id is None:
+            return None
+        return {"id": str(obj.school_id), "name": obj.school.name, "code": obj.school.code}
+
+
+class UserSerializer(serializers.ModelSerializer):
+    profile_picture_url = serializers.SerializerMethodField()
+    last_login_at = serializers.DateTimeField(source="last_login", read_only=True)
+    school = serializers.UUIDField(source="school_id", read_only=True)
+
+    class Meta:
+        model = User
+        fields = [
+            "id", "email", "full_name", "role", "phone", "school", "profile_picture_url",
+            "is_active", "email_verified", "last_login_at", "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_profile_picture_url(self, obj) -> str | None:
+        return _file_url(obj.profile_picture, self.context.get("request"))
+
+
+class UserCreateSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    full_name = serializers.CharField(max_length=150)
+    role = serializers.ChoiceField(choices=Role.choices)
+    phone = serializers.CharField(max_length=20, required=False, allow_blank=True, validators=[phone_validator])
+    password = serializers.CharField(
+        required=False, write_only=True, style={"input_type": "password"},
+        help_text=_("Optional; without it the user sets one through a reset e-mail."),
+    )  # fmt: skip
+
+
+class UserUpdateSerializer(serializers.Serializer):
+    email = serializers.EmailField(required=False)
+    full_name = serializers.CharField(max_length=150, required=False)
+    phone = serializers.CharField(max_length=20, required=False, allow_blank=True, validators=[phone_validator])
+    email_verified = serializers.BooleanField(required=False)
+
+
+class MeUpdateSerializer(serializers.Serializer):
+    full_name = serializers.CharField(max_length=150, required=False)
+    phone = serializers.CharField(max_length=20, required=False, allow_blank=True, validators=[phone_validator])
+    profile_picture = serializers.ImageField(required=False, allow_null=True)
+
+
+class MeSerializer(UserSerializer):
+    school_detail = SchoolSerializer(source="school", read_only=True)
+    children = serializers.SerializerMethodField()
+
+    class Meta(UserSerializer.Meta):
+        fields = UserSerializer.Meta.fields + ["school_detail", "children"]
+        read_only_fields = fields
+
+    def get_children(self, obj) -> list[dict]:
+        if obj.role != Role.PARENT:
+            return []
+        links = obj.guardianships.select_related("student__user")
+        return [
+            {
+                "student": str(link.student_id),
+                "full_name": link.student.user.full_name,
+                "admission_number": link.student.admission_number,
+                "relation": link.relation,
+            }
+            for link in links
+        ]
+
+
+# --- Auth ------------------------------------------------------------------------------------------
+class TokenRequestSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+
+
+class TokenResponseSerializer(serializers.Serializer):
+    access = serializers.CharField()
+    refresh = serializers.CharField()
+    user = UserSummarySerializer()
+
+
+class RefreshSerializer(serializers.Serializer):
+    refresh = serializers.CharField()
+
+
+class PasswordChangeSerializer(serializers.Serializer):
+    old_password = serializers.CharField(trim_whitespace=False)
+    new_password = serializers.CharField(trim_whitespace=False)
+
+
+class PasswordResetRequestSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+
+
+class PasswordResetConfirmSerializer(serializers.Serializer):
+    uid = serializers.CharField()
+    token = serializers.CharField()
+    new_password = serializers.CharField(trim_whitespace=False)
+
+
+class DetailSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+# --- Profiles ------------------------------------------------------------------------------------
+class GuardianOfStudentSerializer(serializers.ModelSerializer):
+    parent = serializers.UUIDField(source="parent_id", read_only=True)
+    full_name = serializers.CharField(source="parent.full_name", read_only=True)
+    email = serializers.EmailField(source="parent.email", read_only=True)
+    phone = serializers.CharField(source="parent.phone", read_only=True)
+
+    class Meta:
+        model = Guardian
+        fields = ["id", "parent", "full_name", "email", "phone", "relation", "is_primary"]
+        read_only_fields = fields
+
+
+class ProfileUserFields(serializers.Serializer):
+    """The user half of a profile, shown flat beside the profile's own fields."""
+
+    user = serializers.UUIDField(source="user_id", read_only=True)
+    email = serializers.EmailField(source="user.email", read_only=True)
+    full_name = serializers.CharField(source="user.full_name", read_only=True)
+    phone = serializers.CharField(source="user.phone", read_only=True)
+    is_active = serializers.BooleanField(source="user.is_active", read_only=True)
+
+
+class StudentSerializer(ProfileUserFields, serializers.ModelSerializer):
+    guardians = GuardianOfStudentSerializer(many=True, read_only=True)
+    photo_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = StudentProfile
+        fields = [
+            "id", "user", "email", "full_name", "phone", "is_active", "admission_number",
+            "roll_number", "date_of_birth", "gender", "blood_group", "address",
+            "emergency_contact_name", "emergency_contact_phone", "admission_date", "photo_url",
+            "guardians", "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_photo_url(self, obj) -> str | None:
+        return _file_url(obj.photo, self.context.get("request"))
+
+
+class PersonInputSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    full_name = serializers.CharField(max_length=150)
+    phone = serializers.CharField(max_length=20, required=False, allow_blank=True, validators=[phone_validator])
+    password = serializers.CharField(required=False, write_only=True, trim_whitespace=False)
+
+    USER_FIELDS = ("email", "full_name", "phone", "password")
+
+    def split(self) -> tuple[dict, dict]:
+        data = dict(self.validated_data)
+        user_data = {k: data.pop(k) for k in self.USER_FIELDS if k in data}
+        return user_data, data
+
+
+class StudentInputSerializer(PersonInputSerializer):
+    admission_number = serializers.CharField(max_length=32)
+    roll_number = serializers.CharField(max_length=16, required=False, allow_blank=True)
+    date_of_birth = serializers.DateField(required=False, allow_null=True)
+    gender = serializers.ChoiceField(choices=Gender.choices, required=False, allow_blank=True)
+    blood_group = serializers.ChoiceField(choices=BloodGroup.choices, required=False, allow_blank=True)
+    address = serializers.CharField(required=False, allow_blank=True)
+    emergency_contact_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    emergency_contact_phone = serializers.CharField(
+        max_length=20, required=False, allow_blank=True, validators=[phone_validator]
+    )
+    admission_date = serializers.DateField(required=False, allow_null=True)
+    photo = serializers.ImageField(required=False, allow_null=True)
+
+    def validate(self, attrs):
+        dob, admitted = attrs.get("date_of_birth"), attrs.get("admission_date")
+        if dob and admitted and admitted < dob:
+            raise serializers.ValidationError(
+                {"admission_date": [_("The admission date cannot be before the date of birth.")]}
+            )
+        return attrs
+
+
+class TeacherSerializer(ProfileUserFields, serializers.ModelSerializer):
+    class Meta:
+        model = TeacherProfile
+        fields = [
+            "id", "user", "email", "full_name", "phone", "is_active", "employee_code",
+            "qualification", "joining_date", "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class TeacherInputSerializer(PersonInputSerializer):
+    employee_code = serializers.CharField(max_length=32)
+    qualification = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    joining_date = serializers.DateField(required=False, allow_null=True)
+
+
+class StaffSerializer(ProfileUserFields, serializers.ModelSerializer):
+    class Meta:
+        model = StaffProfile
+        fields = [
+            "id", "user", "email", "full_name", "phone", "is_active", "employee_code",
+            "designation", "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class StaffInputSerializer(PersonInputSerializer):
+    employee_code = serializers.CharField(max_length=32)
+    designation = serializers.CharField(max_length=100, required=False, allow_blank=True)
+
+
+def partial_of(serializer_class):
+    """The same input serializer for PATCH: every field optional."""
+    return lambda *args, **kwargs: serializer_class(*args, partial=True, **kwargs)
+
+
+# --- Guardians -----------------------------------------------------------------------------------
+class GuardianSerializer(serializers.ModelSerializer):
+    parent = UserSummarySerializer(read_only=True)
+    student_name = serializers.CharField(source="student.user.full_name", read_only=True)
+    admission_number = serializers.CharField(source="student.admission_number", read_only=True)
+
+    class Meta:
+        model = Guardian
+        fields = [
+            "id", "student", "student_name", "admission_number", "parent", "relation",
+            "is_primary", "created_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class NewParentSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    full_name = serializers.CharField(max_length=150)
+    phone = serializers.CharField(max_length=20, required=False, allow_blank=True, validators=[phone_validator])
+
+
+class GuardianCreateSerializer(serializers.Serializer):
+    student = serializers.UUIDField()
+    parent = serializers.UUIDField(required=False, help_text=_("An existing parent account."))
+    new_parent = NewParentSerializer(required=False, help_text=_("Or create the parent account."))
+    relation = serializers.ChoiceField(choices=Relation.choices, default=Relation.GUARDIAN)
+    is_primary = serializers.BooleanField(default=False)
+
+    def validate(self, attrs):
+        if bool(attrs.get("parent")) == bool(attrs.get("new_parent")):
+            raise serializers.ValidationError(
+                {"parent": [_("Give either an existing parent or a new parent, not both.")]}
+            )
+        return attrs
+
+
+class GuardianUpdateSerializer(serializers.Serializer):
+    relation = serializers.ChoiceField(choices=Relation.choices, required=False)
+    is_primary = serializers.BooleanField(required=False)
+
+
+# --- Import ------------------------------------------------------------------------------------------
+class StudentImportSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text=_("CSV in the export's layout (UTF-8)."))
+    dry_run = serializers.BooleanField(default=False)

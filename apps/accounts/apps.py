@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    name = "apps.accounts"
+    label = "accounts"
+    verbose_name = "Schools and people"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from . import scopes  # noqa: F401  (registers access rules)
+        from .duties import install_duty_groups
+
+        post_migrate.connect(install_duty_groups, dispatch_uid="accounts.install_duty_groups")

@@ -1,0 +1,26 @@
+"""Writes with business rules for schools, users, profiles and guardians."""
+
+from .auth import (  # noqa: F401
+    login_failure_clear,
+    login_failure_record,
+    login_lockout_check,
+    password_change,
+    password_reset_confirm,
+    password_reset_request,
+)
+from .people import (  # noqa: F401
+    USER_AUDIT_FIELDS,
+    guardian_link,
+    guardian_unlink,
+    guardian_update,
+    school_update,
+    staff_create,
+    staff_update,
+    student_create,
+    student_update,
+    teacher_create,
+    teacher_update,
+    user_create,
+    user_set_active,
+    user_update,
+)

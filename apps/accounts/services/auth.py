@@ -1,0 +1,158 @@
+"""Sign-in protection and password workflows.
+
+Lockout counters live in Redis and are *reserved before* the password is checked: each attempt
+first INCRs the account's and the client's counters, and only attempts inside the limit reach the
+password check. So twenty concurrent guesses cannot all slip through while the count is still
+low; a success gives its reservation back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.encoding import force_bytes, force_str
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+from django.utils.translation import gettext as _
+from django_redis import get_redis_connection
+from redis.exceptions import RedisError
+from rest_framework import status
+
+from apps.core import audit
+from apps.core.exceptions import ApplicationError
+
+from ..models import User
+
+logger = logging.getLogger("schools24.auth")
+
+
+class LockedOut(ApplicationError):
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+
+
+def _keys(email: str, client: str) -> tuple[str, str]:
+    digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
+    prefix = settings.CACHES["default"].get("KEY_PREFIX", "s24")
+    return f"{prefix}:login-fail:acct:{digest}", f"{prefix}:login-fail:client:{client}"
+
+
+def login_lockout_check(*, email: str, client: str) -> None:
+    """Reserve one attempt for this account and client, or refuse with 429 when over the limit."""
+    account_key, client_key = _keys(email, client)
+    ttl = settings.LOGIN_LOCKOUT_SECONDS
+    try:
+        redis = get_redis_connection("default")
+        pipe = redis.pipeline()
+        pipe.incr(account_key)
+        pipe.expire(account_key, ttl, nx=True)
+        pipe.incr(client_key)
+        pipe.expire(client_key, ttl, nx=True)
+        account_count, _a, client_count, _c = pipe.execute()
+    except RedisError:
+        logger.warning("Login lockout counters unavailable (Redis down); not enforcing lockout")
+        return
+    if account_count > settings.LOGIN_FAILURE_LIMIT or client_count > settings.LOGIN_CLIENT_FAILURE_LIMIT:
+        try:
+            wait = max(redis.ttl(account_key), redis.ttl(client_key), 1)
+        except RedisError:
+            wait = ttl
+        minutes = max(1, round(wait / 60))
+        raise LockedOut(
+            _("Too many failed sign-in attempts. Try again in %(minutes)d minutes.")
+            % {"minutes": minutes},
+            code="locked_out",
+        )
+
+
+def login_failure_record(*, email: str, client: str) -> None:
+    """A failed attempt keeps its reservation; nothing more to do, but log it."""
+    logger.info("Failed sign-in for account hash %s from %s", _keys(email, client)[0][-8:], client)
+
+
+def login_failure_clear(*, email: str, client: str) -> None:
+    """A successful sign-in clears the account's failures and returns the client's reservation."""
+    account_key, client_key = _keys(email, client)
+    try:
+        redis = get_redis_connection("default")
+        pipe = redis.pipeline()
+        pipe.delete(account_key)
+        pipe.decr(client_key)
+        pipe.execute()
+    except RedisError:
+        logger.warning("Login lockout counters unavailable (Redis down)")
+
+
+def _blacklist_all(user: User) -> None:
+    from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+
+    for token in OutstandingToken.objects.filter(user=user):
+        BlacklistedToken.objects.get_or_create(token=token)
+
+
+def _validate_new_password(password: str, user: User) -> None:
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ApplicationError(
+            _("The new password is not strong enough."),
+            fields={"new_password": list(exc.messages)},
+        ) from exc
+
+
+@transaction.atomic
+def password_change(*, user: User, old_password: str, new_password: str) -> None:
+    """Change one's own password; every session (refresh token) is signed out."""
+    if not user.check_password(old_password):
+        raise ApplicationError(
+            _("The current password is wrong."),
+            code="wrong_password",
+            fields={"old_password": [_("The current password is wrong.")]},
+        )
+    _validate_new_password(new_password, user)
+    user.set_password(new_password)
+    user.save(update_fields=["password", "updated_at"])
+    _blacklist_all(user)
+    audit.record(actor=user, action="user.password_change", instance=user, after={"password": "changed"})
+
+
+def password_reset_request(*, email: str) -> None:
+    """Queue a reset e-mail if an active account has this address. Silent otherwise, so the
+    answer never tells whether an address is registered."""
+    from ..tasks import send_password_reset_email
+
+    user = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
+    if user is None:
+        return
+    transaction.on_commit(lambda: send_password_reset_email.delay(str(user.pk)))
+
+
+def password_reset_token(user: User) -> tuple[str, str]:
+    return urlsafe_base64_encode(force_bytes(user.pk)), default_token_generator.make_token(user)
+
+
+@transaction.atomic
+def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
+    """Set a new password from an e-mailed link. The token dies once the password changes."""
+    invalid = ApplicationError(
+        _("This password reset link is invalid or has expired."),
+        code="invalid_token",
+        fields={"token": [_("This password reset link is invalid or has expired.")]},
+    )
+    try:
+        user = User.objects.get(pk=force_str(urlsafe_base64_decode(uid)), is_active=True)
+    except (User.DoesNotExist, ValueError, TypeError, OverflowError, ValidationError):
+        raise invalid from None
+    if not default_token_generator.check_token(user, token):
+        raise invalid
+    _validate_new_password(new_password, user)
+    user.set_password(new_password)
+    user.email_verified = True  # they proved they read this mailbox
+    user.save(update_fields=["password", "email_verified", "updated_at"])
+    _blacklist_all(user)
+    audit.record(actor=user, action="user.password_reset", instance=user, after={"password": "reset"})
+    return user

@@ -1,0 +1,138 @@
+"""Who may see what: the one place tenant and role scoping is decided.
+
+Every API view and every ModelAdmin builds its querysets through `scope_queryset`; nothing looks
+an object up by id without it, so an object outside the caller's scope is simply not found (404).
+
+Rules, per role (ARCHITECTURE.md):
+- platform superuser (no school): everything;
+- school admin: every row of their school;
+- staff: every row of their school for models their Django permissions allow (accountant,
+  transport, store duties are groups of permissions), nothing else;
+- teacher, student, parent: what the model's registered rule allows (own sections' students,
+  self, own children), never beyond their school.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from django.db.models import Model, QuerySet
+from django.shortcuts import get_object_or_404
+
+ScopeRule = Callable[[QuerySet, "object"], QuerySet]
+
+_RULES: dict[type[Model], ScopeRule] = {}
+_SCHOOL_FIELDS: dict[type[Model], str] = {}
+
+ACTION_PERMS = {"view": "view", "add": "add", "change": "change", "delete": "delete"}
+
+
+def register_scope(model: type[Model], rule: ScopeRule | None = None, *, school_field: str = "school"):
+    """Declare how `model` is tied to its school and what teachers/students/parents may see.
+
+    `rule(qs, user)` receives a queryset already limited to the user's school and returns the
+    rows that role may see. Without a rule those roles see nothing.
+    """
+    _SCHOOL_FIELDS[model] = school_field
+    if rule is not None:
+        _RULES[model] = rule
+
+
+def scope_rule(model: type[Model], *, school_field: str = "school"):
+    """Decorator form of `register_scope`."""
+
+    def decorator(rule: ScopeRule) -> ScopeRule:
+        register_scope(model, rule, school_field=school_field)
+        return rule
+
+    return decorator
+
+
+def is_platform_superuser(user) -> bool:
+    return bool(user.is_authenticated and user.is_superuser and user.school_id is None)
+
+
+def model_perm(model: type[Model], action: str) -> str:
+    return f"{model._meta.app_label}.{ACTION_PERMS[action]}_{model._meta.model_name}"
+
+
+def scope_queryset(qs: QuerySet, user, *, action: str = "view") -> QuerySet:
+    """`qs` cut down to the rows `user` may see (or act on, for staff permissions)."""
+    if not (user and user.is_authenticated and user.is_active):
+        return qs.none()
+    if is_platform_superuser(user):
+        return qs
+    if user.school_id is None:
+        return qs.none()
+    model = qs.model
+    if model not in _SCHOOL_FIELDS:
+        raise LookupError(f"{model._meta.label} has no registered scope; call register_scope()")
+    qs = qs.filter(**{_SCHOOL_FIELDS[model]: user.school_id})
+    from apps.accounts.models import Role
+
+    if user.role == Role.ADMIN:
+        return qs
+    if user.role == Role.STAFF:
+        return qs if user.has_perm(model_perm(model, action)) else qs.none()
+    rule = _RULES.get(model)
+    return rule(qs, user) if rule else qs.none()
+
+
+def get_scoped_object_or_404(qs: QuerySet, user, **lookup) -> Model:
+    return get_object_or_404(scope_queryset(qs, user), **lookup)
+
+
+def is_school_scoped(model: type[Model]) -> bool:
+    return model in _SCHOOL_FIELDS
+
+
+def school_field_of(model: type[Model]) -> str:
+    return _SCHOOL_FIELDS[model]
+
+
+# --- Student relations, the heart of object-level checks -------------------------------------
+def taught_student_ids(user) -> QuerySet:
+    """Primary keys of the students a teacher teaches (from teaching assignments)."""
+    from apps.accounts.models import StudentProfile
+
+    providers = _TAUGHT_STUDENT_PROVIDERS
+    if not providers:
+        return StudentProfile.objects.none().values("pk")
+    qs = providers[0](user)
+    for provider in providers[1:]:
+        qs = qs.union(provider(user))
+    return qs
+
+
+_TAUGHT_STUDENT_PROVIDERS: list[Callable] = []
+
+
+def register_taught_students(provider: Callable) -> Callable:
+    """Academics registers how teaching assignments map a teacher to students."""
+    _TAUGHT_STUDENT_PROVIDERS.append(provider)
+    return provider
+
+
+def child_student_ids(user) -> QuerySet:
+    from apps.accounts.models import Guardian
+
+    return Guardian.objects.filter(parent=user, school_id=user.school_id).values("student_id")
+
+
+def visible_student_ids(user) -> QuerySet:
+    """Student profile ids a teacher, parent or student may see (never beyond their school)."""
+    from apps.accounts.models import Role, StudentProfile
+
+    if user.role == Role.TEACHER:
+        return taught_student_ids(user)
+    if user.role == Role.PARENT:
+        return child_student_ids(user)
+    if user.role == Role.STUDENT:
+        return StudentProfile.objects.filter(user=user).values("pk")
+    return StudentProfile.objects.none().values("pk")
+
+
+def can_view_student(user, student) -> bool:
+    from apps.accounts.models import StudentProfile
+
+    return scope_queryset(StudentProfile.objects.filter(pk=student.pk), user).exists()

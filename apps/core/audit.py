@@ -1,0 +1,67 @@
+"""Audit records: `record(...)` is called by services inside their transaction."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from django.db import models
+
+from .logging import request_id_var
+from .models import AuditLog
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (UUID, Decimal)):
+        return str(value)
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, models.Model):
+        return str(value.pk)
+    if hasattr(value, "name") and hasattr(value, "url"):  # FieldFile
+        return value.name or ""
+    return value
+
+
+def snapshot(instance: models.Model, fields: list[str]) -> dict[str, Any]:
+    """The audited fields of `instance` as plain JSON values."""
+    data = {}
+    for name in fields:
+        field = instance._meta.get_field(name)
+        value = getattr(instance, field.attname)
+        data[name] = _jsonable(value)
+    return data
+
+
+def record(
+    *,
+    actor,
+    action: str,
+    instance: models.Model,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    school=None,
+    ip_address: str | None = None,
+) -> AuditLog | None:
+    if before is not None and after is not None:
+        changed = {k for k in after if before.get(k) != after.get(k)}
+        if not changed:
+            return None
+        before = {k: before.get(k) for k in sorted(changed)}
+        after = {k: after[k] for k in sorted(changed)}
+    if school is None:
+        school = getattr(instance, "school", None)
+    return AuditLog.objects.create(
+        school=school,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        action=action,
+        object_type=instance._meta.label_lower,
+        object_id=str(instance.pk),
+        object_repr=str(instance)[:200],
+        before=before,
+        after=after,
+        request_id=request_id_var.get() if request_id_var.get() != "-" else "",
+        ip_address=ip_address,
+    )

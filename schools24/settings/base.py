@@ -1,0 +1,345 @@
+"""Schools24 settings: everything an operator may change is read from the environment.
+
+Every variable read here is listed in the README's configuration table. A `.env` file in the
+project root is read if present; any secret may also be given as `NAME_FILE` (a path, as
+Kubernetes secrets are mounted).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import quote
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+env = environ.Env()
+if (BASE_DIR / ".env").is_file():
+    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+
+def envsecret(name: str, default: str = "") -> str:
+    """A secret from `NAME`, or from the file named by `NAME_FILE`."""
+    path = os.environ.get(f"{name}_FILE")
+    if path:
+        return Path(path).read_text().strip()
+    return env.str(name, default=default)
+
+
+# --- Core -----------------------------------------------------------------------------------
+DEBUG = env.bool("DEBUG", default=False)
+SECRET_KEY = envsecret("SECRET_KEY", "insecure-development-key-change-me" if DEBUG else "")
+if not SECRET_KEY:
+    raise environ.ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+PORT = env.int("PORT", default=8080)
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework_simplejwt.token_blacklist",
+    "django_filters",
+    "drf_spectacular",
+    "corsheaders",
+    "django_celery_beat",
+    "django_prometheus",
+    "apps.core",
+    "apps.accounts",
+]
+
+MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "apps.core.middleware.RequestIdMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
+]
+
+ROOT_URLCONF = "schools24.urls"
+WSGI_APPLICATION = "schools24.wsgi.application"
+ASGI_APPLICATION = "schools24.asgi.application"
+AUTH_USER_MODEL = "accounts.User"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- PostgreSQL -----------------------------------------------------------------------------
+# DATABASE_URL wins; otherwise the POSTGRES_* names operators already have are used.
+POSTGRES_MAX_CONNECTIONS = env.int("POSTGRES_MAX_CONNECTIONS", default=100)
+POSTGRES_IDLE_CONNECTIONS = env.int("POSTGRES_IDLE_CONNECTIONS", default=10)
+if env.str("DATABASE_URL", default=""):
+    DATABASES = {"default": env.db_url("DATABASE_URL")}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.postgresql",
+            "HOST": env.str("POSTGRES_HOST", default="127.0.0.1"),
+            "PORT": env.int("POSTGRES_PORT", default=5432),
+            "USER": env.str("POSTGRES_USER", default="postgres"),
+            "PASSWORD": envsecret("POSTGRES_PASSWORD"),
+            "NAME": env.str("POSTGRES_DB", default="schools24"),
+        }
+    }
+# Keep connections open between requests only when the operator allows idle connections.
+DATABASES["default"]["CONN_MAX_AGE"] = 60 if POSTGRES_IDLE_CONNECTIONS > 0 else 0
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 5
+
+# --- Redis: cache, throttles, broker ---------------------------------------------------------
+# REDIS_URL wins; otherwise REDIS_HOST/PORT/PASSWORD/DB.
+if env.str("REDIS_URL", default=""):
+    REDIS_URL = env.str("REDIS_URL")
+else:
+    _redis_password = envsecret("REDIS_PASSWORD")
+    _auth = f":{quote(_redis_password, safe='')}@" if _redis_password else ""
+    REDIS_URL = (
+        f"redis://{_auth}{env.str('REDIS_HOST', default='127.0.0.1')}:"
+        f"{env.int('REDIS_PORT', default=6379)}/{env.int('REDIS_DB', default=0)}"
+    )
+REDIS_POOL_SIZE = env.int("REDIS_POOL_SIZE", default=100)
+REDIS_COMPRESSION_ENABLED = env.bool("REDIS_COMPRESSION_ENABLED", default=True)
+REDIS_COMPRESSION_ALGORITHM = env.str("REDIS_COMPRESSION_ALGORITHM", default="snappy").lower()
+REDIS_COMPRESSION_MIN_BYTES = env.int("REDIS_COMPRESSION_MIN_BYTES", default=256)
+REDIS_DEFAULT_TTL = env.int("REDIS_DEFAULT_TTL", default=3600)
+REDIS_WRITE_BUFFER_TTL = env.int("REDIS_WRITE_BUFFER_TTL", default=7200)
+
+CACHES = {
+    "default": {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": REDIS_URL,
+        "TIMEOUT": REDIS_DEFAULT_TTL,
+        "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="s24"),
+        "OPTIONS": {
+            "CLIENT_CLASS": "django_redis.client.DefaultClient",
+            "COMPRESSOR": (
+                "apps.core.codecs.CacheCompressor"
+                if REDIS_COMPRESSION_ENABLED
+                else "django_redis.compressors.identity.IdentityCompressor"
+            ),
+            "CONNECTION_POOL_KWARGS": {"max_connections": REDIS_POOL_SIZE},
+            "SOCKET_CONNECT_TIMEOUT": 2,
+            "SOCKET_TIMEOUT": 2,
+        },
+    }
+}
+
+# --- Batch processor (write-behind buffer) ---------------------------------------------------
+BATCH_PROCESSOR_ENABLED = env.bool("BATCH_PROCESSOR_ENABLED", default=True)
+BATCH_PROCESSOR_INTERVAL = env.int("BATCH_PROCESSOR_INTERVAL", default=3600)
+BATCH_PROCESSOR_PARALLEL_WORKERS = env.int("BATCH_PROCESSOR_PARALLEL_WORKERS", default=10)
+
+# --- MongoDB (question bank) -----------------------------------------------------------------
+MONGODB_URI = envsecret("MONGODB_URI", "mongodb://127.0.0.1:27017")
+MONGODB_DATABASE = env.str("MONGODB_DATABASE", default="schools24_mongodb")
+MONGODB_TIMEOUT_MS = env.int("MONGODB_TIMEOUT_MS", default=3000)
+
+# --- Celery -----------------------------------------------------------------------------------
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
+CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL)
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {
+    "apps.notifications.*": {"queue": "notifications"},
+    "apps.accounts.tasks.send_*": {"queue": "notifications"},
+    "apps.core.tasks.flush_*": {"queue": "buffer"},
+}
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_TIME_LIMIT = 300
+CELERY_TASK_SOFT_TIME_LIMIT = 240
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_TIMEZONE = "UTC"
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# --- Auth -------------------------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# JWT_EXPIRY_HOURS bounds the refresh token (how long a device stays signed in); access tokens
+# stay short so a deactivated user or a stolen token loses access quickly.
+JWT_EXPIRY_HOURS = env.int("JWT_EXPIRY_HOURS", default=24)
+JWT_ACCESS_MINUTES = env.int("JWT_ACCESS_MINUTES", default=15)
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=JWT_ACCESS_MINUTES),
+    "REFRESH_TOKEN_LIFETIME": timedelta(hours=JWT_EXPIRY_HOURS),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "UPDATE_LAST_LOGIN": True,
+    "SIGNING_KEY": envsecret("JWT_SECRET") or SECRET_KEY,
+    "ALGORITHM": "HS256",
+    "USER_ID_FIELD": "id",
+    "USER_ID_CLAIM": "user_id",
+}
+LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_CLIENT_FAILURE_LIMIT = env.int("LOGIN_CLIENT_FAILURE_LIMIT", default=20)
+LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=900)
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3 * 3600)
+FRONTEND_URL = env.str("FRONTEND_URL", default="http://127.0.0.1:3000")
+
+# --- REST framework / API docs ---------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework_simplejwt.authentication.JWTAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "apps.core.pagination.StandardPagination",
+    "PAGE_SIZE": 25,
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.SearchFilter",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "apps.core.exceptions.api_exception_handler",
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("THROTTLE_ANON", default="60/min"),
+        "user": env.str("THROTTLE_USER", default="600/min"),
+        "login": env.str("THROTTLE_LOGIN", default="30/min"),
+        "password_reset": env.str("THROTTLE_PASSWORD_RESET", default="5/hour"),
+    },
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Schools24 API",
+    "DESCRIPTION": (
+        "The Schools24 school platform API. Authenticate with `POST /api/v1/auth/token/` and "
+        "send `Authorization: Bearer <access>`. Each operation lists the roles allowed to call it; "
+        "objects outside the caller's school or scope answer 404."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+}
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+
+# --- Files -------------------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_URL = "/media/"
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / ".data" / "media")
+AWS_S3_BUCKET = env.str("AWS_S3_BUCKET", default="")
+AWS_REGION = env.str("AWS_REGION", default="")
+if AWS_S3_BUCKET:
+    _default_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_S3_BUCKET,
+            "region_name": AWS_REGION or None,
+            "access_key": envsecret("AWS_ACCESS_KEY_ID") or None,
+            "secret_key": envsecret("AWS_SECRET_ACCESS_KEY") or None,
+            "file_overwrite": False,
+            "default_acl": None,
+            "querystring_auth": True,
+        },
+    }
+else:
+    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+STORAGES = {
+    "default": _default_storage,
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+# --- E-mail and providers ----------------------------------------------------------------------
+SENDGRID_API_KEY = envsecret("SENDGRID_API_KEY")
+if SENDGRID_API_KEY:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = "smtp.sendgrid.net"
+    EMAIL_PORT = 587
+    EMAIL_USE_TLS = True
+    EMAIL_HOST_USER = "apikey"
+    EMAIL_HOST_PASSWORD = SENDGRID_API_KEY
+else:
+    EMAIL_BACKEND = env.str(
+        "EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
+    )
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Schools24 <no-reply@schools24.test>")
+TWILIO_ACCOUNT_SID = envsecret("TWILIO_ACCOUNT_SID")
+TWILIO_AUTH_TOKEN = envsecret("TWILIO_AUTH_TOKEN")
+RAZORPAY_KEY_ID = envsecret("RAZORPAY_KEY_ID")
+RAZORPAY_KEY_SECRET = envsecret("RAZORPAY_KEY_SECRET")
+RAZORPAY_WEBHOOK_SECRET = envsecret("RAZORPAY_WEBHOOK_SECRET")
+STRIPE_SECRET_KEY = envsecret("STRIPE_SECRET_KEY")
+STRIPE_WEBHOOK_SECRET = envsecret("STRIPE_WEBHOOK_SECRET")
+
+# --- Internationalisation ----------------------------------------------------------------------
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("hi", "हिन्दी (Hindi)")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = "UTC"
+USE_TZ = True
+
+# --- Logging -----------------------------------------------------------------------------------
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+LOG_FORMAT = env.str("LOG_FORMAT", default="json")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "apps.core.logging.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "apps.core.logging.JsonFormatter"},
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT if LOG_FORMAT in ("json", "plain") else "json",
+            "filters": ["request_id"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "schools24": {"level": LOG_LEVEL},
+    },
+}
+
+# --- Security ----------------------------------------------------------------------------------
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
