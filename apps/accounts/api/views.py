@@ -49,6 +49,10 @@ class TokenObtainView(APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "login"
 
+    def get_authenticate_header(self, request):
+        # Without authentication classes DRF would turn 401 into 403; a failed sign-in is a 401.
+        return 'Bearer realm="api"'
+
     @extend_schema(
         request=s.TokenRequestSerializer,
         responses={200: s.TokenResponseSerializer},

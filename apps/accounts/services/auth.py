@@ -13,6 +13,7 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
+from django.core.cache import cache
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -37,8 +38,8 @@ class LockedOut(ApplicationError):
 
 def _keys(email: str, client: str) -> tuple[str, str]:
     digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
-    prefix = settings.CACHES["default"].get("KEY_PREFIX", "s24")
-    return f"{prefix}:login-fail:acct:{digest}", f"{prefix}:login-fail:client:{client}"
+    # Same key namespace as the cache, so cache tooling (and tests) see these counters too.
+    return cache.make_key(f"login-fail:acct:{digest}"), cache.make_key(f"login-fail:client:{client}")
 
 
 def login_lockout_check(*, email: str, client: str) -> None:

@@ -1,0 +1,153 @@
+"""Demo data: two schools, the documented demo logins and a realistic roster.
+
+Idempotent: every row is found by its natural key before it is created, so running the seed
+again adds only what is missing (more students if `students` grew) and resets demo passwords.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from .duties import ACCOUNTANT
+from .models import Guardian, Role, School, StaffProfile, StudentProfile, TeacherProfile, User
+
+DEMO_PASSWORD = "schools24-demo"
+FIRST_NAMES = [
+    "Aarav", "Vivaan", "Aditya", "Vihaan", "Arjun", "Sai", "Reyansh", "Ayaan", "Krishna", "Ishaan",
+    "Ananya", "Diya", "Saanvi", "Aadhya", "Kiara", "Myra", "Anika", "Navya", "Pari", "Riya",
+    "Kabir", "Rohan", "Meera", "Tara", "Zoya", "Neha", "Dev", "Ira", "Nikhil", "Pooja",
+]  # fmt: skip
+LAST_NAMES = [
+    "Sharma", "Verma", "Iyer", "Nair", "Reddy", "Gupta", "Patel", "Singh", "Khan", "Das",
+    "Mehta", "Rao", "Joshi", "Kulkarni", "Banerjee", "Menon", "Chopra", "Pillai", "Bose", "Yadav",
+]  # fmt: skip
+PARENT_FIRST = ["Rajesh", "Sunita", "Anil", "Kavita", "Suresh", "Lakshmi", "Vikram", "Priya"]
+BLOOD = ["A+", "B+", "O+", "AB+", "A-", "O-"]
+
+
+@dataclass
+class SeedReport:
+    created: dict[str, int] = field(default_factory=dict)
+
+    def add(self, kind: str, created: bool) -> None:
+        if created:
+            self.created[kind] = self.created.get(kind, 0) + 1
+
+
+def _user(report: SeedReport, school: School, email: str, full_name: str, role: str, **extra) -> User:
+    user, created = User.objects.get_or_create(
+        email=email,
+        defaults={
+            "school": school,
+            "full_name": full_name,
+            "role": role,
+            "is_staff": role in (Role.ADMIN, Role.STAFF),
+            "email_verified": True,
+            **extra,
+        },
+    )
+    if created or not user.check_password(DEMO_PASSWORD):
+        user.set_password(DEMO_PASSWORD)
+        user.is_active = True
+        user.save()
+    report.add("users", created)
+    return user
+
+
+def _student(report: SeedReport, school: School, user: User, number: str, rng: random.Random, **extra):
+    dob = date(2010, 1, 1) + timedelta(days=rng.randint(0, 3650))
+    profile, created = StudentProfile.objects.get_or_create(
+        user=user,
+        defaults={
+            "school": school,
+            "admission_number": number,
+            "roll_number": str(int(number[-3:]) % 45 + 1),
+            "date_of_birth": dob,
+            "gender": rng.choice(["male", "female"]),
+            "blood_group": rng.choice(BLOOD),
+            "address": f"{rng.randint(1, 300)}, MG Road, Bengaluru",
+            "admission_date": date(2020 + rng.randint(0, 5), 6, 1),
+            **extra,
+        },
+    )
+    report.add("students", created)
+    return profile
+
+
+def _link(report: SeedReport, parent: User, student: StudentProfile, relation: str, primary: bool):
+    link, created = Guardian.objects.get_or_create(
+        parent=parent,
+        student=student,
+        defaults={"school": student.school, "relation": relation, "is_primary": primary},
+    )
+    report.add("guardian links", created)
+    return link
+
+
+@transaction.atomic
+def seed_demo(*, students: int = 40, seed: int = 24) -> SeedReport:
+    rng = random.Random(seed)
+    report = SeedReport()
+    school, created = School.objects.get_or_create(
+        code="demo",
+        defaults={
+            "name": "Demo Public School",
+            "timezone": "Asia/Kolkata",
+            "address": "12 Residency Road, Bengaluru 560025",
+            "contact_email": "office@demo.schools24.test",
+            "contact_phone": "+91 80 4000 2400",
+        },
+    )
+    report.add("schools", created)
+    second, created = School.objects.get_or_create(
+        code="second",
+        defaults={"name": "Second Demo School", "timezone": "Asia/Kolkata"},
+    )
+    report.add("schools", created)
+
+    _user(report, school, "admin@demo.schools24.test", "Asha Admin", Role.ADMIN)
+    teacher = _user(report, school, "teacher@demo.schools24.test", "Tarun Teacher", Role.TEACHER)
+    _, created = TeacherProfile.objects.get_or_create(
+        user=teacher,
+        defaults={"school": school, "employee_code": "T0001", "qualification": "M.Sc., B.Ed.",
+                  "joining_date": date(2018, 6, 1)},
+    )  # fmt: skip
+    report.add("teachers", created)
+    accountant = _user(
+        report, school, "accountant@demo.schools24.test", "Anand Accountant", Role.STAFF
+    )
+    _, created = StaffProfile.objects.get_or_create(
+        user=accountant,
+        defaults={"school": school, "employee_code": "S0001", "designation": "Accountant"},
+    )
+    report.add("staff", created)
+    accountant.groups.add(Group.objects.get_or_create(name=ACCOUNTANT)[0])
+
+    student_user = _user(report, school, "student@demo.schools24.test", "Siya Student", Role.STUDENT)
+    student = _student(report, school, student_user, "DPS-0001", rng)
+    sibling_user = _user(report, school, "sibling@demo.schools24.test", "Rahul Student", Role.STUDENT)
+    sibling = _student(report, school, sibling_user, "DPS-0002", rng)
+    parent = _user(report, school, "parent@demo.schools24.test", "Priya Parent", Role.PARENT, phone="+91 98450 00001")
+    _link(report, parent, student, "mother", True)
+    _link(report, parent, sibling, "mother", True)
+
+    _user(report, second, "admin@second.schools24.test", "Sanjay Second-Admin", Role.ADMIN)
+    second_student = _user(report, second, "student@second.schools24.test", "Kiran Second", Role.STUDENT)
+    _student(report, second, second_student, "SDS-0001", rng)
+
+    for index in range(3, students + 1):
+        first, last = FIRST_NAMES[index % len(FIRST_NAMES)], LAST_NAMES[(index * 7) % len(LAST_NAMES)]
+        user = _user(report, school, f"student{index:04d}@demo.schools24.test", f"{first} {last}", Role.STUDENT)
+        profile = _student(report, school, user, f"DPS-{index:04d}", rng)
+        parent_name = f"{PARENT_FIRST[index % len(PARENT_FIRST)]} {last}"
+        guardian = _user(
+            report, school, f"parent{index:04d}@demo.schools24.test", parent_name, Role.PARENT,
+            phone=f"+91 98450 {index:05d}",
+        )  # fmt: skip
+        _link(report, guardian, profile, rng.choice(["father", "mother"]), True)
+    return report

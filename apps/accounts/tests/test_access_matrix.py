@@ -1,0 +1,126 @@
+"""Every operation in the OpenAPI schema, called by every persona, against school one's objects.
+
+The matrix says who is allowed; everyone else must be refused (401/403) or not find the object
+(404). A new endpoint without a row here fails `test_matrix_covers_every_operation`.
+"""
+
+from __future__ import annotations
+
+import pytest
+from drf_spectacular.generators import SchemaGenerator
+
+from apps.core import audit
+
+ALL = {"admin", "teacher", "student", "parent", "accountant", "admin2"}
+PUBLIC = ALL | {"anon"}
+ADMINS = {"admin", "admin2"}  # admin2 acts on their own school for collection endpoints
+
+MATRIX: dict[tuple[str, str], set[str]] = {
+    # auth: anyone may try to sign in; the rest needs a session
+    ("POST", "/api/v1/auth/token/"): PUBLIC,
+    ("POST", "/api/v1/auth/token/refresh/"): PUBLIC,
+    ("POST", "/api/v1/auth/password/reset/"): PUBLIC,
+    ("POST", "/api/v1/auth/password/reset/confirm/"): PUBLIC,
+    ("POST", "/api/v1/auth/logout/"): ALL,
+    ("POST", "/api/v1/auth/password/change/"): ALL,
+    ("GET", "/api/v1/me/"): ALL,
+    ("PATCH", "/api/v1/me/"): ALL,
+    # the school
+    ("GET", "/api/v1/schools/"): ALL,
+    ("GET", "/api/v1/schools/{id}/"): ALL - {"admin2"},
+    ("PATCH", "/api/v1/schools/{id}/"): {"admin"},
+    # users
+    ("GET", "/api/v1/users/"): ADMINS | {"accountant"},
+    ("POST", "/api/v1/users/"): ADMINS,
+    ("GET", "/api/v1/users/{id}/"): {"admin", "accountant"},
+    ("PATCH", "/api/v1/users/{id}/"): {"admin"},
+    ("POST", "/api/v1/users/{id}/activate/"): {"admin"},
+    ("POST", "/api/v1/users/{id}/deactivate/"): {"admin"},
+    ("POST", "/api/v1/users/{id}/send-password-reset/"): {"admin"},
+    # students (teachers see whom they teach: nobody until classes exist)
+    ("GET", "/api/v1/students/"): ALL,
+    ("POST", "/api/v1/students/"): ADMINS,
+    ("GET", "/api/v1/students/export/"): ADMINS | {"accountant"},
+    ("POST", "/api/v1/students/import/"): ADMINS,
+    ("GET", "/api/v1/students/{id}/"): {"admin", "student", "parent", "accountant"},
+    ("PATCH", "/api/v1/students/{id}/"): {"admin"},
+    ("POST", "/api/v1/students/{id}/activate/"): {"admin"},
+    ("POST", "/api/v1/students/{id}/deactivate/"): {"admin"},
+    # teachers and staff
+    ("GET", "/api/v1/teachers/"): ADMINS | {"teacher"},
+    ("POST", "/api/v1/teachers/"): ADMINS,
+    ("GET", "/api/v1/teachers/{id}/"): {"admin", "teacher"},
+    ("PATCH", "/api/v1/teachers/{id}/"): {"admin"},
+    ("POST", "/api/v1/teachers/{id}/activate/"): {"admin"},
+    ("POST", "/api/v1/teachers/{id}/deactivate/"): {"admin"},
+    ("GET", "/api/v1/staff/"): ADMINS,
+    ("POST", "/api/v1/staff/"): ADMINS,
+    ("GET", "/api/v1/staff/{id}/"): {"admin"},
+    ("PATCH", "/api/v1/staff/{id}/"): {"admin"},
+    ("POST", "/api/v1/staff/{id}/activate/"): {"admin"},
+    ("POST", "/api/v1/staff/{id}/deactivate/"): {"admin"},
+    # guardian links
+    ("GET", "/api/v1/guardians/"): ALL,
+    ("POST", "/api/v1/guardians/"): ADMINS,
+    ("GET", "/api/v1/guardians/{id}/"): {"admin", "parent", "student", "accountant"},
+    ("PATCH", "/api/v1/guardians/{id}/"): {"admin"},
+    ("DELETE", "/api/v1/guardians/{id}/"): {"admin"},
+    # audit log
+    ("GET", "/api/v1/audit-log/"): ADMINS,
+    ("GET", "/api/v1/audit-log/{id}/"): {"admin"},
+}
+
+DENIED = {401, 403, 404}
+
+
+def schema_operations() -> set[tuple[str, str]]:
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    return {
+        (method.upper(), path)
+        for path, item in schema["paths"].items()
+        for method in item
+        if method in ("get", "post", "put", "patch", "delete")
+    }
+
+
+def test_matrix_covers_every_operation(db):
+    operations = schema_operations()
+    missing = sorted(operations - MATRIX.keys())
+    stale = sorted(MATRIX.keys() - operations)
+    assert not missing, f"Add these operations to the access matrix: {missing}"
+    assert not stale, f"These matrix rows name no operation: {stale}"
+
+
+def _object_ids(cast) -> dict[str, str]:
+    link = cast.student.guardians.get(parent=cast.parent)
+    entry = audit.record(actor=cast.admin, action="test", instance=cast.student)
+    return {
+        "schools": cast.school.pk,
+        "users": cast.student.user.pk,
+        "students": cast.student.pk,
+        "teachers": cast.teacher.pk,
+        "staff": cast.accountant.pk,
+        "guardians": link.pk,
+        "audit-log": entry.pk,
+    }
+
+
+@pytest.mark.parametrize("persona", sorted(PUBLIC))
+@pytest.mark.parametrize("operation", sorted(MATRIX), ids=lambda op: f"{op[0]} {op[1]}")
+def test_access(cast, api, operation, persona):
+    method, template = operation
+    path = template
+    if "{id}" in template:
+        collection = template.split("/")[3]
+        path = template.replace("{id}", str(_object_ids(cast)[collection]))
+    user = None if persona == "anon" else cast.user(persona)
+    response = getattr(api(user), method.lower())(path, {}, format="json")
+    allowed = persona in MATRIX[operation]
+    if allowed:
+        assert response.status_code not in DENIED | {405, 500}, (
+            f"{persona} should be allowed {method} {path}: {response.status_code} {response.content[:300]}"
+        )
+    else:
+        assert response.status_code in DENIED, (
+            f"{persona} must not reach {method} {path}: {response.status_code} {response.content[:300]}"
+        )

@@ -1,0 +1,48 @@
+import pytest
+from django.core.management import CommandError, call_command
+from rest_framework.test import APIClient
+
+from apps.accounts.demo import DEMO_PASSWORD
+from apps.accounts.models import Guardian, School, StudentProfile, User
+
+LOGINS = {
+    "admin@demo.schools24.test": "admin",
+    "teacher@demo.schools24.test": "teacher",
+    "student@demo.schools24.test": "student",
+    "parent@demo.schools24.test": "parent",
+    "accountant@demo.schools24.test": "staff",
+    "admin@second.schools24.test": "admin",
+}
+
+
+def test_seed_refuses_without_debug(db, settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="--force"):
+        call_command("seed_demo")
+    assert not School.objects.exists()
+
+
+def test_seed_is_idempotent_and_logins_work(db, settings):
+    settings.DEBUG = True
+    call_command("seed_demo", students=12)
+    counts = (User.objects.count(), StudentProfile.objects.count(), Guardian.objects.count())
+    call_command("seed_demo", students=12)
+    assert (User.objects.count(), StudentProfile.objects.count(), Guardian.objects.count()) == counts
+    assert School.objects.get(code="demo").name == "Demo Public School"
+    assert StudentProfile.objects.filter(school__code="demo").count() == 12
+
+    client = APIClient()
+    for email, role in LOGINS.items():
+        response = client.post("/api/v1/auth/token/", {"email": email, "password": DEMO_PASSWORD}, format="json")
+        assert response.status_code == 200, email
+        assert response.json()["user"]["role"] == role
+
+    parent = User.objects.get(email="parent@demo.schools24.test")
+    children = set(Guardian.objects.filter(parent=parent).values_list("student__user__email", flat=True))
+    assert len(children) == 2 and "student@demo.schools24.test" in children
+
+
+def test_seed_grows_with_students_option(db, settings):
+    call_command("seed_demo", students=5, force=True)
+    call_command("seed_demo", students=9, force=True)
+    assert StudentProfile.objects.filter(school__code="demo").count() == 9
