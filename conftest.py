@@ -70,16 +70,28 @@ def _clean_cache():
 def cast(db) -> Cast:
     school = SchoolFactory(name="Alice Public School", code="alice")
     school2 = SchoolFactory(name="Bob International", code="bob")
-    student = StudentFactory(school=school, user__full_name="Sam Student", user__email="sam@alice.test")
-    sibling = StudentFactory(school=school, user__full_name="Sia Student", user__email="sia@alice.test")
-    other = StudentFactory(school=school, user__full_name="Oscar Other", user__email="oscar@alice.test")
-    parent = UserFactory(school=school, role=Role.PARENT, full_name="Pat Parent", email="pat@alice.test")
+    student = StudentFactory(
+        school=school, user__full_name="Sam Student", user__email="sam@alice.test"
+    )
+    sibling = StudentFactory(
+        school=school, user__full_name="Sia Student", user__email="sia@alice.test"
+    )
+    other = StudentFactory(
+        school=school, user__full_name="Oscar Other", user__email="oscar@alice.test"
+    )
+    parent = UserFactory(
+        school=school, role=Role.PARENT, full_name="Pat Parent", email="pat@alice.test"
+    )
     GuardianFactory(student=student, parent=parent, relation="mother", is_primary=True)
     GuardianFactory(student=sibling, parent=parent, relation="mother", is_primary=True)
     return Cast(
         school=school,
-        admin=UserFactory(school=school, role=Role.ADMIN, full_name="Alice Admin", email="alice@alice.test"),
-        teacher=TeacherFactory(school=school, user__full_name="Tara Teacher", user__email="tara@alice.test"),
+        admin=UserFactory(
+            school=school, role=Role.ADMIN, full_name="Alice Admin", email="alice@alice.test"
+        ),
+        teacher=TeacherFactory(
+            school=school, user__full_name="Tara Teacher", user__email="tara@alice.test"
+        ),
         student=student,
         sibling=sibling,
         other_student=other,
@@ -91,8 +103,12 @@ def cast(db) -> Cast:
             user__duties=[ACCOUNTANT],
         ),
         school2=school2,
-        admin2=UserFactory(school=school2, role=Role.ADMIN, full_name="Bob Admin", email="bob@bob.test"),
-        student2=StudentFactory(school=school2, user__full_name="Zed Student", user__email="zed@bob.test"),
+        admin2=UserFactory(
+            school=school2, role=Role.ADMIN, full_name="Bob Admin", email="bob@bob.test"
+        ),
+        student2=StudentFactory(
+            school=school2, user__full_name="Zed Student", user__email="zed@bob.test"
+        ),
     )
 
 

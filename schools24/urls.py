@@ -6,10 +6,6 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from apps.core import health
 
-admin.site.site_header = "Schools24 administration"
-admin.site.site_title = "Schools24"
-admin.site.index_title = "School administration"
-
 urlpatterns = [
     path("health", health.legacy_health, name="health"),
     path("healthz", health.healthz, name="healthz"),

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AccountsConfig(AppConfig):
     name = "apps.accounts"
     label = "accounts"
-    verbose_name = "Schools and people"
+    verbose_name = _("Schools and people")
 
     def ready(self) -> None:
         from django.db.models.signals import post_migrate

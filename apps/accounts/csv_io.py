@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -24,7 +25,9 @@ STUDENT_COLUMNS = [
 ]  # fmt: skip
 GUARDIAN_COLUMNS = ["name", "email", "phone", "relation"]
 COLUMNS = STUDENT_COLUMNS + [
-    f"guardian{slot}_{column}" for slot in range(1, GUARDIAN_SLOTS + 1) for column in GUARDIAN_COLUMNS
+    f"guardian{slot}_{column}"
+    for slot in range(1, GUARDIAN_SLOTS + 1)
+    for column in GUARDIAN_COLUMNS
 ]
 MAX_ROWS = 5000
 
@@ -42,8 +45,12 @@ class ImportReportSerializer(serializers.Serializer):
 class GuardianRowSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=150)
     email = serializers.EmailField()
-    phone = serializers.CharField(max_length=20, required=False, allow_blank=True, validators=[phone_validator])
-    relation = serializers.ChoiceField(choices=Relation.choices, required=False, default=Relation.GUARDIAN)
+    phone = serializers.CharField(
+        max_length=20, required=False, allow_blank=True, validators=[phone_validator]
+    )
+    relation = serializers.ChoiceField(
+        choices=Relation.choices, required=False, default=Relation.GUARDIAN
+    )
 
 
 class _Rollback(Exception):
@@ -62,7 +69,9 @@ def export_students(queryset: Iterable[StudentProfile], out) -> None:
             student.emergency_contact_phone,
             student.admission_date.isoformat() if student.admission_date else "",
         ]  # fmt: skip
-        links = sorted(student.guardians.all(), key=lambda link: not link.is_primary)[:GUARDIAN_SLOTS]
+        links = sorted(student.guardians.all(), key=lambda link: not link.is_primary)[
+            :GUARDIAN_SLOTS
+        ]
         for index in range(GUARDIAN_SLOTS):
             if index < len(links):
                 parent = links[index].parent
@@ -78,13 +87,18 @@ def _read_rows(file) -> list[dict[str, str]]:
         text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
     except UnicodeDecodeError:
         raise ApplicationError(
-            _("The file is not UTF-8 encoded text."), fields={"file": [_("The file is not UTF-8 encoded text.")]}
+            _("The file is not UTF-8 encoded text."),
+            fields={"file": [_("The file is not UTF-8 encoded text.")]},
         ) from None
     reader = csv.DictReader(io.StringIO(text))
     headers = [h.strip() for h in (reader.fieldnames or [])]
-    missing = [column for column in ("admission_number", "full_name", "email") if column not in headers]
+    missing = [
+        column for column in ("admission_number", "full_name", "email") if column not in headers
+    ]
     if missing:
-        message = _("The file lacks required columns: %(columns)s.") % {"columns": ", ".join(missing)}
+        message = _("The file lacks required columns: %(columns)s.") % {
+            "columns": ", ".join(missing)
+        }
         raise ApplicationError(message, fields={"file": [message]})
     rows = [{(k or "").strip(): (v or "").strip() for k, v in row.items()} for row in reader]
     if len(rows) > MAX_ROWS:
@@ -128,7 +142,9 @@ def import_students(*, school: School, actor: User, file, dry_run: bool) -> dict
                 errors = errors or {}
                 number, email = row.get("admission_number", ""), row.get("email", "").lower()
                 if number in seen_numbers:
-                    errors["admission_number"] = [_("Repeats line %(line)d.") % {"line": seen_numbers[number]}]
+                    errors["admission_number"] = [
+                        _("Repeats line %(line)d.") % {"line": seen_numbers[number]}
+                    ]
                 if email and email in seen_emails:
                     errors["email"] = [_("Repeats line %(line)d.") % {"line": seen_emails[email]}]
                 seen_numbers.setdefault(number, line)
@@ -140,7 +156,9 @@ def import_students(*, school: School, actor: User, file, dry_run: bool) -> dict
                     except ApplicationError as exc:
                         errors = exc.fields or {"non_field_errors": [exc.message]}
                 if errors:
-                    report["errors"].append({"line": line, "admission_number": number, "fields": errors})
+                    report["errors"].append(
+                        {"line": line, "admission_number": number, "fields": errors}
+                    )
             if report["errors"]:
                 report["ok"] = False
                 raise _Rollback
@@ -151,7 +169,9 @@ def import_students(*, school: School, actor: User, file, dry_run: bool) -> dict
     return report
 
 
-def _write_row(school: School, actor: User, data: dict, guardians: list[dict], report: dict) -> None:
+def _write_row(
+    school: School, actor: User, data: dict, guardians: list[dict], report: dict
+) -> None:
     user_fields = {k: data.pop(k) for k in ("email", "full_name", "phone", "password") if k in data}
     existing = (
         StudentProfile.objects.select_related("user")
@@ -159,7 +179,9 @@ def _write_row(school: School, actor: User, data: dict, guardians: list[dict], r
         .first()
     )
     if existing is None:
-        student = services.student_create(school=school, actor=actor, user_data=user_fields, profile_data=data)
+        student = services.student_create(
+            school=school, actor=actor, user_data=user_fields, profile_data=data
+        )
         report["created"] += 1
     else:
         user_fields.pop("password", None)
@@ -181,7 +203,11 @@ def _write_row(school: School, actor: User, data: dict, guardians: list[dict], r
             student=student,
             actor=actor,
             parent=parent,
-            parent_data={"email": guardian["email"], "full_name": guardian["name"], "phone": guardian.get("phone", "")},
+            parent_data={
+                "email": guardian["email"],
+                "full_name": guardian["name"],
+                "phone": guardian.get("phone", ""),
+            },
             relation=guardian.get("relation", Relation.GUARDIAN),
             is_primary=not has_primary,
         )

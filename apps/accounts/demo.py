@@ -39,7 +39,9 @@ class SeedReport:
             self.created[kind] = self.created.get(kind, 0) + 1
 
 
-def _user(report: SeedReport, school: School, email: str, full_name: str, role: str, **extra) -> User:
+def _user(
+    report: SeedReport, school: School, email: str, full_name: str, role: str, **extra
+) -> User:
     user, created = User.objects.get_or_create(
         email=email,
         defaults={
@@ -59,7 +61,9 @@ def _user(report: SeedReport, school: School, email: str, full_name: str, role: 
     return user
 
 
-def _student(report: SeedReport, school: School, user: User, number: str, rng: random.Random, **extra):
+def _student(
+    report: SeedReport, school: School, user: User, number: str, rng: random.Random, **extra
+):
     dob = date(2010, 1, 1) + timedelta(days=rng.randint(0, 3650))
     profile, created = StudentProfile.objects.get_or_create(
         user=user,
@@ -128,21 +132,43 @@ def seed_demo(*, students: int = 40, seed: int = 24) -> SeedReport:
     report.add("staff", created)
     accountant.groups.add(Group.objects.get_or_create(name=ACCOUNTANT)[0])
 
-    student_user = _user(report, school, "student@demo.schools24.test", "Siya Student", Role.STUDENT)
+    student_user = _user(
+        report, school, "student@demo.schools24.test", "Siya Student", Role.STUDENT
+    )
     student = _student(report, school, student_user, "DPS-0001", rng)
-    sibling_user = _user(report, school, "sibling@demo.schools24.test", "Rahul Student", Role.STUDENT)
+    sibling_user = _user(
+        report, school, "sibling@demo.schools24.test", "Rahul Student", Role.STUDENT
+    )
     sibling = _student(report, school, sibling_user, "DPS-0002", rng)
-    parent = _user(report, school, "parent@demo.schools24.test", "Priya Parent", Role.PARENT, phone="+91 98450 00001")
+    parent = _user(
+        report,
+        school,
+        "parent@demo.schools24.test",
+        "Priya Parent",
+        Role.PARENT,
+        phone="+91 98450 00001",
+    )
     _link(report, parent, student, "mother", True)
     _link(report, parent, sibling, "mother", True)
 
     _user(report, second, "admin@second.schools24.test", "Sanjay Second-Admin", Role.ADMIN)
-    second_student = _user(report, second, "student@second.schools24.test", "Kiran Second", Role.STUDENT)
+    second_student = _user(
+        report, second, "student@second.schools24.test", "Kiran Second", Role.STUDENT
+    )
     _student(report, second, second_student, "SDS-0001", rng)
 
     for index in range(3, students + 1):
-        first, last = FIRST_NAMES[index % len(FIRST_NAMES)], LAST_NAMES[(index * 7) % len(LAST_NAMES)]
-        user = _user(report, school, f"student{index:04d}@demo.schools24.test", f"{first} {last}", Role.STUDENT)
+        first, last = (
+            FIRST_NAMES[index % len(FIRST_NAMES)],
+            LAST_NAMES[(index * 7) % len(LAST_NAMES)],
+        )
+        user = _user(
+            report,
+            school,
+            f"student{index:04d}@demo.schools24.test",
+            f"{first} {last}",
+            Role.STUDENT,
+        )
         profile = _student(report, school, user, f"DPS-{index:04d}", rng)
         parent_name = f"{PARENT_FIRST[index % len(PARENT_FIRST)]} {last}"
         guardian = _user(

@@ -245,7 +245,10 @@ class Guardian(SchoolScopedModel):
         User, on_delete=models.CASCADE, related_name="guardianships", verbose_name=_("parent")
     )
     student = models.ForeignKey(
-        StudentProfile, on_delete=models.CASCADE, related_name="guardians", verbose_name=_("student")
+        StudentProfile,
+        on_delete=models.CASCADE,
+        related_name="guardians",
+        verbose_name=_("student"),
     )
     relation = models.CharField(
         _("relation"), max_length=16, choices=Relation.choices, default=Relation.GUARDIAN

@@ -9,7 +9,9 @@ from .models import Guardian, StudentProfile, User
 
 def student_queryset() -> QuerySet[StudentProfile]:
     return StudentProfile.objects.select_related("user").prefetch_related(
-        Prefetch("guardians", queryset=Guardian.objects.select_related("parent").order_by("-is_primary"))
+        Prefetch(
+            "guardians", queryset=Guardian.objects.select_related("parent").order_by("-is_primary")
+        )
     )
 
 

@@ -14,7 +14,7 @@ Rules, per role (ARCHITECTURE.md):
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from django.db.models import Model, QuerySet
 from django.shortcuts import get_object_or_404
@@ -27,7 +27,9 @@ _SCHOOL_FIELDS: dict[type[Model], str] = {}
 ACTION_PERMS = {"view": "view", "add": "add", "change": "change", "delete": "delete"}
 
 
-def register_scope(model: type[Model], rule: ScopeRule | None = None, *, school_field: str = "school"):
+def register_scope(
+    model: type[Model], rule: ScopeRule | None = None, *, school_field: str = "school"
+):
     """Declare how `model` is tied to its school and what teachers/students/parents may see.
 
     `rule(qs, user)` receives a queryset already limited to the user's school and returns the

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 from django.db import models
+from django.db.models.fields.files import FieldFile
 
 from .logging import request_id_var
 from .models import AuditLog
@@ -16,11 +17,11 @@ from .models import AuditLog
 def _jsonable(value: Any) -> Any:
     if isinstance(value, (UUID, Decimal)):
         return str(value)
-    if isinstance(value, (date, datetime)):
+    if isinstance(value, (date, datetime, time)):
         return value.isoformat()
     if isinstance(value, models.Model):
         return str(value.pk)
-    if hasattr(value, "name") and hasattr(value, "url"):  # FieldFile
+    if isinstance(value, FieldFile):
         return value.name or ""
     return value
 

@@ -8,6 +8,7 @@ accountant who may view students cannot edit them. Object visibility is then dec
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
 from .access import is_platform_superuser, model_perm
@@ -32,7 +33,7 @@ def allowed_roles(view) -> set[str]:
 
 
 class RolePermission(BasePermission):
-    message = "Your role may not perform this action."
+    message = _("Your role may not perform this action.")
 
     def has_permission(self, request, view) -> bool:
         user = request.user

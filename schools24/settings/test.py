@@ -23,9 +23,12 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
     "login": "100000/min",
     "password_reset": "100000/min",
 }
-MEDIA_ROOT = "/tmp/schools24-test-media"
+MEDIA_ROOT = "/tmp/schools24-test-media"  # noqa: S108 - tests point it at a tmp_path
 LOG_FORMAT = "plain"
 LOGGING["handlers"]["console"]["formatter"] = "plain"  # noqa: F405
 # Static files are not collected in tests; WhiteNoise would only warn about the missing folder.
 MIDDLEWARE = [m for m in MIDDLEWARE if m != "whitenoise.middleware.WhiteNoiseMiddleware"]  # noqa: F405
-STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
+STORAGES = {  # noqa: F405
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}  # noqa: F405

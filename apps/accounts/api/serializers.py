@@ -75,7 +75,9 @@ class UserCreateSerializer(serializers.Serializer):
     email = serializers.EmailField()
     full_name = serializers.CharField(max_length=150)
     role = serializers.ChoiceField(choices=Role.choices)
-    phone = serializers.CharField(max_length=20, required=False, allow_blank=True, validators=[phone_validator])
+    phone = serializers.CharField(
+        max_length=20, required=False, allow_blank=True, validators=[phone_validator]
+    )
     password = serializers.CharField(
         required=False, write_only=True, style={"input_type": "password"},
         help_text=_("Optional; without it the user sets one through a reset e-mail."),
@@ -85,13 +87,17 @@ class UserCreateSerializer(serializers.Serializer):
 class UserUpdateSerializer(serializers.Serializer):
     email = serializers.EmailField(required=False)
     full_name = serializers.CharField(max_length=150, required=False)
-    phone = serializers.CharField(max_length=20, required=False, allow_blank=True, validators=[phone_validator])
+    phone = serializers.CharField(
+        max_length=20, required=False, allow_blank=True, validators=[phone_validator]
+    )
     email_verified = serializers.BooleanField(required=False)
 
 
 class MeUpdateSerializer(serializers.Serializer):
     full_name = serializers.CharField(max_length=150, required=False)
-    phone = serializers.CharField(max_length=20, required=False, allow_blank=True, validators=[phone_validator])
+    phone = serializers.CharField(
+        max_length=20, required=False, allow_blank=True, validators=[phone_validator]
+    )
     profile_picture = serializers.ImageField(required=False, allow_null=True)
 
 
@@ -197,7 +203,9 @@ class StudentSerializer(ProfileUserFields, serializers.ModelSerializer):
 class PersonInputSerializer(serializers.Serializer):
     email = serializers.EmailField()
     full_name = serializers.CharField(max_length=150)
-    phone = serializers.CharField(max_length=20, required=False, allow_blank=True, validators=[phone_validator])
+    phone = serializers.CharField(
+        max_length=20, required=False, allow_blank=True, validators=[phone_validator]
+    )
     password = serializers.CharField(required=False, write_only=True, trim_whitespace=False)
 
     USER_FIELDS = ("email", "full_name", "phone", "password")
@@ -213,7 +221,9 @@ class StudentInputSerializer(PersonInputSerializer):
     roll_number = serializers.CharField(max_length=16, required=False, allow_blank=True)
     date_of_birth = serializers.DateField(required=False, allow_null=True)
     gender = serializers.ChoiceField(choices=Gender.choices, required=False, allow_blank=True)
-    blood_group = serializers.ChoiceField(choices=BloodGroup.choices, required=False, allow_blank=True)
+    blood_group = serializers.ChoiceField(
+        choices=BloodGroup.choices, required=False, allow_blank=True
+    )
     address = serializers.CharField(required=False, allow_blank=True)
     emergency_contact_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
     emergency_contact_phone = serializers.CharField(
@@ -285,7 +295,9 @@ class GuardianSerializer(serializers.ModelSerializer):
 class NewParentSerializer(serializers.Serializer):
     email = serializers.EmailField()
     full_name = serializers.CharField(max_length=150)
-    phone = serializers.CharField(max_length=20, required=False, allow_blank=True, validators=[phone_validator])
+    phone = serializers.CharField(
+        max_length=20, required=False, allow_blank=True, validators=[phone_validator]
+    )
 
 
 class GuardianCreateSerializer(serializers.Serializer):

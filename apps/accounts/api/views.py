@@ -85,8 +85,11 @@ class TokenObtainView(APIView):
         )
 
 
-@extend_schema(tags=["auth"], description="Roles: anyone holding a refresh token. The old refresh "
-               "token is blacklisted; use the new one from the response.")
+@extend_schema(
+    tags=["auth"],
+    description="Roles: anyone holding a refresh token. The old refresh "
+    "token is blacklisted; use the new one from the response.",
+)
 class TokenRefreshRotateView(TokenRefreshView):
     pass
 
@@ -202,8 +205,10 @@ class MeView(APIView):
 
 
 # --- School ----------------------------------------------------------------------------------------
-@extend_schema(tags=["schools"], description="Roles: every role reads its own school; school "
-               "admins may update it.")
+@extend_schema(
+    tags=["schools"],
+    description="Roles: every role reads its own school; school admins may update it.",
+)
 class SchoolViewSet(
     ScopedViewSetMixin,
     mixins.ListModelMixin,
@@ -231,7 +236,9 @@ class SchoolViewSet(
         return School.objects.filter(pk=user.school_id)
 
     def perform_update(self, serializer):
-        services.school_update(school=serializer.instance, actor=self.request.user, data=serializer.validated_data)
+        services.school_update(
+            school=serializer.instance, actor=self.request.user, data=serializer.validated_data
+        )
 
 
 # --- Users ----------------------------------------------------------------------------------------
@@ -283,16 +290,24 @@ class UserViewSet(ActivationMixin, ScopedModelViewSet):
     def base_queryset(self):
         return User.objects.select_related("school")
 
-    @extend_schema(request=s.UserCreateSerializer, responses={201: s.UserSerializer},
-                   description="Roles: school admin.")
+    @extend_schema(
+        request=s.UserCreateSerializer,
+        responses={201: s.UserSerializer},
+        description="Roles: school admin.",
+    )
     def create(self, request):
         data = s.UserCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = services.user_create(school=request.user.school, actor=request.user, **data.validated_data)
+        user = services.user_create(
+            school=request.user.school, actor=request.user, **data.validated_data
+        )
         return Response(self.get_serializer(user).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=s.UserUpdateSerializer, responses=s.UserSerializer,
-                   description="Roles: school admin. Role and school cannot change.")
+    @extend_schema(
+        request=s.UserUpdateSerializer,
+        responses=s.UserSerializer,
+        description="Roles: school admin. Role and school cannot change.",
+    )
     def partial_update(self, request, pk=None):
         user = self.get_object()
         data = s.UserUpdateSerializer(data=request.data, partial=True)
@@ -300,13 +315,18 @@ class UserViewSet(ActivationMixin, ScopedModelViewSet):
         services.user_update(user=user, actor=request.user, data=data.validated_data)
         return Response(self.get_serializer(self._reload(user)).data)
 
-    @extend_schema(request=None, responses={202: s.DetailSerializer},
-                   description="Roles: school admin. E-mails the user a password reset link.")
+    @extend_schema(
+        request=None,
+        responses={202: s.DetailSerializer},
+        description="Roles: school admin. E-mails the user a password reset link.",
+    )
     @action(detail=True, methods=["post"], url_path="send-password-reset")
     def send_password_reset(self, request, pk=None):
         user = self.get_object()
         services.password_reset_request(email=user.email)
-        return Response({"detail": _("A reset link is on its way.")}, status=status.HTTP_202_ACCEPTED)
+        return Response(
+            {"detail": _("A reset link is on its way.")}, status=status.HTTP_202_ACCEPTED
+        )
 
 
 # --- Profiles ---------------------------------------------------------------------------------------
@@ -325,9 +345,14 @@ class ProfileViewSet(ActivationMixin, ScopedModelViewSet):
         data.is_valid(raise_exception=True)
         user_data, profile_data = data.split()
         profile = type(self).create_service(
-            school=request.user.school, actor=request.user, user_data=user_data, profile_data=profile_data
+            school=request.user.school,
+            actor=request.user,
+            user_data=user_data,
+            profile_data=profile_data,
         )
-        return Response(self.get_serializer(self._reload(profile)).data, status=status.HTTP_201_CREATED)
+        return Response(
+            self.get_serializer(self._reload(profile)).data, status=status.HTTP_201_CREATED
+        )
 
     def partial_update(self, request, pk=None):
         profile = self.get_object()
@@ -336,7 +361,10 @@ class ProfileViewSet(ActivationMixin, ScopedModelViewSet):
         user_data, profile_data = data.split()
         user_data.pop("password", None)  # passwords change through the password endpoints
         type(self).update_service(
-            **{self.update_kwarg: profile}, actor=request.user, user_data=user_data, profile_data=profile_data
+            **{self.update_kwarg: profile},
+            actor=request.user,
+            user_data=user_data,
+            profile_data=profile_data,
         )
         return Response(self.get_serializer(self._reload(profile)).data)
 
@@ -371,13 +399,19 @@ class StudentViewSet(ProfileViewSet):
     def base_queryset(self):
         return selectors.student_queryset()
 
-    @extend_schema(request=s.StudentInputSerializer, responses={201: s.StudentSerializer},
-                   description="Roles: school admin. Creates the student's account and profile.")
+    @extend_schema(
+        request=s.StudentInputSerializer,
+        responses={201: s.StudentSerializer},
+        description="Roles: school admin. Creates the student's account and profile.",
+    )
     def create(self, request):
         return super().create(request)
 
-    @extend_schema(request=s.StudentInputSerializer, responses=s.StudentSerializer,
-                   description="Roles: school admin.")
+    @extend_schema(
+        request=s.StudentInputSerializer,
+        responses=s.StudentSerializer,
+        description="Roles: school admin.",
+    )
     def partial_update(self, request, pk=None):
         return super().partial_update(request, pk)
 
@@ -388,7 +422,12 @@ class StudentViewSet(ProfileViewSet):
         "layout. `dry_run=true` validates every row and writes nothing; a real run writes all "
         "rows or none. Existing admission numbers are updated.",
     )
-    @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser, FormParser])
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="import",
+        parser_classes=[MultiPartParser, FormParser],
+    )
     def import_csv(self, request):
         data = s.StudentImportSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -401,8 +440,14 @@ class StudentViewSet(ProfileViewSet):
         code = status.HTTP_200_OK if report["ok"] else status.HTTP_400_BAD_REQUEST
         if not report["ok"]:
             return Response(
-                {"error": {"code": "import_invalid", "message": _("Some rows are not valid; nothing was written."),
-                           "fields": {}}, **report},
+                {
+                    "error": {
+                        "code": "import_invalid",
+                        "message": _("Some rows are not valid; nothing was written."),
+                        "fields": {},
+                    },
+                    **report,
+                },
                 status=code,
             )
         return Response(report, status=code)
@@ -446,13 +491,19 @@ class TeacherViewSet(ProfileViewSet):
     def base_queryset(self):
         return TeacherProfile.objects.select_related("user")
 
-    @extend_schema(request=s.TeacherInputSerializer, responses={201: s.TeacherSerializer},
-                   description="Roles: school admin.")
+    @extend_schema(
+        request=s.TeacherInputSerializer,
+        responses={201: s.TeacherSerializer},
+        description="Roles: school admin.",
+    )
     def create(self, request):
         return super().create(request)
 
-    @extend_schema(request=s.TeacherInputSerializer, responses=s.TeacherSerializer,
-                   description="Roles: school admin.")
+    @extend_schema(
+        request=s.TeacherInputSerializer,
+        responses=s.TeacherSerializer,
+        description="Roles: school admin.",
+    )
     def partial_update(self, request, pk=None):
         return super().partial_update(request, pk)
 
@@ -482,13 +533,19 @@ class StaffViewSet(ProfileViewSet):
     def base_queryset(self):
         return StaffProfile.objects.select_related("user")
 
-    @extend_schema(request=s.StaffInputSerializer, responses={201: s.StaffSerializer},
-                   description="Roles: school admin.")
+    @extend_schema(
+        request=s.StaffInputSerializer,
+        responses={201: s.StaffSerializer},
+        description="Roles: school admin.",
+    )
     def create(self, request):
         return super().create(request)
 
-    @extend_schema(request=s.StaffInputSerializer, responses=s.StaffSerializer,
-                   description="Roles: school admin.")
+    @extend_schema(
+        request=s.StaffInputSerializer,
+        responses=s.StaffSerializer,
+        description="Roles: school admin.",
+    )
     def partial_update(self, request, pk=None):
         return super().partial_update(request, pk)
 
@@ -516,13 +573,18 @@ class GuardianViewSet(ScopedModelViewSet):
     def base_queryset(self):
         return Guardian.objects.select_related("parent__school", "student__user")
 
-    @extend_schema(request=s.GuardianCreateSerializer, responses={201: s.GuardianSerializer},
-                   description="Roles: school admin. Link an existing parent or create one.")
+    @extend_schema(
+        request=s.GuardianCreateSerializer,
+        responses={201: s.GuardianSerializer},
+        description="Roles: school admin. Link an existing parent or create one.",
+    )
     def create(self, request):
         data = s.GuardianCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        student = _scoped_or_field_error(StudentProfile.objects.all(), request.user, v["student"], "student")
+        student = _scoped_or_field_error(
+            StudentProfile.objects.all(), request.user, v["student"], "student"
+        )
         parent = None
         if v.get("parent"):
             parent = _scoped_or_field_error(User.objects.all(), request.user, v["parent"], "parent")
@@ -534,10 +596,16 @@ class GuardianViewSet(ScopedModelViewSet):
             relation=v["relation"],
             is_primary=v["is_primary"],
         )
-        return Response(self.get_serializer(self.get_queryset().get(pk=link.pk)).data, status=status.HTTP_201_CREATED)
+        return Response(
+            self.get_serializer(self.get_queryset().get(pk=link.pk)).data,
+            status=status.HTTP_201_CREATED,
+        )
 
-    @extend_schema(request=s.GuardianUpdateSerializer, responses=s.GuardianSerializer,
-                   description="Roles: school admin.")
+    @extend_schema(
+        request=s.GuardianUpdateSerializer,
+        responses=s.GuardianSerializer,
+        description="Roles: school admin.",
+    )
     def partial_update(self, request, pk=None):
         link = self.get_object()
         data = s.GuardianUpdateSerializer(data=request.data, partial=True)
@@ -555,7 +623,9 @@ def _scoped_or_field_error(qs, user, pk, field: str):
     obj = scope_queryset(qs, user).filter(pk=pk).first()
     if obj is None:
         raise ApplicationError(
-            _("Not found in your school."), code="not_found", fields={field: [_("Not found in your school.")]}
+            _("Not found in your school."),
+            code="not_found",
+            fields={field: [_("Not found in your school.")]},
         )
     return obj
 
@@ -576,4 +646,3 @@ class AuditLogViewSet(ScopedReadOnlyViewSet):
 
     def base_queryset(self):
         return AuditLog.objects.select_related("actor")
-

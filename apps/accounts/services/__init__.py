@@ -7,6 +7,7 @@ from .auth import (  # noqa: F401
     password_change,
     password_reset_confirm,
     password_reset_request,
+    sign_out_everywhere,
 )
 from .people import (  # noqa: F401
     USER_AUDIT_FIELDS,

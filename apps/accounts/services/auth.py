@@ -13,10 +13,11 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
-from django.core.cache import cache
 from django.contrib.auth.tokens import default_token_generator
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import translation
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext as _
@@ -39,7 +40,9 @@ class LockedOut(ApplicationError):
 def _keys(email: str, client: str) -> tuple[str, str]:
     digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
     # Same key namespace as the cache, so cache tooling (and tests) see these counters too.
-    return cache.make_key(f"login-fail:acct:{digest}"), cache.make_key(f"login-fail:client:{client}")
+    return cache.make_key(f"login-fail:acct:{digest}"), cache.make_key(
+        f"login-fail:client:{client}"
+    )
 
 
 def login_lockout_check(*, email: str, client: str) -> None:
@@ -57,7 +60,10 @@ def login_lockout_check(*, email: str, client: str) -> None:
     except RedisError:
         logger.warning("Login lockout counters unavailable (Redis down); not enforcing lockout")
         return
-    if account_count > settings.LOGIN_FAILURE_LIMIT or client_count > settings.LOGIN_CLIENT_FAILURE_LIMIT:
+    if (
+        account_count > settings.LOGIN_FAILURE_LIMIT
+        or client_count > settings.LOGIN_CLIENT_FAILURE_LIMIT
+    ):
         try:
             wait = max(redis.ttl(account_key), redis.ttl(client_key), 1)
         except RedisError:
@@ -88,7 +94,8 @@ def login_failure_clear(*, email: str, client: str) -> None:
         logger.warning("Login lockout counters unavailable (Redis down)")
 
 
-def _blacklist_all(user: User) -> None:
+def sign_out_everywhere(user: User) -> None:
+    """Blacklist every refresh token of `user`: each device must sign in again."""
     from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
     for token in OutstandingToken.objects.filter(user=user):
@@ -117,8 +124,10 @@ def password_change(*, user: User, old_password: str, new_password: str) -> None
     _validate_new_password(new_password, user)
     user.set_password(new_password)
     user.save(update_fields=["password", "updated_at"])
-    _blacklist_all(user)
-    audit.record(actor=user, action="user.password_change", instance=user, after={"password": "changed"})
+    sign_out_everywhere(user)
+    audit.record(
+        actor=user, action="user.password_change", instance=user, after={"password": "changed"}
+    )
 
 
 def password_reset_request(*, email: str) -> None:
@@ -129,7 +138,8 @@ def password_reset_request(*, email: str) -> None:
     user = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
     if user is None:
         return
-    transaction.on_commit(lambda: send_password_reset_email.delay(str(user.pk)))
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    transaction.on_commit(lambda: send_password_reset_email.delay(str(user.pk), language))
 
 
 def password_reset_token(user: User) -> tuple[str, str]:
@@ -154,6 +164,8 @@ def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
     user.set_password(new_password)
     user.email_verified = True  # they proved they read this mailbox
     user.save(update_fields=["password", "email_verified", "updated_at"])
-    _blacklist_all(user)
-    audit.record(actor=user, action="user.password_reset", instance=user, after={"password": "reset"})
+    sign_out_everywhere(user)
+    audit.record(
+        actor=user, action="user.password_reset", instance=user, after={"password": "reset"}
+    )
     return user

@@ -102,7 +102,10 @@ def user_create(
         user.set_unusable_password()
     _save(user, exclude=["password"])
     audit.record(
-        actor=actor, action="user.create", instance=user, after=audit.snapshot(user, USER_AUDIT_FIELDS)
+        actor=actor,
+        action="user.create",
+        instance=user,
+        after=audit.snapshot(user, USER_AUDIT_FIELDS),
     )
     return user
 
@@ -145,10 +148,9 @@ def user_set_active(*, user: User, actor: User | None, active: bool) -> User:
     user.is_active = active
     user.save(update_fields=["is_active", "updated_at"])
     if not active:
-        from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+        from .auth import sign_out_everywhere
 
-        for token in OutstandingToken.objects.filter(user=user):
-            BlacklistedToken.objects.get_or_create(token=token)
+        sign_out_everywhere(user)
     audit.record(
         actor=actor,
         action="user.activate" if active else "user.deactivate",
@@ -191,6 +193,8 @@ def _create_with_profile(
     )
     profile = profile_model(school=school, user=user)
     _apply(profile, profile_fields, profile_data)
+    if profile_data.get("photo"):
+        profile.photo = profile_data["photo"]
     _save(profile)
     audit.record(
         actor=actor, action=action, instance=profile, after=audit.snapshot(profile, profile_fields)
@@ -199,7 +203,13 @@ def _create_with_profile(
 
 
 def _update_with_profile(
-    *, profile, actor: User | None, user_data: dict[str, Any], fields: list[str], data: dict, action: str
+    *,
+    profile,
+    actor: User | None,
+    user_data: dict[str, Any],
+    fields: list[str],
+    data: dict,
+    action: str,
 ):
     if user_data:
         user_update(user=profile.user, actor=actor, data=user_data)
@@ -209,7 +219,11 @@ def _update_with_profile(
         profile.photo = data["photo"]
     _save(profile)
     audit.record(
-        actor=actor, action=action, instance=profile, before=before, after=audit.snapshot(profile, fields)
+        actor=actor,
+        action=action,
+        instance=profile,
+        before=before,
+        after=audit.snapshot(profile, fields),
     )
     return profile
 
@@ -225,7 +239,9 @@ def student_create(
         raise ApplicationError(
             _("A student with this admission number already exists."),
             code="duplicate_admission_number",
-            fields={"admission_number": [_("A student with this admission number already exists.")]},
+            fields={
+                "admission_number": [_("A student with this admission number already exists.")]
+            },
         )
     return _create_with_profile(
         school=school,
@@ -253,7 +269,9 @@ def student_update(
         raise ApplicationError(
             _("A student with this admission number already exists."),
             code="duplicate_admission_number",
-            fields={"admission_number": [_("A student with this admission number already exists.")]},
+            fields={
+                "admission_number": [_("A student with this admission number already exists.")]
+            },
         )
     return _update_with_profile(
         profile=student,
@@ -391,7 +409,10 @@ def guardian_link(
     )
     _save(link)
     audit.record(
-        actor=actor, action="guardian.link", instance=link, after=audit.snapshot(link, GUARDIAN_FIELDS)
+        actor=actor,
+        action="guardian.link",
+        instance=link,
+        after=audit.snapshot(link, GUARDIAN_FIELDS),
     )
     return link
 
@@ -418,7 +439,10 @@ def guardian_update(*, link: Guardian, actor: User | None, data: dict[str, Any])
 @transaction.atomic
 def guardian_unlink(*, link: Guardian, actor: User | None) -> None:
     audit.record(
-        actor=actor, action="guardian.unlink", instance=link, before=audit.snapshot(link, GUARDIAN_FIELDS)
+        actor=actor,
+        action="guardian.unlink",
+        instance=link,
+        before=audit.snapshot(link, GUARDIAN_FIELDS),
     )
     link.delete()
 

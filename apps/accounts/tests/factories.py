@@ -3,7 +3,15 @@ from __future__ import annotations
 import factory
 from django.contrib.auth.models import Group
 
-from apps.accounts.models import Guardian, Role, School, StaffProfile, StudentProfile, TeacherProfile, User
+from apps.accounts.models import (
+    Guardian,
+    Role,
+    School,
+    StaffProfile,
+    StudentProfile,
+    TeacherProfile,
+    User,
+)
 
 PASSWORD = "correct-horse-battery"
 
@@ -66,7 +74,9 @@ class StaffFactory(factory.django.DjangoModelFactory):
         model = StaffProfile
 
     school = factory.SubFactory(SchoolFactory)
-    user = factory.SubFactory(UserFactory, school=factory.SelfAttribute("..school"), role=Role.STAFF)
+    user = factory.SubFactory(
+        UserFactory, school=factory.SelfAttribute("..school"), role=Role.STAFF
+    )
     employee_code = factory.Sequence(lambda n: f"S{n:04d}")
     designation = "Accountant"
 

@@ -68,6 +68,51 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     # audit log
     ("GET", "/api/v1/audit-log/"): ADMINS,
     ("GET", "/api/v1/audit-log/{id}/"): {"admin"},
+    # academic structure: readable by the whole school (staff by permission: the accountant's
+    # duty reads the structure and enrollments, not assignments or timetables); admins write.
+    # The objects are in a section the cast's teacher does not teach (see _object_ids).
+    ("GET", "/api/v1/academic-years/"): ALL,
+    ("POST", "/api/v1/academic-years/"): ADMINS,
+    ("GET", "/api/v1/academic-years/{id}/"): ALL - {"admin2"},
+    ("PATCH", "/api/v1/academic-years/{id}/"): {"admin"},
+    ("DELETE", "/api/v1/academic-years/{id}/"): {"admin"},
+    ("POST", "/api/v1/academic-years/{id}/set-current/"): {"admin"},
+    ("GET", "/api/v1/terms/"): ALL,
+    ("POST", "/api/v1/terms/"): ADMINS,
+    ("GET", "/api/v1/terms/{id}/"): ALL - {"admin2"},
+    ("PATCH", "/api/v1/terms/{id}/"): {"admin"},
+    ("DELETE", "/api/v1/terms/{id}/"): {"admin"},
+    ("GET", "/api/v1/classes/"): ALL,
+    ("POST", "/api/v1/classes/"): ADMINS,
+    ("GET", "/api/v1/classes/{id}/"): ALL - {"admin2"},
+    ("PATCH", "/api/v1/classes/{id}/"): {"admin"},
+    ("DELETE", "/api/v1/classes/{id}/"): {"admin"},
+    ("GET", "/api/v1/sections/"): ALL,
+    ("POST", "/api/v1/sections/"): ADMINS,
+    ("GET", "/api/v1/sections/{id}/"): ALL - {"admin2"},
+    ("PATCH", "/api/v1/sections/{id}/"): {"admin"},
+    ("DELETE", "/api/v1/sections/{id}/"): {"admin"},
+    ("GET", "/api/v1/sections/{id}/students/"): ALL - {"admin2"},  # rows cut to the caller
+    ("GET", "/api/v1/subjects/"): ALL,
+    ("POST", "/api/v1/subjects/"): ADMINS,
+    ("GET", "/api/v1/subjects/{id}/"): ALL - {"admin2"},
+    ("PATCH", "/api/v1/subjects/{id}/"): {"admin"},
+    ("DELETE", "/api/v1/subjects/{id}/"): {"admin"},
+    ("GET", "/api/v1/teaching-assignments/"): ALL - {"accountant"},
+    ("POST", "/api/v1/teaching-assignments/"): ADMINS,
+    ("GET", "/api/v1/teaching-assignments/{id}/"): {"admin", "teacher", "student", "parent"},
+    ("DELETE", "/api/v1/teaching-assignments/{id}/"): {"admin"},
+    ("GET", "/api/v1/timetable/"): ALL - {"accountant"},
+    ("POST", "/api/v1/timetable/"): ADMINS,
+    ("GET", "/api/v1/timetable/{id}/"): {"admin", "teacher", "student", "parent"},
+    ("PATCH", "/api/v1/timetable/{id}/"): {"admin"},
+    ("DELETE", "/api/v1/timetable/{id}/"): {"admin"},
+    # enrollments: the student's own, the parent's child's; the teacher does not teach it
+    ("GET", "/api/v1/enrollments/"): ALL,
+    ("POST", "/api/v1/enrollments/"): ADMINS,
+    ("GET", "/api/v1/enrollments/{id}/"): {"admin", "student", "parent", "accountant"},
+    ("PATCH", "/api/v1/enrollments/{id}/"): {"admin"},
+    ("DELETE", "/api/v1/enrollments/{id}/"): {"admin"},
 }
 
 DENIED = {401, 403, 404}
@@ -102,6 +147,36 @@ def _object_ids(cast) -> dict[str, str]:
         "staff": cast.accountant.pk,
         "guardians": link.pk,
         "audit-log": entry.pk,
+        **_academics_ids(cast),
+    }
+
+
+def _academics_ids(cast) -> dict[str, str]:
+    """School one's current year with a section taught by a teacher other than the cast's, so
+    the cast's teacher still teaches nobody and the rows above keep their meaning."""
+    from apps.academics.tests.factories import (
+        AcademicYearFactory,
+        EnrollmentFactory,
+        SectionFactory,
+        TeachingAssignmentFactory,
+        TermFactory,
+        TimetableEntryFactory,
+    )
+
+    year = AcademicYearFactory(school=cast.school, is_current=True)
+    section = SectionFactory(school_class__school=cast.school, year=year)
+    assignment = TeachingAssignmentFactory(section=section)
+    return {
+        "academic-years": year.pk,
+        "terms": TermFactory(year=year).pk,
+        "classes": section.school_class_id,
+        "sections": section.pk,
+        "subjects": assignment.subject_id,
+        "teaching-assignments": assignment.pk,
+        "enrollments": EnrollmentFactory(section=section, student=cast.student).pk,
+        "timetable": TimetableEntryFactory(
+            section=section, subject=assignment.subject, teacher=assignment.teacher
+        ).pk,
     }
 
 

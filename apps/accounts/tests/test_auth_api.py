@@ -17,7 +17,9 @@ REFRESH = "/api/v1/auth/token/refresh/"
 
 
 def login(email, password=PASSWORD, client=None, **extra):
-    return (client or APIClient()).post(TOKEN, {"email": email, "password": password}, format="json", **extra)
+    return (client or APIClient()).post(
+        TOKEN, {"email": email, "password": password}, format="json", **extra
+    )
 
 
 def test_login_returns_tokens_and_user_summary_case_insensitively(cast):
@@ -99,7 +101,12 @@ def test_me_shows_and_updates_own_profile_but_not_role_or_school(cast, api):
     assert {child["full_name"] for child in body["children"]} == {"Sam Student", "Sia Student"}
     response = client.patch(
         "/api/v1/me/",
-        {"full_name": "Pat P. Parent", "phone": "+91 98450 12345", "role": "admin", "school": str(cast.school2.pk)},
+        {
+            "full_name": "Pat P. Parent",
+            "phone": "+91 98450 12345",
+            "role": "admin",
+            "school": str(cast.school2.pk),
+        },
         format="json",
     )
     assert response.status_code == 200
@@ -127,7 +134,9 @@ def test_password_change_signs_out_other_sessions(cast, api):
     )
     assert wrong.status_code == 400 and "old_password" in wrong.json()["error"]["fields"]
     weak = client.post(
-        "/api/v1/auth/password/change/", {"old_password": PASSWORD, "new_password": "123"}, format="json"
+        "/api/v1/auth/password/change/",
+        {"old_password": PASSWORD, "new_password": "123"},
+        format="json",
     )
     assert weak.status_code == 400 and "new_password" in weak.json()["error"]["fields"]
     ok = client.post(
@@ -158,7 +167,10 @@ def test_password_reset_by_emailed_token(cast, django_capture_on_commit_callback
     assert message.body.startswith("Hello Tara Teacher,")
 
     confirm = {"uid": uid, "token": token, "new_password": "reset-password-works-9"}
-    assert client.post("/api/v1/auth/password/reset/confirm/", confirm, format="json").status_code == 200
+    assert (
+        client.post("/api/v1/auth/password/reset/confirm/", confirm, format="json").status_code
+        == 200
+    )
     assert login("tara@alice.test", "reset-password-works-9").status_code == 200
     reused = client.post("/api/v1/auth/password/reset/confirm/", confirm, format="json")
     assert reused.status_code == 400
@@ -245,7 +257,9 @@ def test_lockout_holds_under_concurrent_attempts(settings):
 
 
 def test_user_changes_are_audited(cast, api):
-    api(cast.admin).patch(f"/api/v1/users/{cast.teacher.user.pk}/", {"full_name": "Tara T."}, format="json")
+    api(cast.admin).patch(
+        f"/api/v1/users/{cast.teacher.user.pk}/", {"full_name": "Tara T."}, format="json"
+    )
     entry = AuditLog.objects.get(action="user.update", object_id=str(cast.teacher.user.pk))
     assert entry.actor == cast.admin
     assert entry.school == cast.school

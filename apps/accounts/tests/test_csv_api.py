@@ -18,7 +18,9 @@ def row(**values) -> str:
 def upload(client, text: str, dry_run: bool = False):
     file = SimpleUploadedFile("students.csv", text.encode("utf-8"), content_type="text/csv")
     return client.post(
-        "/api/v1/students/import/", {"file": file, "dry_run": "true" if dry_run else "false"}, format="multipart"
+        "/api/v1/students/import/",
+        {"file": file, "dry_run": "true" if dry_run else "false"},
+        format="multipart",
     )
 
 
@@ -52,7 +54,9 @@ def test_import_writes_students_and_shared_guardian(cast, api):
     assert ria.user.full_name == "Ria Rao" and str(ria.date_of_birth) == "2013-02-03"
     ravi = User.objects.get(email="ravi@alice.test")
     assert ravi.role == "parent" and ravi.school == cast.school
-    assert set(Guardian.objects.filter(parent=ravi).values_list("student__admission_number", flat=True)) == {"A-1", "A-2"}
+    assert set(
+        Guardian.objects.filter(parent=ravi).values_list("student__admission_number", flat=True)
+    ) == {"A-1", "A-2"}
     assert Guardian.objects.get(student=ria, is_primary=True).parent == ravi
     assert api(ravi).get("/api/v1/students/").json()["count"] == 2
 
@@ -85,7 +89,9 @@ def test_missing_columns_and_bad_encoding(cast, api):
     client = api(cast.admin)
     response = upload(client, "name,mail\nx,y")
     assert response.status_code == 400 and "file" in response.json()["error"]["fields"]
-    file = SimpleUploadedFile("s.csv", "admission_number,full_name,email\n1,Jö,x@y.z".encode("latin-1"))
+    file = SimpleUploadedFile(
+        "s.csv", "admission_number,full_name,email\n1,Jö,x@y.z".encode("latin-1")
+    )
     response = client.post("/api/v1/students/import/", {"file": file}, format="multipart")
     assert response.status_code == 400 and "file" in response.json()["error"]["fields"]
     assert client.post("/api/v1/students/import/", {}, format="multipart").status_code == 400

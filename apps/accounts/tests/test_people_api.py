@@ -89,9 +89,13 @@ def test_deactivate_and_activate(cast, api):
     response = client.post(f"/api/v1/users/{cast.teacher.user.pk}/deactivate/")
     assert response.status_code == 200 and response.json()["is_active"] is False
     assert api(cast.teacher.user).get("/api/v1/me/").status_code == 401
-    assert client.post(f"/api/v1/users/{cast.teacher.user.pk}/activate/").json()["is_active"] is True
+    assert (
+        client.post(f"/api/v1/users/{cast.teacher.user.pk}/activate/").json()["is_active"] is True
+    )
     actions = list(
-        AuditLog.objects.filter(object_id=str(cast.teacher.user.pk)).values_list("action", flat=True)
+        AuditLog.objects.filter(object_id=str(cast.teacher.user.pk)).values_list(
+            "action", flat=True
+        )
     )
     assert set(actions) == {"user.deactivate", "user.activate"}
 
@@ -106,7 +110,12 @@ def test_admin_cannot_deactivate_self(cast, api):
 def test_other_schools_user_is_not_found(cast, api):
     client = api(cast.admin)
     assert client.get(f"/api/v1/users/{cast.admin2.pk}/").status_code == 404
-    assert client.patch(f"/api/v1/users/{cast.admin2.pk}/", {"full_name": "x"}, format="json").status_code == 404
+    assert (
+        client.patch(
+            f"/api/v1/users/{cast.admin2.pk}/", {"full_name": "x"}, format="json"
+        ).status_code
+        == 404
+    )
     assert client.post(f"/api/v1/users/{cast.admin2.pk}/deactivate/").status_code == 404
     cast.admin2.refresh_from_db()
     assert cast.admin2.is_active and cast.admin2.full_name == "Bob Admin"
@@ -156,7 +165,11 @@ def test_duplicate_admission_number_in_school_rejected_but_fine_elsewhere(cast, 
     assert response.status_code == 400
     assert response.json()["error"]["fields"]["admission_number"]
     assert not User.objects.filter(email="new.kid@alice.test").exists()
-    elsewhere = {**STUDENT, "email": "kid@bob.test", "admission_number": cast.student.admission_number}
+    elsewhere = {
+        **STUDENT,
+        "email": "kid@bob.test",
+        "admission_number": cast.student.admission_number,
+    }
     assert api(cast.admin2).post("/api/v1/students/", elsewhere, format="json").status_code == 201
 
 
@@ -217,7 +230,7 @@ def test_student_list_query_count_is_constant(cast, api, django_assert_num_queri
     client.get("/api/v1/students/")  # warm up (content types, permissions caches)
     with django_assert_num_queries(4) as small:
         assert client.get("/api/v1/students/?page_size=100").json()["count"] == 3
-    for index in range(20):
+    for _ in range(20):
         student = StudentFactory(school=cast.school)
         GuardianFactory(student=student, is_primary=True)
         GuardianFactory(student=student, relation="father")
@@ -237,7 +250,9 @@ def test_student_search_and_filters(cast, api):
 def test_deactivated_students_filter(cast, api):
     client = api(cast.admin)
     client.post(f"/api/v1/students/{cast.other_student.pk}/deactivate/")
-    names = {r["full_name"] for r in client.get("/api/v1/students/?is_active=true").json()["results"]}
+    names = {
+        r["full_name"] for r in client.get("/api/v1/students/?is_active=true").json()["results"]
+    }
     assert names == {"Sam Student", "Sia Student"}
 
 
@@ -264,7 +279,11 @@ def test_link_new_parent_and_primary_moves(cast, api):
 def test_link_existing_parent_to_second_child(cast, api):
     response = api(cast.admin).post(
         "/api/v1/guardians/",
-        {"student": str(cast.other_student.pk), "parent": str(cast.parent.pk), "relation": "guardian"},
+        {
+            "student": str(cast.other_student.pk),
+            "parent": str(cast.parent.pk),
+            "relation": "guardian",
+        },
         format="json",
     )
     assert response.status_code == 201
@@ -274,17 +293,23 @@ def test_link_existing_parent_to_second_child(cast, api):
 def test_cannot_link_other_school_or_non_parent(cast, api):
     client = api(cast.admin)
     other_school = client.post(
-        "/api/v1/guardians/", {"student": str(cast.student2.pk), "parent": str(cast.parent.pk)}, format="json"
+        "/api/v1/guardians/",
+        {"student": str(cast.student2.pk), "parent": str(cast.parent.pk)},
+        format="json",
     )
     assert other_school.status_code == 400
     assert other_school.json()["error"]["fields"]["student"]
     not_parent = client.post(
-        "/api/v1/guardians/", {"student": str(cast.student.pk), "parent": str(cast.teacher.user.pk)}, format="json"
+        "/api/v1/guardians/",
+        {"student": str(cast.student.pk), "parent": str(cast.teacher.user.pk)},
+        format="json",
     )
     assert not_parent.status_code == 400
     assert not_parent.json()["error"]["fields"]["parent"]
     twice = client.post(
-        "/api/v1/guardians/", {"student": str(cast.student.pk), "parent": str(cast.parent.pk)}, format="json"
+        "/api/v1/guardians/",
+        {"student": str(cast.student.pk), "parent": str(cast.parent.pk)},
+        format="json",
     )
     assert twice.status_code == 400
     both = client.post(
@@ -316,7 +341,12 @@ def test_admin_creates_teacher_and_staff(cast, api):
     client = api(cast.admin)
     teacher = client.post(
         "/api/v1/teachers/",
-        {"email": "t2@alice.test", "full_name": "Tej", "employee_code": "T-77", "qualification": "B.Ed."},
+        {
+            "email": "t2@alice.test",
+            "full_name": "Tej",
+            "employee_code": "T-77",
+            "qualification": "B.Ed.",
+        },
         format="json",
     )
     assert teacher.status_code == 201, teacher.json()
@@ -330,7 +360,12 @@ def test_admin_creates_teacher_and_staff(cast, api):
     assert not User.objects.filter(email="t3@alice.test").exists()
     staff = client.post(
         "/api/v1/staff/",
-        {"email": "s2@alice.test", "full_name": "Sid", "employee_code": "S-9", "designation": "Driver"},
+        {
+            "email": "s2@alice.test",
+            "full_name": "Sid",
+            "employee_code": "S-9",
+            "designation": "Driver",
+        },
         format="json",
     )
     assert staff.status_code == 201
@@ -345,18 +380,31 @@ def test_teacher_sees_only_self_in_teachers(cast, api):
 
 def test_school_admin_updates_own_school(cast, api):
     response = api(cast.admin).patch(
-        f"/api/v1/schools/{cast.school.pk}/", {"name": "Alice Senior School", "code": "hack"}, format="json"
+        f"/api/v1/schools/{cast.school.pk}/",
+        {"name": "Alice Senior School", "code": "hack"},
+        format="json",
     )
     assert response.status_code == 200
     cast.school.refresh_from_db()
     assert cast.school.name == "Alice Senior School" and cast.school.code == "alice"
-    bad = api(cast.admin).patch(f"/api/v1/schools/{cast.school.pk}/", {"timezone": "Mars/Base"}, format="json")
+    bad = api(cast.admin).patch(
+        f"/api/v1/schools/{cast.school.pk}/", {"timezone": "Mars/Base"}, format="json"
+    )
     assert bad.status_code == 400 and bad.json()["error"]["fields"]["timezone"]
-    assert api(cast.admin).patch(f"/api/v1/schools/{cast.school2.pk}/", {"name": "x"}, format="json").status_code == 404
+    assert (
+        api(cast.admin)
+        .patch(f"/api/v1/schools/{cast.school2.pk}/", {"name": "x"}, format="json")
+        .status_code
+        == 404
+    )
 
 
 def test_audit_log_lists_own_school_changes(cast, api):
-    api(cast.admin).patch(f"/api/v1/users/{cast.teacher.user.pk}/", {"full_name": "T"}, format="json")
-    api(cast.admin2).patch(f"/api/v1/users/{cast.student2.user.pk}/", {"full_name": "Z"}, format="json")
+    api(cast.admin).patch(
+        f"/api/v1/users/{cast.teacher.user.pk}/", {"full_name": "T"}, format="json"
+    )
+    api(cast.admin2).patch(
+        f"/api/v1/users/{cast.student2.user.pk}/", {"full_name": "Z"}, format="json"
+    )
     rows = api(cast.admin).get("/api/v1/audit-log/").json()["results"]
     assert [(r["action"], r["actor_email"]) for r in rows] == [("user.update", "alice@alice.test")]

@@ -27,18 +27,26 @@ def test_seed_is_idempotent_and_logins_work(db, settings):
     call_command("seed_demo", students=12)
     counts = (User.objects.count(), StudentProfile.objects.count(), Guardian.objects.count())
     call_command("seed_demo", students=12)
-    assert (User.objects.count(), StudentProfile.objects.count(), Guardian.objects.count()) == counts
+    assert (
+        User.objects.count(),
+        StudentProfile.objects.count(),
+        Guardian.objects.count(),
+    ) == counts
     assert School.objects.get(code="demo").name == "Demo Public School"
     assert StudentProfile.objects.filter(school__code="demo").count() == 12
 
     client = APIClient()
     for email, role in LOGINS.items():
-        response = client.post("/api/v1/auth/token/", {"email": email, "password": DEMO_PASSWORD}, format="json")
+        response = client.post(
+            "/api/v1/auth/token/", {"email": email, "password": DEMO_PASSWORD}, format="json"
+        )
         assert response.status_code == 200, email
         assert response.json()["user"]["role"] == role
 
     parent = User.objects.get(email="parent@demo.schools24.test")
-    children = set(Guardian.objects.filter(parent=parent).values_list("student__user__email", flat=True))
+    children = set(
+        Guardian.objects.filter(parent=parent).values_list("student__user__email", flat=True)
+    )
     assert len(children) == 2 and "student@demo.schools24.test" in children
 
 

@@ -41,7 +41,10 @@ def test_staff_follow_their_django_permissions(cast):
 
 
 def test_parent_student_teacher_rules(cast):
-    assert names(scope_queryset(StudentProfile.objects.all(), cast.parent)) == {"Sam Student", "Sia Student"}
+    assert names(scope_queryset(StudentProfile.objects.all(), cast.parent)) == {
+        "Sam Student",
+        "Sia Student",
+    }
     assert names(scope_queryset(StudentProfile.objects.all(), cast.student.user)) == {"Sam Student"}
     assert scope_queryset(StudentProfile.objects.all(), cast.teacher.user).count() == 0
     assert can_view_student(cast.parent, cast.student)
@@ -51,8 +54,13 @@ def test_parent_student_teacher_rules(cast):
 
 def test_parent_links_never_cross_schools(cast):
     """Even a (corrupt) guardian row pointing into another school grants nothing there."""
-    Guardian.objects.create(school=cast.school, parent=cast.parent, student=cast.student2, relation="other")
-    assert names(scope_queryset(StudentProfile.objects.all(), cast.parent)) == {"Sam Student", "Sia Student"}
+    Guardian.objects.create(
+        school=cast.school, parent=cast.parent, student=cast.student2, relation="other"
+    )
+    assert names(scope_queryset(StudentProfile.objects.all(), cast.parent)) == {
+        "Sam Student",
+        "Sia Student",
+    }
 
 
 def test_inactive_or_anonymous_users_see_nothing(cast):
@@ -73,4 +81,6 @@ def test_get_scoped_object_or_404(cast):
 
     assert get_scoped_object_or_404(StudentProfile.objects.all(), cast.parent, pk=cast.student.pk)
     with pytest.raises(Http404):
-        get_scoped_object_or_404(StudentProfile.objects.all(), cast.parent, pk=cast.other_student.pk)
+        get_scoped_object_or_404(
+            StudentProfile.objects.all(), cast.parent, pk=cast.other_student.pk
+        )
