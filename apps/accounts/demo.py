@@ -10,6 +10,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import transaction
 
@@ -39,9 +40,29 @@ class SeedReport:
             self.created[kind] = self.created.get(kind, 0) + 1
 
 
+_demo_hash: str | None = None
+
+
+def _password_hash() -> str:
+    """Hash the demo password once per run: PBKDF2 per user would make seeding take minutes."""
+    global _demo_hash
+    if _demo_hash is None:
+        _demo_hash = make_password(DEMO_PASSWORD)
+    return _demo_hash
+
+
 def _user(
-    report: SeedReport, school: School, email: str, full_name: str, role: str, **extra
+    report: SeedReport,
+    school: School,
+    email: str,
+    full_name: str,
+    role: str,
+    *,
+    login: bool = False,
+    **extra,
 ) -> User:
+    """Find or create a demo user. Documented logins (`login=True`) get their password and
+    active flag restored on every run, so the README's logins always work."""
     user, created = User.objects.get_or_create(
         email=email,
         defaults={
@@ -50,13 +71,14 @@ def _user(
             "role": role,
             "is_staff": role in (Role.ADMIN, Role.STAFF),
             "email_verified": True,
+            "password": _password_hash(),
             **extra,
         },
     )
-    if created or not user.check_password(DEMO_PASSWORD):
-        user.set_password(DEMO_PASSWORD)
+    if login and not created and (not user.is_active or not user.check_password(DEMO_PASSWORD)):
+        user.password = _password_hash()
         user.is_active = True
-        user.save()
+        user.save(update_fields=["password", "is_active", "updated_at"])
     report.add("users", created)
     return user
 
@@ -114,8 +136,10 @@ def seed_demo(*, students: int = 40, seed: int = 24) -> SeedReport:
     )
     report.add("schools", created)
 
-    _user(report, school, "admin@demo.schools24.test", "Asha Admin", Role.ADMIN)
-    teacher = _user(report, school, "teacher@demo.schools24.test", "Tarun Teacher", Role.TEACHER)
+    _user(report, school, "admin@demo.schools24.test", "Asha Admin", Role.ADMIN, login=True)
+    teacher = _user(
+        report, school, "teacher@demo.schools24.test", "Tarun Teacher", Role.TEACHER, login=True
+    )
     _, created = TeacherProfile.objects.get_or_create(
         user=teacher,
         defaults={"school": school, "employee_code": "T0001", "qualification": "M.Sc., B.Ed.",
@@ -123,7 +147,7 @@ def seed_demo(*, students: int = 40, seed: int = 24) -> SeedReport:
     )  # fmt: skip
     report.add("teachers", created)
     accountant = _user(
-        report, school, "accountant@demo.schools24.test", "Anand Accountant", Role.STAFF
+        report, school, "accountant@demo.schools24.test", "Anand Accountant", Role.STAFF, login=True
     )
     _, created = StaffProfile.objects.get_or_create(
         user=accountant,
@@ -133,7 +157,7 @@ def seed_demo(*, students: int = 40, seed: int = 24) -> SeedReport:
     accountant.groups.add(Group.objects.get_or_create(name=ACCOUNTANT)[0])
 
     student_user = _user(
-        report, school, "student@demo.schools24.test", "Siya Student", Role.STUDENT
+        report, school, "student@demo.schools24.test", "Siya Student", Role.STUDENT, login=True
     )
     student = _student(report, school, student_user, "DPS-0001", rng)
     sibling_user = _user(
@@ -147,11 +171,14 @@ def seed_demo(*, students: int = 40, seed: int = 24) -> SeedReport:
         "Priya Parent",
         Role.PARENT,
         phone="+91 98450 00001",
+        login=True,
     )
     _link(report, parent, student, "mother", True)
     _link(report, parent, sibling, "mother", True)
 
-    _user(report, second, "admin@second.schools24.test", "Sanjay Second-Admin", Role.ADMIN)
+    _user(
+        report, second, "admin@second.schools24.test", "Sanjay Second-Admin", Role.ADMIN, login=True
+    )
     second_student = _user(
         report, second, "student@second.schools24.test", "Kiran Second", Role.STUDENT
     )

@@ -52,11 +52,13 @@ def login_lockout_check(*, email: str, client: str) -> None:
     try:
         redis = get_redis_connection("default")
         pipe = redis.pipeline()
+        # SET NX EX then INCR: the window starts at the first failure (no EXPIRE NX, which
+        # needs Redis 7; the embedded development server is 6.2).
+        pipe.set(account_key, 0, ex=ttl, nx=True)
         pipe.incr(account_key)
-        pipe.expire(account_key, ttl, nx=True)
+        pipe.set(client_key, 0, ex=ttl, nx=True)
         pipe.incr(client_key)
-        pipe.expire(client_key, ttl, nx=True)
-        account_count, _a, client_count, _c = pipe.execute()
+        _a, account_count, _c, client_count = pipe.execute()
     except RedisError:
         logger.warning("Login lockout counters unavailable (Redis down); not enforcing lockout")
         return

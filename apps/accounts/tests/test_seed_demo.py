@@ -54,3 +54,15 @@ def test_seed_grows_with_students_option(db, settings):
     call_command("seed_demo", students=5, force=True)
     call_command("seed_demo", students=9, force=True)
     assert StudentProfile.objects.filter(school__code="demo").count() == 9
+
+
+def test_seed_restores_a_changed_demo_password(db, settings):
+    settings.DEBUG = True
+    call_command("seed_demo", students=3)
+    admin = User.objects.get(email="admin@demo.schools24.test")
+    admin.set_password("something-else-entirely")
+    admin.is_active = False
+    admin.save()
+    call_command("seed_demo", students=3)
+    admin.refresh_from_db()
+    assert admin.is_active and admin.check_password(DEMO_PASSWORD)
