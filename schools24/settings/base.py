@@ -143,17 +143,20 @@ CACHES = {
         "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="s24"),
         "OPTIONS": {
             "CLIENT_CLASS": "django_redis.client.DefaultClient",
-            "COMPRESSOR": (
-                "apps.core.codecs.CacheCompressor"
-                if REDIS_COMPRESSION_ENABLED
-                else "django_redis.compressors.identity.IdentityCompressor"
-            ),
+            # Always the tagged codec: with compression off it writes raw values but still reads
+            # entries compressed before the switch.
+            "COMPRESSOR": "apps.core.codecs.CacheCompressor",
             "CONNECTION_POOL_KWARGS": {"max_connections": REDIS_POOL_SIZE},
             "SOCKET_CONNECT_TIMEOUT": 2,
             "SOCKET_TIMEOUT": 2,
         },
     }
 }
+
+# --- Readiness ----------------------------------------------------------------------------------
+READYZ_TIMEOUT_SECONDS = env.float("READYZ_TIMEOUT_SECONDS", default=2.0)
+# Checks reported by /readyz but answering 200 "degraded" rather than 503 when down.
+READINESS_NON_CRITICAL = env.list("READINESS_NON_CRITICAL", default=[])
 
 # --- Batch processor (write-behind buffer) ---------------------------------------------------
 BATCH_PROCESSOR_ENABLED = env.bool("BATCH_PROCESSOR_ENABLED", default=True)

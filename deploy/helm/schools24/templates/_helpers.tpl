@@ -1,0 +1,130 @@
+{{/* Names and labels. */}}
+{{- define "schools24.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "schools24.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := default .Chart.Name .Values.nameOverride -}}
+{{- if contains $name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "schools24.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+app.kubernetes.io/name: {{ include "schools24.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: schools24
+{{- end -}}
+
+{{/* Selector labels for one component: include "schools24.selectorLabels" (list . "web") */}}
+{{- define "schools24.selectorLabels" -}}
+{{- $root := index . 0 -}}
+app.kubernetes.io/name: {{ include "schools24.name" $root }}
+app.kubernetes.io/instance: {{ $root.Release.Name }}
+app.kubernetes.io/component: {{ index . 1 }}
+{{- end -}}
+
+{{- define "schools24.image" -}}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
+{{- end -}}
+
+{{/* The Host header the probes send (see values web.probeHost). */}}
+{{- define "schools24.probeHost" -}}
+{{- if .Values.web.probeHost -}}
+{{- .Values.web.probeHost -}}
+{{- else -}}
+{{- $host := "localhost" -}}
+{{- range (splitList "," (toString (default "" .Values.config.ALLOWED_HOSTS))) -}}
+{{- $h := . | trim | trimPrefix "." -}}
+{{- if and (eq $host "localhost") $h (not (contains "*" $h)) -}}
+{{- $host = $h -}}
+{{- end -}}
+{{- end -}}
+{{- $host -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Secret references, one env entry per secretEnv item. */}}
+{{- define "schools24.secretEnv" -}}
+{{- range $name, $ref := .Values.secretEnv }}
+- name: {{ $name }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ $.Values.existingSecret }}
+      key: {{ default $name $ref.key }}
+      optional: {{ default false $ref.optional }}
+{{- end }}
+{{- with .Values.extraEnv }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}
+
+{{/* Everything the app reads from the environment, for the Deployments (ConfigMap + Secret). */}}
+{{- define "schools24.envFrom" -}}
+envFrom:
+  - configMapRef:
+      name: {{ include "schools24.fullname" . }}
+env:
+  - name: POD_NAME
+    valueFrom:
+      fieldRef:
+        fieldPath: metadata.name
+  {{- include "schools24.secretEnv" . | trim | nindent 2 }}
+{{- end -}}
+
+{{/* Shared pod-level settings. */}}
+{{- define "schools24.podSpec" -}}
+automountServiceAccountToken: false
+{{- with .Values.imagePullSecrets }}
+imagePullSecrets:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- if .Values.serviceAccountName }}
+serviceAccountName: {{ .Values.serviceAccountName }}
+{{- end }}
+securityContext:
+  {{- toYaml .Values.podSecurityContext | nindent 2 }}
+{{- with .Values.nodeSelector }}
+nodeSelector:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .Values.tolerations }}
+tolerations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .Values.affinity }}
+affinity:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end -}}
+
+{{/* Writable scratch space under a read-only root filesystem. */}}
+{{- define "schools24.volumes" -}}
+volumes:
+  - name: tmp
+    emptyDir: {}
+  - name: media
+    emptyDir: {}
+{{- end -}}
+
+{{- define "schools24.volumeMounts" -}}
+volumeMounts:
+  - name: tmp
+    mountPath: /tmp
+  - name: media
+    mountPath: /app/media
+{{- end -}}
+
+{{/* Roll pods when the configuration changes. */}}
+{{- define "schools24.checksum" -}}
+checksum/config: {{ include (print $.Template.BasePath "/configmap.yaml") . | sha256sum }}
+{{- end -}}
