@@ -8,4 +8,16 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
         from . import checks  # noqa: F401  (registers system checks)
+        from .buffer.observability import install as install_buffer_observability
+        from .tasks import install_periodic_tasks_after_migrate
+
+        # Periodic tasks follow the current settings after every migrate (a fresh deploy too).
+        post_migrate.connect(
+            install_periodic_tasks_after_migrate,
+            sender=self,
+            dispatch_uid="core.install_periodic_tasks",
+        )
+        install_buffer_observability()  # /metrics gauges and the /readyz buffer figures

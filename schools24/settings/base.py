@@ -162,6 +162,11 @@ READINESS_NON_CRITICAL = env.list("READINESS_NON_CRITICAL", default=[])
 BATCH_PROCESSOR_ENABLED = env.bool("BATCH_PROCESSOR_ENABLED", default=True)
 BATCH_PROCESSOR_INTERVAL = env.int("BATCH_PROCESSOR_INTERVAL", default=3600)
 BATCH_PROCESSOR_PARALLEL_WORKERS = env.int("BATCH_PROCESSOR_PARALLEL_WORKERS", default=10)
+BATCH_PROCESSOR_THRESHOLD = env.int("BATCH_PROCESSOR_THRESHOLD", default=5000)  # 0 = off
+BATCH_PROCESSOR_BATCH_SIZE = env.int("BATCH_PROCESSOR_BATCH_SIZE", default=5000)
+BATCH_PROCESSOR_LOCK_TTL = env.int("BATCH_PROCESSOR_LOCK_TTL", default=120)
+# Optionally a separate Redis (AOF on, noeviction) for the buffer; the main Redis by default.
+BATCH_PROCESSOR_REDIS_URL = env.str("BATCH_PROCESSOR_REDIS_URL", default="")
 
 # --- MongoDB (question bank) -----------------------------------------------------------------
 MONGODB_URI = envsecret("MONGODB_URI", "mongodb://127.0.0.1:27017")

@@ -1,0 +1,76 @@
+"""The write-behind buffer ("batch processor"): bursts of small writes land in Redis and reach
+Postgres in batches.
+
+Used by attendance marks and quiz answer autosaves. The API other apps call::
+
+    from apps.core import buffer
+
+    buffer.register_kind(buffer.BufferKind(name=..., key_fields=..., apply=..., group_fields=...))
+    buffer.put("attendance", {"school_id": ..., "student_id": ..., "date": ..., "status": "P"})
+    buffer.put_many("attendance", records)
+    buffer.pending("attendance", school_id=..., section_id=..., date=...)   # pending records
+    buffer.overlay("attendance", qs.values(...), school_id=..., section_id=..., date=...)
+    buffer.flush("attendance")  /  buffer.flush_all()                       # -> FlushResult
+    buffer.stats()  /  buffer.readiness()                                    # for /readyz, /metrics
+    buffer.Upsert(...) / buffer.Upsert.for_model(Model, key_fields, "ts")    # a ready apply()
+
+Guarantees: the last write per key wins (by `ts`, UTC epoch microseconds, set by put when
+missing); reads see writes before any flush; nothing is lost or applied twice when a flushing
+process is killed at any point; writes arriving during a flush are kept; if Redis is
+unreachable put writes straight to Postgres and logs a warning. Pending records never expire:
+REDIS_WRITE_BUFFER_TTL only marks a backlog older than it `stale`. At most ~1 s of buffered
+writes can be lost if Redis itself dies (AOF ``appendfsync everysec``); the Redis holding the
+buffer must not evict keys (``maxmemory-policy noeviction`` or a ``volatile-*`` policy, since
+buffer keys carry no TTL).
+
+Design and crash analysis: `store` (keys, scripts, reads) and `flusher` (hand-off, batches).
+Settings: BATCH_PROCESSOR_ENABLED, BATCH_PROCESSOR_INTERVAL (beat), BATCH_PROCESSOR_PARALLEL_WORKERS,
+BATCH_PROCESSOR_THRESHOLD (5000), and optionally BATCH_PROCESSOR_BATCH_SIZE (5000 records per
+transaction), BATCH_PROCESSOR_LOCK_TTL (120 s), BATCH_PROCESSOR_TRIGGER_DEBOUNCE (60 s),
+BATCH_PROCESSOR_KEY_PREFIX (``s24:wb``), BATCH_PROCESSOR_REDIS_URL (default REDIS_URL).
+"""
+
+from .flusher import HOOKS, FlushResult, LockLost, flush, flush_all, flush_shard
+from .kinds import BufferKind, get_kind, register_kind, registered_kinds, unregister_kind
+from .store import (
+    decode_record,
+    get_client,
+    now_micros,
+    overlay,
+    pending,
+    pending_count,
+    put,
+    put_many,
+    readiness,
+    requeue_dead,
+    reset_client,
+    stats,
+)
+from .upsert import Upsert
+
+__all__ = [
+    "HOOKS",
+    "BufferKind",
+    "FlushResult",
+    "LockLost",
+    "Upsert",
+    "decode_record",
+    "flush",
+    "flush_all",
+    "flush_shard",
+    "get_client",
+    "get_kind",
+    "now_micros",
+    "overlay",
+    "pending",
+    "pending_count",
+    "put",
+    "put_many",
+    "readiness",
+    "register_kind",
+    "registered_kinds",
+    "requeue_dead",
+    "reset_client",
+    "stats",
+    "unregister_kind",
+]
