@@ -26,6 +26,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.apps import AdminConfig
 from django.core.exceptions import FieldDoesNotExist, ValidationError
@@ -188,6 +189,38 @@ class Schools24AdminSite(admin.AdminSite):
 
     def has_permission(self, request) -> bool:
         return may_use_admin_site(request.user)
+
+    def get_urls(self):
+        from django.urls import path
+
+        return [
+            path("write-buffer/", self.admin_view(self.write_buffer_view), name="write-buffer"),
+            *super().get_urls(),
+        ]
+
+    def write_buffer_view(self, request):
+        """Platform operators: pending writes per buffered kind, their age, and a flush button."""
+        from django.core.exceptions import PermissionDenied
+        from django.shortcuts import redirect
+        from django.template.response import TemplateResponse
+
+        from . import buffer
+        from .tasks import flush_write_buffer
+
+        if not request.user.is_superuser:
+            raise PermissionDenied
+        if request.method == "POST":
+            flush_write_buffer.delay()
+            messages.success(request, _("A flush of every buffered kind was queued."))
+            return redirect("admin:write-buffer")
+        rows = [{"kind": kind, **figures} for kind, figures in sorted(buffer.stats().items())]
+        context = {
+            **self.each_context(request),
+            "title": _("Write-behind buffer"),
+            "rows": rows,
+            "stale_after": settings.REDIS_WRITE_BUFFER_TTL,
+        }
+        return TemplateResponse(request, "admin/write_buffer.html", context)
 
 
 class Schools24AdminConfig(AdminConfig):

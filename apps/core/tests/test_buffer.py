@@ -709,3 +709,21 @@ def test_the_buffer_never_uses_keys():
         assert not re.search(r"\.keys\(", text), path
         assert not re.search(r"""call\(\s*['"]KEYS['"]""", text, re.I), path
         assert not re.search(r"""execute_command\(\s*['"]KEYS""", text, re.I), path
+
+
+# --- the admin page ---------------------------------------------------------------------------
+def test_admin_buffer_page_shows_backlog_and_queues_a_flush(client, school, cast):
+    from apps.accounts.tests.factories import UserFactory
+
+    buffer.put_many("probe", probe.records(school, 4, 1))
+    root = UserFactory(school=None, is_superuser=True, is_staff=True, email="root@ops.test")
+    client.force_login(root)
+    page = client.get("/admin/write-buffer/")
+    assert page.status_code == 200
+    row = next(r for r in page.context["rows"] if r["kind"] == "probe")
+    assert row["pending"] == 4 and row["oldest_age_seconds"] is not None
+    assert client.post("/admin/write-buffer/").status_code == 302  # eager Celery: flushed now
+    assert buffer.stats()["probe"]["pending"] == 0
+    assert len(probe.rows(school)) == 4
+    client.force_login(cast.admin)  # a school admin is not a platform operator
+    assert client.get("/admin/write-buffer/").status_code == 403
