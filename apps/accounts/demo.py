@@ -116,7 +116,7 @@ def _link(report: SeedReport, parent: User, student: StudentProfile, relation: s
 
 
 @transaction.atomic
-def seed_demo(*, students: int = 40, seed: int = 24) -> SeedReport:
+def seed_demo(*, students: int = 1440, seed: int = 24) -> SeedReport:
     rng = random.Random(seed)
     report = SeedReport()
     school, created = School.objects.get_or_create(
@@ -184,23 +184,78 @@ def seed_demo(*, students: int = 40, seed: int = 24) -> SeedReport:
     )
     _student(report, second, second_student, "SDS-0001", rng)
 
-    for index in range(3, students + 1):
-        first, last = (
-            FIRST_NAMES[index % len(FIRST_NAMES)],
-            LAST_NAMES[(index * 7) % len(LAST_NAMES)],
-        )
-        user = _user(
-            report,
-            school,
-            f"student{index:04d}@demo.schools24.test",
-            f"{first} {last}",
-            Role.STUDENT,
-        )
-        profile = _student(report, school, user, f"DPS-{index:04d}", rng)
-        parent_name = f"{PARENT_FIRST[index % len(PARENT_FIRST)]} {last}"
-        guardian = _user(
-            report, school, f"parent{index:04d}@demo.schools24.test", parent_name, Role.PARENT,
-            phone=f"+91 98450 {index:05d}",
-        )  # fmt: skip
-        _link(report, guardian, profile, rng.choice(["father", "mother"]), True)
+    _roster(report, school, students, rng)
+
+    from apps.academics.demo import seed_academics
+
+    seed_academics(report=report, school=school, rng=rng, demo_teacher=teacher)
     return report
+
+
+def _roster(report: SeedReport, school: School, students: int, rng: random.Random) -> None:
+    """Students DPS-0003.. and one parent each, created in bulk (thousands in seconds);
+    numbers already present are left alone, so a larger `students` only adds the rest."""
+    wanted = {f"DPS-{index:04d}": index for index in range(3, students + 1)}
+    present = set(
+        StudentProfile.objects.filter(school=school, admission_number__in=wanted).values_list(
+            "admission_number", flat=True
+        )
+    )
+    missing = [(number, index) for number, index in wanted.items() if number not in present]
+    if not missing:
+        return
+    password = _password_hash()
+    people = []
+    for number, index in missing:
+        first = FIRST_NAMES[index % len(FIRST_NAMES)]
+        last = LAST_NAMES[(index * 7) % len(LAST_NAMES)]
+        child = User(
+            school=school, email=f"student{index:04d}@demo.schools24.test", role=Role.STUDENT,
+            full_name=f"{first} {last}", password=password, email_verified=True,
+        )  # fmt: skip
+        parent = User(
+            school=school, email=f"parent{index:04d}@demo.schools24.test", role=Role.PARENT,
+            full_name=f"{PARENT_FIRST[index % len(PARENT_FIRST)]} {last}", password=password,
+            phone=f"+91 98450 {index:05d}", email_verified=True,
+        )  # fmt: skip
+        people.append((number, child, parent))
+    User.objects.bulk_create(
+        [user for _, child, parent in people for user in (child, parent)], ignore_conflicts=True
+    )
+    emails = [user.email for _, child, parent in people for user in (child, parent)]
+    by_email = {u.email: u for u in User.objects.filter(email__in=emails)}
+    profiles = [
+        StudentProfile(
+            school=school,
+            user=by_email[child.email],
+            admission_number=number,
+            roll_number="",
+            date_of_birth=date(2010, 1, 1) + timedelta(days=rng.randint(0, 3650)),
+            gender=rng.choice(["male", "female"]),
+            blood_group=rng.choice(BLOOD),
+            address=f"{rng.randint(1, 300)}, MG Road, Bengaluru",
+            admission_date=date(2020 + rng.randint(0, 5), 6, 1),
+        )
+        for number, child, _ in people
+    ]
+    StudentProfile.objects.bulk_create(profiles, ignore_conflicts=True)
+    by_number = {
+        p.admission_number: p
+        for p in StudentProfile.objects.filter(school=school, admission_number__in=wanted)
+    }
+    Guardian.objects.bulk_create(
+        [
+            Guardian(
+                school=school,
+                parent=by_email[parent.email],
+                student=by_number[number],
+                relation=rng.choice(["father", "mother"]),
+                is_primary=True,
+            )
+            for number, _, parent in people
+        ],
+        ignore_conflicts=True,
+    )
+    report.created["users"] = report.created.get("users", 0) + 2 * len(people)
+    report.created["students"] = report.created.get("students", 0) + len(people)
+    report.created["guardian links"] = report.created.get("guardian links", 0) + len(people)

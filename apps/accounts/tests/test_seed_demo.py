@@ -66,3 +66,42 @@ def test_seed_restores_a_changed_demo_password(db, settings):
     call_command("seed_demo", students=3)
     admin.refresh_from_db()
     assert admin.is_active and admin.check_password(DEMO_PASSWORD)
+
+
+def test_seed_builds_a_clash_free_school_the_demo_teacher_teaches(db, settings):
+    from django.db.models import Count
+
+    from apps.academics.models import Enrollment, Section, TimetableEntry
+
+    call_command("seed_demo", students=80, force=True)
+    call_command("seed_demo", students=80, force=True)  # idempotent, structure included
+    school = School.objects.get(code="demo")
+    assert Section.objects.filter(school=school).count() == 36
+    assert Enrollment.objects.filter(school=school).count() == 80
+    entries = TimetableEntry.objects.filter(school=school)
+    assert entries.count() == 36 * 6 * 6
+    for field in ("teacher", "room", "section"):
+        clashes = entries.values(field, "weekday", "period").annotate(n=Count("id")).filter(n__gt=1)
+        assert not clashes.exists(), f"{field} booked twice: {list(clashes[:3])}"
+
+    demo = StudentProfile.objects.get(user__email="student@demo.schools24.test")
+    section = Enrollment.objects.get(student=demo).section
+    assert str(section) == "5-A"
+    assert section.class_teacher.user.email == "teacher@demo.schools24.test"
+
+    client = APIClient()
+    token = client.post(
+        "/api/v1/auth/token/",
+        {"email": "teacher@demo.schools24.test", "password": DEMO_PASSWORD},
+        format="json",
+    ).json()["access"]
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    seen = {
+        row["admission_number"]
+        for row in client.get("/api/v1/students/?page_size=200").json()["results"]
+    }
+    assert demo.admission_number in seen
+    taught = Enrollment.objects.filter(
+        section__teaching_assignments__teacher__user__email="teacher@demo.schools24.test"
+    ).values_list("student__admission_number", flat=True)
+    assert seen == set(taught)

@@ -8,7 +8,12 @@ class Command(BaseCommand):
     help = "Create the demo schools, the demo logins and a realistic roster (idempotent)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--students", type=int, default=40, help="Students in the demo school.")
+        parser.add_argument(
+            "--students",
+            type=int,
+            default=1440,
+            help="Students in the demo school (spread over classes 1-12, sections A-C).",
+        )
         parser.add_argument("--force", action="store_true", help="Run even with DEBUG off.")
 
     def handle(self, *args, **options):
