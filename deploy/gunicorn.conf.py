@@ -12,6 +12,7 @@ Everything is tunable from the environment:
 import json
 import multiprocessing
 import os
+import re
 from datetime import UTC, datetime
 
 from gunicorn import glogging
@@ -56,6 +57,12 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 QUIET_PATHS = {"/healthz", "/readyz", "/health", "/metrics"}
+# Secrets that travel in the path (calendar feed tokens) never reach the logs.
+SECRET_PATHS = re.compile(r"(/calendar/feed/)[^/]+(\.ics)$")
+
+
+def mask_path(path: str) -> str:
+    return SECRET_PATHS.sub(r"\1***\2", path)
 
 
 def _size(resp, response_headers: dict) -> int | None:
@@ -82,7 +89,7 @@ class JsonAccessLogger(glogging.Logger):
             "remote": environ.get("REMOTE_ADDR", "-"),
             "forwarded_for": headers.get("x-forwarded-for"),
             "method": environ.get("REQUEST_METHOD"),
-            "path": path,
+            "path": mask_path(path),
             "query": environ.get("QUERY_STRING") or None,
             "status": int(status) if status.isdigit() else status,
             "bytes": _size(resp, response_headers),
