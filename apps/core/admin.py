@@ -434,7 +434,7 @@ class SchoolScopedAdmin(SchoolScopedPermissionsMixin, admin.ModelAdmin):
             if isinstance(entry, str):
                 if fk is not None and entry == fk.name:
                     continue  # one school: nothing to filter, and other schools' names stay hidden
-                field = _field_or_none(self.model, entry)
+                field = _last_field_of_path(self.model, entry)
                 if (
                     field is not None
                     and field.is_relation
@@ -590,6 +590,16 @@ class ReadOnlyAdminMixin:
 
 
 # --- helpers ----------------------------------------------------------------------------------
+def _last_field_of_path(model, path: str):
+    """The field a list filter path such as "section__school_class" ends at, or None."""
+    from django.contrib.admin.utils import NotRelationField, get_fields_from_path
+
+    try:
+        return get_fields_from_path(model, path)[-1]
+    except (FieldDoesNotExist, NotRelationField):
+        return None
+
+
 def _field_or_none(model, name: str):
     try:
         return model._meta.get_field(name)

@@ -203,3 +203,19 @@ def test_changelist_query_count_does_not_grow_with_rows(
     grow(15)
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get(url(f"{model}_changelist")).status_code == 200
+
+
+def test_related_filters_across_relations_list_only_own_school(client, academics, cast):
+    """A filter such as section__school_class must not list another school's classes."""
+    SchoolClassFactory(school=cast.school2, name="Secret Class 99")
+    class_six = SchoolClassFactory(school=cast.school, name="Class 6", order=6)
+    section = SectionFactory(school_class=class_six, year=academics.year, name="A")
+    EnrollmentFactory(section=section, student=StudentFactory(school=cast.school))
+    client.force_login(cast.admin)
+    page = client.get(reverse("admin:academics_enrollment_changelist"))
+    assert page.status_code == 200
+    spec = next(
+        f for f in page.context["cl"].filter_specs if f.field_path == "section__school_class"
+    )
+    assert sorted(label for _, label in spec.lookup_choices) == ["Class 5", "Class 6"]
+    assert "Secret Class 99" not in page.content.decode()
