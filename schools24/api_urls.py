@@ -8,6 +8,9 @@ from rest_framework.response import Response
 
 from apps.academics.api.urls import router as academics_router
 from apps.accounts.api.urls import router as accounts_router
+from apps.attendance.api.urls import router as attendance_router
+from apps.calendar.api.urls import router as calendar_router
+from apps.notifications.api.urls import router as notifications_router
 
 app_name = "api"
 
@@ -18,7 +21,15 @@ app_name = "api"
 def api_root(request):
     """Where to start: the documentation, sign-in and every collection of this version."""
     collections = sorted(
-        prefix for router in (accounts_router, academics_router) for prefix, _, _ in router.registry
+        prefix
+        for router in (
+            accounts_router,
+            academics_router,
+            attendance_router,
+            calendar_router,
+            notifications_router,
+        )
+        for prefix, _, _ in router.registry
     )
     base = request.build_absolute_uri(reverse("api:root"))
     return Response(
@@ -36,4 +47,7 @@ urlpatterns = [
     path("", api_root, name="root"),
     path("", include("apps.accounts.api.urls")),
     path("", include("apps.academics.api.urls")),
+    path("", include("apps.attendance.api.urls")),
+    path("", include("apps.calendar.api.urls")),
+    path("", include("apps.notifications.api.urls")),
 ]

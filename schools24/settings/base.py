@@ -56,6 +56,9 @@ INSTALLED_APPS = [
     "apps.core",
     "apps.accounts",
     "apps.academics",
+    "apps.attendance",
+    "apps.calendar.apps.CalendarConfig",
+    "apps.notifications",
 ]
 
 MIDDLEWARE = [
@@ -167,6 +170,11 @@ BATCH_PROCESSOR_BATCH_SIZE = env.int("BATCH_PROCESSOR_BATCH_SIZE", default=5000)
 BATCH_PROCESSOR_LOCK_TTL = env.int("BATCH_PROCESSOR_LOCK_TTL", default=120)
 # Optionally a separate Redis (AOF on, noeviction) for the buffer; the main Redis by default.
 BATCH_PROCESSOR_REDIS_URL = env.str("BATCH_PROCESSOR_REDIS_URL", default="")
+
+# --- Attendance -------------------------------------------------------------------------------
+# Days after the date of a mark during which its teacher may still change it; after that only
+# school admins may (and their changes are audit-logged).
+ATTENDANCE_EDIT_WINDOW_DAYS = env.int("ATTENDANCE_EDIT_WINDOW_DAYS", default=3)
 
 # --- MongoDB (question bank) -----------------------------------------------------------------
 MONGODB_URI = envsecret("MONGODB_URI", "mongodb://127.0.0.1:27017")

@@ -114,6 +114,42 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/enrollments/{id}/"): {"admin", "student", "parent", "accountant"},
     ("PATCH", "/api/v1/enrollments/{id}/"): {"admin"},
     ("DELETE", "/api/v1/enrollments/{id}/"): {"admin"},
+    # attendance: registers are taken by admins and teachers (the service then checks class
+    # teacher / period teacher: a refusal there is a 400/403 with a reason, here the empty body
+    # is a 400); marks are read by the school, students and parents their own (a student's own
+    # list and summary need no parameters); staff only with the permission no duty grants.
+    ("GET", "/api/v1/attendance/"): ALL - {"accountant"},
+    ("POST", "/api/v1/attendance/mark/"): ADMINS | {"teacher"},
+    ("GET", "/api/v1/attendance/summary/"): ALL - {"accountant"},
+    ("GET", "/api/v1/attendance/section-summary/"): ADMINS | {"teacher"},
+    ("GET", "/api/v1/attendance/register/"): ADMINS | {"teacher"},
+    ("GET", "/api/v1/attendance/not-taken/"): ADMINS | {"teacher"},
+    # calendar: school-wide events for everyone, the object is an event (and a paper) of the
+    # section the cast's student is enrolled in (not taught by the cast's teacher); every staff
+    # duty reads the calendar; admins write. Feed tokens are personal: the object is the
+    # parent's. The feed itself is authorised by its token alone, so no JWT opens it.
+    ("GET", "/api/v1/calendar-events/"): ALL,
+    ("POST", "/api/v1/calendar-events/"): ADMINS,
+    ("GET", "/api/v1/calendar-events/{id}/"): {"admin", "student", "parent", "accountant"},
+    ("PATCH", "/api/v1/calendar-events/{id}/"): {"admin"},
+    ("DELETE", "/api/v1/calendar-events/{id}/"): {"admin"},
+    ("GET", "/api/v1/exam-schedule/"): ALL,
+    ("POST", "/api/v1/exam-schedule/"): ADMINS,
+    ("GET", "/api/v1/exam-schedule/{id}/"): {"admin", "student", "parent", "accountant"},
+    ("PATCH", "/api/v1/exam-schedule/{id}/"): {"admin"},
+    ("DELETE", "/api/v1/exam-schedule/{id}/"): {"admin"},
+    ("GET", "/api/v1/calendar-feed-tokens/"): ALL,
+    ("POST", "/api/v1/calendar-feed-tokens/"): ALL,
+    ("GET", "/api/v1/calendar-feed-tokens/{id}/"): {"parent"},
+    ("DELETE", "/api/v1/calendar-feed-tokens/{id}/"): {"parent"},
+    ("POST", "/api/v1/calendar-feed-tokens/{id}/revoke/"): {"parent"},
+    ("GET", "/api/v1/calendar/feed/{token}.ics"): set(),
+    # notifications: everyone has an inbox; the object is the parent's, so only they find it
+    ("GET", "/api/v1/notifications/"): ALL,
+    ("GET", "/api/v1/notifications/unread-count/"): ALL,
+    ("POST", "/api/v1/notifications/read-all/"): ALL,
+    ("GET", "/api/v1/notifications/{id}/"): {"parent"},
+    ("POST", "/api/v1/notifications/{id}/read/"): {"parent"},
 }
 
 DENIED = {401, 403, 404}
@@ -148,7 +184,34 @@ def _object_ids(cast) -> dict[str, str]:
         "staff": cast.accountant.pk,
         "guardians": link.pk,
         "audit-log": entry.pk,
+        "notifications": _notification_id(cast),
         **_academics_ids(cast),
+        **_calendar_ids(cast),  # after _academics_ids: uses the student's section made there
+    }
+
+
+def _notification_id(cast) -> str:
+    from apps.notifications.tests.factories import NotificationFactory
+
+    return NotificationFactory(recipient=cast.parent).pk
+
+
+def _calendar_ids(cast) -> dict[str, str]:
+    """An event and an exam paper of the section `_academics_ids` enrolled the cast's student
+    in, and a feed token of the parent's."""
+    from apps.academics.models import Enrollment
+    from apps.calendar.tests.factories import (
+        CalendarEventFactory,
+        CalendarFeedTokenFactory,
+        ExamScheduleEntryFactory,
+    )
+
+    section = Enrollment.objects.get(student=cast.student, year__is_current=True).section
+    event = CalendarEventFactory(school=cast.school, audience="section", section=section)
+    return {
+        "calendar-events": event.pk,
+        "exam-schedule": ExamScheduleEntryFactory(section=section).pk,
+        "calendar-feed-tokens": CalendarFeedTokenFactory(user=cast.parent).pk,
     }
 
 

@@ -1,0 +1,95 @@
+"""The "attendance" kind of the write-behind buffer (apps.core.buffer).
+
+A buffered mark is a whole row of `AttendanceRecord` keyed by its natural key (school, student,
+date, period). The buffer refuses a key field that is None, and a daily mark has no period, so
+the buffer key uses `slot` (the period id, or "day") in its place; the upsert itself targets
+the table's (school, student, date, period) constraint, NULLS NOT DISTINCT.
+
+Marks are grouped by (school, section, date), so one section's day is read without scanning.
+The primary key travels in the record (`models.mark_id`), so replaying a record never makes a
+second row and a pending mark already has its final id.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from apps.core.buffer import BufferKind, Upsert, register_kind
+
+from .models import AttendanceRecord
+
+KIND = "attendance"
+DAILY_SLOT = "day"
+
+KEY_FIELDS = ("school_id", "student_id", "date", "slot")
+GROUP_FIELDS = ("school_id", "section_id", "date")
+RECORD_FIELDS = (
+    "id",
+    "school_id",
+    "student_id",
+    "section_id",
+    "date",
+    "period_id",
+    "slot",
+    "status",
+    "late_minutes",
+    "reason",
+    "remarks",
+    "marked_by_id",
+    "ts",
+)
+
+
+def slot_of(period_id) -> str:
+    return str(period_id) if period_id else DAILY_SLOT
+
+
+def _load(record: dict) -> dict:
+    """A record read back from Redis, typed like a row from `.values()`; `pending` tells it
+    has not reached Postgres yet."""
+    out = dict(record)
+    out["date"] = dt.date.fromisoformat(out["date"])
+    out["pending"] = True
+    return out
+
+
+apply = Upsert.for_model(
+    AttendanceRecord,
+    ("school", "student", "date", "period"),
+    "ts",
+    fields=[
+        "id",
+        "school",
+        "student",
+        "section",
+        "date",
+        "period",
+        "status",
+        "late_minutes",
+        "reason",
+        "remarks",
+        "marked_by",
+        "ts",
+    ],
+    # Never the id: it is derived from the key, and a row keeps the one it was created with.
+    update_columns=[
+        "section_id",
+        "status",
+        "late_minutes",
+        "reason",
+        "remarks",
+        "marked_by_id",
+        "ts",
+        "updated_at",
+    ],
+)
+
+ATTENDANCE = register_kind(
+    BufferKind(
+        name=KIND,
+        key_fields=KEY_FIELDS,
+        group_fields=GROUP_FIELDS,
+        apply=apply,
+        load=_load,
+    )
+)

@@ -1,0 +1,412 @@
+"""Reads of attendance: what Postgres holds with the marks still waiting in the write-behind
+buffer laid over it (read-your-writes), with the joins done so callers cannot cause N+1.
+
+A mark is a dict (the shape of `AttendanceRecord.objects.values()` with ids as strings, plus
+`slot` and `pending`); `describe()` adds the student's name and roll number for the API.
+Who may see which marks is decided by the caller (the API) with `apps.core.access`; these
+functions only shape the reads. Every function runs a fixed number of SQL queries; Redis is read
+once per (section, date) group touched, before Postgres (see `apps.core.buffer.overlay`).
+"""
+
+from __future__ import annotations
+
+import calendar as pycalendar
+import datetime as dt
+import zoneinfo
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from apps.academics.models import AcademicYear, Enrollment, Section, TimetableEntry
+from apps.accounts.models import StudentProfile
+from apps.core import buffer
+
+from .buffer_kinds import KIND, slot_of
+from .models import STATUS_CODES, AttendanceRecord, Status
+
+Mark = dict[str, Any]
+ALL_PERIODS = object()  # section_day(period=ALL_PERIODS): the daily mark and every period's
+MAX_RANGE_DAYS = 366
+
+VALUE_FIELDS = (
+    "id",
+    "school_id",
+    "student_id",
+    "section_id",
+    "date",
+    "period_id",
+    "status",
+    "late_minutes",
+    "reason",
+    "remarks",
+    "marked_by_id",
+    "ts",
+)
+_ID_FIELDS = ("id", "school_id", "student_id", "section_id", "period_id", "marked_by_id")
+
+
+def school_today(school) -> dt.date:
+    """Today's date where the school is (School.timezone)."""
+    return timezone.now().astimezone(zoneinfo.ZoneInfo(school.timezone)).date()
+
+
+def attendance_queryset() -> QuerySet[AttendanceRecord]:
+    return AttendanceRecord.objects.select_related(
+        "student__user", "section__school_class", "period__subject", "marked_by"
+    )
+
+
+# --- marks: rows + pending ----------------------------------------------------------------------
+def _row(values: dict) -> Mark:
+    for name in _ID_FIELDS:
+        if values[name] is not None:
+            values[name] = str(values[name])
+    values["slot"] = slot_of(values["period_id"])
+    values["pending"] = False
+    return values
+
+
+def _rows(qs: QuerySet[AttendanceRecord]) -> list[Mark]:
+    return [_row(v) for v in qs.values(*VALUE_FIELDS)]
+
+
+def _key(mark: Mark) -> tuple:
+    return (mark["school_id"], mark["student_id"], mark["date"], mark["slot"])
+
+
+def _merge(rows: Iterable[Mark], records: Iterable[Mark]) -> list[Mark]:
+    """`rows` from Postgres with pending `records` laid over them, the newer `ts` winning per
+    key (as `buffer.overlay` does, for reads that span several buffer groups)."""
+    out = {_key(r): r for r in rows}
+    for record in records:
+        held = out.get(_key(record))
+        if held is None or held["ts"] < record["ts"]:
+            out[_key(record)] = {**(held or {}), **record}
+    return list(out.values())
+
+
+def _period_matches(mark: Mark, period) -> bool:
+    if period is ALL_PERIODS:
+        return True
+    wanted = getattr(period, "pk", period)
+    return mark["period_id"] == (str(wanted) if wanted else None)
+
+
+def section_day(section: Section, date: dt.date, period=None) -> list[Mark]:
+    """The marks of `section` on `date`: the daily ones (`period` None), one period's
+    (a TimetableEntry or its id), or all (`ALL_PERIODS`); pending marks included."""
+    qs = AttendanceRecord.objects.filter(
+        school_id=section.school_id, section_id=section.pk, date=date
+    )
+    if period is None:
+        qs = qs.filter(period__isnull=True)
+    elif period is not ALL_PERIODS:
+        qs = qs.filter(period_id=getattr(period, "pk", period))
+    marks = buffer.overlay(
+        KIND, lambda: _rows(qs), school_id=section.school_id, section_id=section.pk, date=date
+    )
+    return [m for m in marks if _period_matches(m, period) and m["section_id"] == str(section.pk)]
+
+
+def _pending_for_sections(school_id, pairs: Iterable[tuple[Any, dt.date]]) -> list[Mark]:
+    records: list[Mark] = []
+    for section_id, date in pairs:
+        records += buffer.pending(KIND, school_id=school_id, section_id=section_id, date=date)
+    return records
+
+
+@dataclass
+class Placement:
+    """Where a student was enrolled over a date range: (section, first day, last day)."""
+
+    spans: list[tuple[Any, dt.date, dt.date]] = field(default_factory=list)
+
+    def pairs(self, start: dt.date, end: dt.date) -> Iterable[tuple[Any, dt.date]]:
+        for section_id, first, last in self.spans:
+            day = max(first, start)
+            while day <= min(last, end):
+                yield section_id, day
+                day += dt.timedelta(days=1)
+
+
+def _placement(student: StudentProfile, start: dt.date, end: dt.date) -> Placement:
+    spans = Enrollment.objects.filter(
+        student_id=student.pk, year__start_date__lte=end, year__end_date__gte=start
+    ).values_list("section_id", "year__start_date", "year__end_date")
+    return Placement([(section_id, first, last) for section_id, first, last in spans])
+
+
+def student_marks(student: StudentProfile, start: dt.date, end: dt.date) -> list[Mark]:
+    """Every mark of `student` with a date in [start, end] (at most MAX_RANGE_DAYS days),
+    pending ones included: pending marks are read from the groups of the sections the student
+    was enrolled in on each day. Two queries."""
+    placement = _placement(student, start, end)
+    records = [
+        r
+        for r in _pending_for_sections(student.school_id, placement.pairs(start, end))
+        if r["student_id"] == str(student.pk)
+    ]
+    rows = _rows(
+        AttendanceRecord.objects.filter(student_id=student.pk, date__gte=start, date__lte=end)
+    )
+    return sorted(
+        _merge(rows, records), key=lambda m: (m["date"], m["period_id"] is not None, m["slot"])
+    )
+
+
+# --- shaping for the API ------------------------------------------------------------------------
+def describe(marks: list[Mark]) -> list[Mark]:
+    """`marks` with `student_name`, `roll_number` (the student's roll number in the mark's
+    section) and `period_number`, ordered by date, roll number, then the daily mark before the
+    periods in order. Three queries at most."""
+    student_ids = {m["student_id"] for m in marks}
+    if not student_ids:
+        return []
+    rolls: dict[tuple[str, str], int] = {}
+    names: dict[str, str] = {}
+    for student_id, section_id, name, roll in Enrollment.objects.filter(
+        student_id__in=student_ids
+    ).values_list("student_id", "section_id", "student__user__full_name", "roll_number"):
+        rolls[(str(student_id), str(section_id))] = roll
+        names[str(student_id)] = name
+    missing = student_ids - names.keys()
+    if missing:
+        for pk, name in StudentProfile.objects.filter(pk__in=missing).values_list(
+            "pk", "user__full_name"
+        ):
+            names[str(pk)] = name
+    period_ids = {m["period_id"] for m in marks if m["period_id"]}
+    numbers = (
+        {
+            str(pk): number
+            for pk, number in TimetableEntry.objects.filter(pk__in=period_ids).values_list(
+                "pk", "period"
+            )
+        }
+        if period_ids
+        else {}
+    )
+    out = [
+        {
+            **m,
+            "student_name": names.get(m["student_id"], ""),
+            "roll_number": rolls.get((m["student_id"], m["section_id"])),
+            "period_number": numbers.get(m["period_id"]),
+        }
+        for m in marks
+    ]
+    out.sort(
+        key=lambda m: (
+            m["date"],
+            m["roll_number"] if m["roll_number"] is not None else 1 << 30,
+            m["student_name"],
+            m["period_number"] or 0,
+            m["slot"],
+        )
+    )
+    return out
+
+
+# --- summaries ----------------------------------------------------------------------------------
+def counts(marks: Iterable[Mark]) -> dict[str, int]:
+    found = Counter(m["status"] for m in marks)
+    return {status: found.get(status, 0) for status in Status.values}
+
+
+def percentage(by_status: dict[str, int]) -> float | None:
+    """Attended (present + late) over every marked day, in percent; None with no marks."""
+    total = sum(by_status.values())
+    if not total:
+        return None
+    return round(100 * (by_status[Status.PRESENT] + by_status[Status.LATE]) / total, 2)
+
+
+def student_summary(student: StudentProfile, start: dt.date, end: dt.date) -> dict[str, Any]:
+    """Counts by status and the attendance percentage of `student` over [start, end], from the
+    daily marks; period marks are counted separately."""
+    marks = student_marks(student, start, end)
+    daily = counts(m for m in marks if m["period_id"] is None)
+    periods = counts(m for m in marks if m["period_id"] is not None)
+    return {
+        "student": str(student.pk),
+        "from": start,
+        "to": end,
+        "days_marked": sum(daily.values()),
+        "counts": daily,
+        "percentage": percentage(daily),
+        "periods_marked": sum(periods.values()),
+        "period_counts": periods,
+        "period_percentage": percentage(periods),
+    }
+
+
+def section_day_summary(section: Section, date: dt.date) -> dict[str, Any]:
+    """How `section` attended on `date`: enrolled, marked and unmarked counts of the daily
+    register, counts by status, and the same for each timetable period of that weekday."""
+    marks = section_day(section, date, ALL_PERIODS)
+    enrolled = set(
+        map(
+            str,
+            Enrollment.objects.filter(section_id=section.pk).values_list("student_id", flat=True),
+        )
+    )
+    daily = [m for m in marks if m["period_id"] is None]
+    periods = []
+    for entry in TimetableEntry.objects.filter(
+        section_id=section.pk, weekday=date.weekday()
+    ).select_related("subject", "teacher__user"):
+        taken = [m for m in marks if m["period_id"] == str(entry.pk)]
+        periods.append(
+            {
+                "period": str(entry.pk),
+                "number": entry.period,
+                "subject": entry.subject.name,
+                "teacher": entry.teacher.user.full_name,
+                "marked": len(taken),
+                "counts": counts(taken),
+            }
+        )
+    by_status = counts(daily)
+    return {
+        "section": str(section.pk),
+        "date": date,
+        "enrolled": len(enrolled),
+        "marked": len(daily),
+        "not_marked": len(enrolled - {m["student_id"] for m in daily}),
+        "counts": by_status,
+        "percentage": percentage(by_status),
+        "periods": periods,
+    }
+
+
+def month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
+    return dt.date(year, month, 1), dt.date(year, month, pycalendar.monthrange(year, month)[1])
+
+
+def monthly_register(section: Section, year: int, month: int) -> dict[str, Any]:
+    """The section's daily register for a month: one row per student (enrolled, or marked that
+    month) with a code per day (P, A, L, E; H on holidays; blank when not marked) and totals.
+    Four queries, one Redis read per day of the month."""
+    from apps.calendar.selectors import holiday_dates_between
+
+    start, end = month_bounds(year, month)
+    days = [start + dt.timedelta(days=i) for i in range(end.day)]
+    records = _pending_for_sections(section.school_id, ((section.pk, d) for d in days))
+    rows = _rows(
+        AttendanceRecord.objects.filter(
+            school_id=section.school_id,
+            section_id=section.pk,
+            date__gte=start,
+            date__lte=end,
+            period__isnull=True,
+        )
+    )
+    marks = [
+        m
+        for m in _merge(rows, records)
+        if m["period_id"] is None and m["section_id"] == str(section.pk)
+    ]
+    holidays = holiday_dates_between(section.school_id, start, end, section)
+    students: dict[str, dict[str, Any]] = {}
+    for student_id, name, roll in (
+        Enrollment.objects.filter(section_id=section.pk)
+        .order_by("roll_number")
+        .values_list("student_id", "student__user__full_name", "roll_number")
+    ):
+        students[str(student_id)] = {"student": str(student_id), "name": name, "roll_number": roll}
+    strangers = {m["student_id"] for m in marks} - students.keys()
+    for student_id, name in StudentProfile.objects.filter(pk__in=strangers).values_list(
+        "pk", "user__full_name"
+    ):
+        students[str(student_id)] = {"student": str(student_id), "name": name, "roll_number": None}
+    by_student: dict[str, dict[dt.date, Mark]] = {}
+    for mark in marks:
+        by_student.setdefault(mark["student_id"], {})[mark["date"]] = mark
+    register = []
+    for student in students.values():
+        own = by_student.get(student["student"], {})
+        codes = []
+        for day in days:
+            mark = own.get(day)
+            if mark is not None:
+                codes.append(STATUS_CODES[mark["status"]])
+            else:
+                codes.append("H" if day in holidays else "")
+        by_status = counts(own.values())
+        register.append(
+            {**student, "days": codes, "counts": by_status, "percentage": percentage(by_status)}
+        )
+    return {
+        "section": str(section.pk),
+        "section_name": section.display_name,
+        "month": f"{year:04d}-{month:02d}",
+        "days": days,
+        "holidays": sorted(holidays),
+        "students": register,
+    }
+
+
+# --- sections not taken -------------------------------------------------------------------------
+def _holiday_section_ids(school_id, date: dt.date, sections: list[Section]) -> set[str]:
+    """Sections for which `date` is a holiday (the audience rule of
+    `apps.calendar.selectors.is_holiday`), in one query for all of them."""
+    from apps.calendar.models import Audience, CalendarEvent, EventKind
+
+    events = CalendarEvent.objects.filter(
+        school_id=school_id, kind=EventKind.HOLIDAY, start_date__lte=date, end_date__gte=date
+    ).values_list("audience", "school_class_id", "section_id")
+    off: set[str] = set()
+    for audience, class_id, section_id in events:
+        for section in sections:
+            if (
+                audience == Audience.SCHOOL
+                or (audience == Audience.CLASS and class_id == section.school_class_id)
+                or (audience == Audience.SECTION and section_id == section.pk)
+            ):
+                off.add(str(section.pk))
+    return off
+
+
+def not_taken(school, date: dt.date, section_ids: QuerySet | None = None) -> list[Section]:
+    """Sections of the academic year containing `date` (limited to `section_ids` if given) that
+    have enrolled students, are not on holiday, and have no daily mark for `date`, pending
+    marks included. Three queries, one Redis read per candidate section."""
+    year = AcademicYear.objects.filter(
+        school_id=school.pk, start_date__lte=date, end_date__gte=date
+    ).first()
+    if year is None:
+        return []
+    sections = (
+        Section.objects.filter(school_id=school.pk, year=year, enrollments__isnull=False)
+        .distinct()
+        .select_related("school_class", "class_teacher__user")
+        .order_by("school_class__order", "school_class__name", "name")
+    )
+    if section_ids is not None:
+        sections = sections.filter(pk__in=section_ids)
+    sections = list(sections)
+    if not sections:
+        return []
+    off = _holiday_section_ids(school.pk, date, sections)
+    candidates = [s for s in sections if str(s.pk) not in off]
+    taken = {
+        r["section_id"]
+        for r in _pending_for_sections(school.pk, ((s.pk, date) for s in candidates))
+        if r["period_id"] is None
+    }
+    taken |= {
+        str(pk)
+        for pk in AttendanceRecord.objects.filter(
+            school_id=school.pk,
+            date=date,
+            period__isnull=True,
+            section_id__in=[s.pk for s in candidates],
+        )
+        .values_list("section_id", flat=True)
+        .distinct()
+    }
+    return [s for s in candidates if str(s.pk) not in taken]

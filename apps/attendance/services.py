@@ -1,0 +1,311 @@
+"""Writes of attendance: marking a section's day or period in one request.
+
+Every mark goes through the write-behind buffer (`apps.core.buffer`, kind "attendance"); this
+module validates everything first, so the buffer only ever holds marks Postgres accepts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from apps.academics.models import Enrollment, Section, TimetableEntry
+from apps.accounts.models import Guardian, Role
+from apps.core import audit, buffer
+from apps.core.access import is_platform_superuser
+from apps.core.exceptions import ApplicationError
+
+from . import selectors
+from .buffer_kinds import KIND, slot_of
+from .models import AttendanceRecord, Status, mark_id, status_errors
+
+COMPARED = ("status", "late_minutes", "reason", "remarks")
+DEFAULT_EDIT_WINDOW_DAYS = 3
+
+
+def edit_window_days() -> int:
+    return int(getattr(settings, "ATTENDANCE_EDIT_WINDOW_DAYS", DEFAULT_EDIT_WINDOW_DAYS))
+
+
+def _refuse(message: str, *, code: str, fields=(), status_code: int | None = None):
+    return ApplicationError(
+        message,
+        code=code,
+        fields={name: [message] for name in fields},
+        status_code=status_code,
+    )
+
+
+def _check_actor(actor, section: Section, period: TimetableEntry | None) -> None:
+    """School admins mark anything; a class teacher the daily register of their section; the
+    teacher of a timetable period that period. Nobody else."""
+    if is_platform_superuser(actor) or actor.role == Role.ADMIN:
+        return
+    if actor.role == Role.TEACHER:
+        if period is None:
+            if section.class_teacher_id and section.class_teacher.user_id == actor.pk:
+                return
+            raise _refuse(
+                _(
+                    "Only the class teacher of %(section)s or a school admin takes its daily attendance."
+                )
+                % {"section": section.display_name},
+                code="not_class_teacher",
+                fields=["section"],
+                status_code=403,
+            )
+        if period.teacher.user_id == actor.pk:
+            return
+        raise _refuse(
+            _("Only the teacher of this period or a school admin takes its attendance."),
+            code="not_period_teacher",
+            fields=["period"],
+            status_code=403,
+        )
+    raise _refuse(_("Your role may not take attendance."), code="not_allowed", status_code=403)
+
+
+def _check_day(section: Section, date: dt.date, period: TimetableEntry | None) -> None:
+    from apps.calendar.selectors import is_holiday
+
+    if period is not None:
+        if period.section_id != section.pk:
+            raise _refuse(
+                _("This period is not on %(section)s's timetable.")
+                % {"section": section.display_name},
+                code="period_not_in_section",
+                fields=["period"],
+            )
+        if period.weekday != date.weekday():
+            raise _refuse(
+                _("This period is on %(weekday)s, but %(date)s is a %(day)s.")
+                % {
+                    "weekday": period.get_weekday_display(),
+                    "date": date.isoformat(),
+                    "day": date.strftime("%A"),
+                },
+                code="period_weekday_mismatch",
+                fields=["period", "date"],
+            )
+    year = section.year
+    if not year.start_date <= date <= year.end_date:
+        raise _refuse(
+            _("%(date)s is outside the academic year %(year)s (%(start)s – %(end)s).")
+            % {
+                "date": date.isoformat(),
+                "year": year.name,
+                "start": year.start_date.isoformat(),
+                "end": year.end_date.isoformat(),
+            },
+            code="outside_academic_year",
+            fields=["date"],
+        )
+    if date > selectors.school_today(section.school):
+        raise _refuse(
+            _("Attendance cannot be taken for a future date."), code="future_date", fields=["date"]
+        )
+    if is_holiday(school=section.school, date=date, section=section):
+        raise _refuse(
+            _("%(date)s is a holiday for %(section)s.")
+            % {"date": date.isoformat(), "section": section.display_name},
+            code="holiday",
+            fields=["date"],
+        )
+
+
+def _entry_errors(entries: list[dict], enrolled: dict[str, Any]) -> list[dict]:
+    errors: list[dict] = []
+    seen: set[str] = set()
+    for entry in entries:
+        found: dict[str, list] = {}
+        student_id = str(entry["student"])
+        if student_id in seen:
+            found["student"] = [_("This student is listed more than once.")]
+        elif student_id not in enrolled:
+            found["student"] = [_("This student is not enrolled in the section.")]
+        seen.add(student_id)
+        found.update(
+            {
+                name: [str(m) for m in messages]
+                for name, messages in status_errors(
+                    entry["status"], entry.get("late_minutes") or 0, entry.get("reason") or ""
+                ).items()
+            }
+        )
+        errors.append(found)
+    return errors
+
+
+def _values(entry: dict) -> dict[str, Any]:
+    return {
+        "status": entry["status"],
+        "late_minutes": entry.get("late_minutes") or 0,
+        "reason": (entry.get("reason") or "").strip() if entry["status"] == Status.EXCUSED else "",
+        "remarks": (entry.get("remarks") or "").strip(),
+    }
+
+
+@transaction.atomic
+def attendance_mark(
+    *,
+    actor,
+    section: Section,
+    date: dt.date,
+    period: TimetableEntry | None,
+    entries: list[dict],
+) -> list[dict]:
+    """Mark students of `section` on `date`, for the day (`period` None) or one period.
+
+    Rules: the actor may mark this register (`_check_actor`); the period is the section's and
+    falls on the date's weekday; the date lies in the section's academic year, is not in the
+    future (the school's today) and is no holiday for the section; every student is enrolled in
+    the section, listed once; a late mark has minutes late, an excused one a reason.
+    Changing an existing mark (pending or flushed) is a teacher's right for
+    ATTENDANCE_EDIT_WINDOW_DAYS days after the date; after that only admins may, and every
+    change of an existing mark is audit-logged (before/after). Unchanged marks are not written
+    again. Students newly marked absent have their guardians notified (once per student, date
+    and period; e-mails after commit). Returns the register's marks after the write.
+    """
+    if not entries:
+        raise _refuse(_("Send at least one entry."), code="no_entries", fields=["entries"])
+    _check_actor(actor, section, period)
+    _check_day(section, date, period)
+
+    ids = {str(e["student"]) for e in entries}
+    enrolled = {
+        str(e.student_id): e
+        for e in Enrollment.objects.filter(
+            section_id=section.pk, year_id=section.year_id, student_id__in=ids
+        ).select_related("student__user")
+    }
+    errors = _entry_errors(entries, enrolled)
+    if any(errors):
+        raise ApplicationError(
+            _("Some entries cannot be recorded."),
+            code="invalid_entries",
+            fields={"entries": errors},
+        )
+
+    existing = {m["student_id"]: m for m in selectors.section_day(section, date, period)}
+    late_edit = (selectors.school_today(section.school) - date).days > edit_window_days()
+    is_admin = is_platform_superuser(actor) or actor.role == Role.ADMIN
+    records, changes, newly_absent = [], [], []
+    refused: list[dict] = []
+    for entry in entries:
+        student_id = str(entry["student"])
+        values = _values(entry)
+        held = existing.get(student_id)
+        before = {name: held[name] for name in COMPARED} if held else None
+        refused.append({})
+        if before == values:
+            continue  # nothing changes: not written again, not audited
+        if held is not None:
+            if late_edit and not is_admin:
+                refused[-1] = {
+                    "student": [
+                        _("Marks older than %(days)s days can only be changed by a school admin.")
+                        % {"days": edit_window_days()}
+                    ]
+                }
+                continue
+            changes.append((enrolled[student_id], before, values))
+        if values["status"] == Status.ABSENT and (held is None or held["status"] != Status.ABSENT):
+            newly_absent.append(enrolled[student_id].student)
+        records.append(
+            {
+                "id": str(mark_id(section.school_id, student_id, date, period and period.pk)),
+                "school_id": str(section.school_id),
+                "student_id": student_id,
+                "section_id": str(section.pk),
+                "date": date.isoformat(),
+                "period_id": str(period.pk) if period else None,
+                "slot": slot_of(period and period.pk),
+                **values,
+                "marked_by_id": str(actor.pk),
+            }
+        )
+    if any(refused):
+        raise ApplicationError(
+            _("The edit window for this date has closed; ask a school admin."),
+            code="edit_window_closed",
+            fields={"entries": refused},
+        )
+
+    for enrollment, before, after in changes:
+        instance = AttendanceRecord(
+            id=mark_id(section.school_id, enrollment.student_id, date, period and period.pk),
+            school_id=section.school_id,
+            student=enrollment.student,
+            section_id=section.pk,
+            date=date,
+            period=period,
+            status=after["status"],
+        )
+        audit.record(
+            actor=actor,
+            action="attendance.change_after_window" if late_edit else "attendance.change",
+            instance=instance,
+            before=before,
+            after=after,
+            school=section.school,
+        )
+    _notify_guardians(section, date, period, newly_absent)
+    # Last, so a refusal above leaves the buffer untouched; put is not transactional.
+    buffer.put_many(KIND, records)
+    return selectors.describe(selectors.section_day(section, date, period))
+
+
+def _notify_guardians(section: Section, date: dt.date, period, students: list) -> None:
+    """Tell each guardian of a newly absent student (in-app and by e-mail after commit), once
+    per student, date and period (the dedupe key)."""
+    if not students:
+        return
+    from apps.notifications.kinds import ATTENDANCE_ABSENT
+    from apps.notifications.services import notify
+
+    parents: dict[Any, list] = {}
+    for link in Guardian.objects.filter(
+        school_id=section.school_id, student_id__in=[s.pk for s in students]
+    ).select_related("parent"):
+        parents.setdefault(link.student_id, []).append(link.parent)
+    for student in students:
+        recipients = parents.get(student.pk)
+        if not recipients:
+            continue
+        name = student.user.full_name
+        if period is None:
+            body = format_lazy(
+                gettext_lazy("{name} was marked absent in {section} on {date}."),
+                name=name,
+                section=section.display_name,
+                date=date.isoformat(),
+            )
+        else:
+            body = format_lazy(
+                gettext_lazy("{name} was marked absent in {section} on {date}, period {period}."),
+                name=name,
+                section=section.display_name,
+                date=date.isoformat(),
+                period=period.period,
+            )
+        notify(
+            recipients=recipients,
+            kind=ATTENDANCE_ABSENT,
+            title=format_lazy(
+                gettext_lazy("{name} was absent on {date}"), name=name, date=date.isoformat()
+            ),
+            body=body,
+            data={
+                "student": str(student.pk),
+                "section": str(section.pk),
+                "date": date.isoformat(),
+                "period": str(period.pk) if period else None,
+            },
+            dedupe_key=f"attendance.absent:{student.pk}:{date.isoformat()}:{slot_of(period and period.pk)}",
+        )

@@ -1,0 +1,86 @@
+"""Notifications API: every signed-in user's own inbox.
+
+Any signed-in user, whatever their role, reads and marks their own notifications; there is no
+role or staff-permission gate because the queryset is `selectors.inbox(request.user)`, so
+another user's notification is a 404. Nothing is created through the API (see services.notify).
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from .. import selectors, services
+from ..models import Notification
+from . import serializers as s
+from .filters import NotificationFilter
+from .pagination import InboxPagination
+
+OWN = "Roles: any signed-in user (school admin, teacher, student, parent, staff), for their own."
+
+
+@extend_schema_view(
+    list=extend_schema(
+        description=f"{OWN} Newest first. `unread_count` is the caller's total unread count.",
+    ),
+    retrieve=extend_schema(description=f"{OWN} Another user's notification is a 404."),
+)
+@extend_schema(tags=["notifications"])
+class NotificationViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    permission_classes = [IsAuthenticated]
+    serializer_class = s.NotificationSerializer
+    pagination_class = InboxPagination
+    filterset_class = NotificationFilter
+    search_fields = ["title", "body"]
+    ordering_fields = ["created_at"]
+    ordering = ["-created_at", "-id"]
+    queryset = Notification.objects.none()  # schema generation; requests use get_queryset()
+
+    def get_queryset(self):
+        return selectors.inbox(self.request.user)
+
+    def list(self, request, *args, **kwargs):
+        self.paginator.unread_count = selectors.unread_count(request.user)
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(
+        request=None,
+        responses=s.NotificationSerializer,
+        description=f"{OWN} Marks it read; reading again keeps the first time.",
+    )
+    @action(detail=True, methods=["post"])
+    def read(self, request, pk=None):
+        notification = services.notification_mark_read(notification=self.get_object())
+        return Response(self.get_serializer(notification).data)
+
+    @extend_schema(
+        request=None,
+        responses=s.ReadAllResultSerializer,
+        parameters=[OpenApiParameter("kind", str, description="Only notifications of this kind.")],
+        description=f"{OWN} Marks every unread notification read (optionally of one kind).",
+    )
+    @action(detail=False, methods=["post"], url_path="read-all", filter_backends=[])
+    def read_all(self, request):
+        updated = services.notification_mark_all_read(
+            user=request.user, kind=request.query_params.get("kind") or None
+        )
+        return Response({"updated": updated, "unread_count": selectors.unread_count(request.user)})
+
+    @extend_schema(
+        responses=s.UnreadCountSerializer,
+        description=f"{OWN} The number for the badge, cheaper than the list.",
+    )
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path="unread-count",
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def unread_count(self, request):
+        return Response({"unread_count": selectors.unread_count(request.user)})

@@ -1,0 +1,15 @@
+"""Known notification kinds: "<domain>.<event>", lowercase. Apps add their own constants here
+(no migration needed: `kind` is a validated string, not a choices field)."""
+
+from __future__ import annotations
+
+from django.core.validators import RegexValidator
+from django.utils.translation import gettext_lazy as _
+
+GENERAL = "general"
+ATTENDANCE_ABSENT = "attendance.absent"
+
+kind_validator = RegexValidator(
+    regex=r"^[a-z0-9_]+(\.[a-z0-9_]+)*$",
+    message=_("A kind is lowercase words joined by dots, e.g. 'attendance.absent'."),
+)
