@@ -189,6 +189,12 @@ def seed_demo(*, students: int = 1440, seed: int = 24) -> SeedReport:
     from apps.academics.demo import seed_academics
 
     seed_academics(report=report, school=school, rng=rng, demo_teacher=teacher)
+
+    from apps.attendance.demo import seed_attendance
+    from apps.calendar.demo import seed_calendar
+
+    seed_calendar(report=report, school=school)
+    seed_attendance(report=report, school=school, rng=rng, weeks=3)
     return report
 
 

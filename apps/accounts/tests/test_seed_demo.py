@@ -105,3 +105,19 @@ def test_seed_builds_a_clash_free_school_the_demo_teacher_teaches(db, settings):
         section__teaching_assignments__teacher__user__email="teacher@demo.schools24.test"
     ).values_list("student__admission_number", flat=True)
     assert seen == set(taught)
+
+    from django.utils import timezone
+
+    from apps.attendance.models import AttendanceRecord
+    from apps.calendar.models import CalendarEvent
+
+    assert CalendarEvent.objects.filter(school=school, kind="holiday").exists()
+    marks = AttendanceRecord.objects.filter(school=school)
+    days = set(marks.values_list("date", flat=True))
+    year = section.year
+    if (timezone.localdate() - year.start_date).days > 7:  # history needs past school days
+        assert days
+    assert all(year.start_date <= day < timezone.localdate() for day in days)
+    assert all(day.weekday() < 6 for day in days)
+    # the second seed run added no duplicate history: one daily mark per student per day
+    assert marks.count() == 80 * len(days)
