@@ -123,7 +123,14 @@ def school_choices(model: type[models.Model], user, queryset=None):
 
 
 def application_error_text(exc: Exception) -> str:
-    """One line for the admin's message bar from a service's ApplicationError/ValidationError."""
+    """One line for the admin's message bar from a service's ApplicationError/ValidationError
+    (or a delete refused by a protecting foreign key)."""
+    from django.db.models import ProtectedError, RestrictedError
+
+    if isinstance(exc, ProtectedError | RestrictedError):
+        from .exceptions import in_use_message
+
+        return in_use_message(exc)
     message = getattr(exc, "message", None)
     details: list[str] = []
     fields = getattr(exc, "fields", None)
@@ -143,9 +150,11 @@ def application_error_text(exc: Exception) -> str:
 
 
 def _service_errors():
+    from django.db.models import ProtectedError, RestrictedError
+
     from .exceptions import ApplicationError
 
-    return (ApplicationError, ValidationError)
+    return (ApplicationError, ValidationError, ProtectedError, RestrictedError)
 
 
 # --- The admin site ---------------------------------------------------------------------------

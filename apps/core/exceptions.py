@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
@@ -51,6 +52,15 @@ class ServiceUnavailable(ApplicationError):
         super().__init__(message, code=code)
 
 
+def in_use_message(exc: ProtectedError | RestrictedError) -> str:
+    """Why a delete was refused by a PROTECT/RESTRICT foreign key, naming what still refers."""
+    objects = getattr(exc, "protected_objects", None) or getattr(exc, "restricted_objects", ())
+    names = sorted({str(obj._meta.verbose_name_plural) for obj in objects})
+    return _("This cannot be deleted while %(things)s still refer to it.") % {
+        "things": ", ".join(names) or _("other records")
+    }
+
+
 def _fields_from(detail: Any) -> dict[str, Any]:
     if isinstance(detail, dict):
         return {key: value for key, value in detail.items()}
@@ -64,6 +74,8 @@ def _body(code: str, message: str, fields: dict[str, Any] | None = None) -> dict
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ApplicationError):
         return Response(_body(exc.code, exc.message, exc.fields), status=exc.status_code)
+    if isinstance(exc, ProtectedError | RestrictedError):
+        return Response(_body("in_use", in_use_message(exc)), status=status.HTTP_409_CONFLICT)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
     elif isinstance(exc, Http404):

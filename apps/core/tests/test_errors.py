@@ -65,3 +65,31 @@ def test_request_id_is_echoed(cast, api):
     assert response["X-Request-ID"] == "abc-123"
     generated = api(cast.admin).get("/api/v1/me/", HTTP_X_REQUEST_ID="bad id with spaces")
     assert len(generated["X-Request-ID"]) == 32
+
+
+def test_delete_refused_by_a_protecting_key_is_a_409_naming_what_refers(cast, api):
+    """A timetable period that attendance refers to cannot go; the API says why, not a 500."""
+    from apps.academics.tests.factories import (
+        AcademicYearFactory,
+        SectionFactory,
+        TeachingAssignmentFactory,
+        TimetableEntryFactory,
+    )
+    from apps.attendance.models import AttendanceRecord, mark_id
+
+    year = AcademicYearFactory(school=cast.school, is_current=True)
+    section = SectionFactory(school_class__school=cast.school, year=year)
+    assignment = TeachingAssignmentFactory(section=section)
+    entry = TimetableEntryFactory(
+        section=section, subject=assignment.subject, teacher=assignment.teacher
+    )
+    AttendanceRecord.objects.create(
+        id=mark_id(cast.school.pk, cast.student.pk, year.start_date, entry.pk),
+        school=cast.school, student=cast.student, section=section, period=entry,
+        date=year.start_date, status="present", ts=1,
+    )  # fmt: skip
+    response = api(cast.admin).delete(f"/api/v1/timetable/{entry.pk}/")
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "in_use"
+    assert "attendance records" in response.json()["error"]["message"]
+    assert entry.__class__.objects.filter(pk=entry.pk).exists()
