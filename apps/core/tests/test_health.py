@@ -26,7 +26,9 @@ def client():
 @pytest.fixture
 def ready(db, mongo_server, settings):
     """Every backing service up; tests then break one. Clients are reset around the test."""
-    settings.READYZ_TIMEOUT_SECONDS = 1.0
+    # Generous: on a loaded 2-core CI machine a healthy broker connect can take over a second.
+    # Tests of the time limit itself set a short one.
+    settings.READYZ_TIMEOUT_SECONDS = 4.0
     mongo.reset_client()
     yield settings
     mongo.reset_client()
@@ -89,7 +91,7 @@ def test_readyz_names_mongodb_when_it_is_down(client, ready):
     assert body["checks"]["mongodb"]["ok"] is False
     assert body["checks"]["mongodb"]["error"]
     assert body["checks"]["postgres"]["ok"] and body["checks"]["redis"]["ok"]
-    assert took < 5
+    assert took < 8
 
 
 def test_readyz_names_redis_when_the_cache_is_down(client, ready):
@@ -113,7 +115,7 @@ def test_readyz_names_the_broker_when_it_is_down(client, ready, monkeypatch):
     response, body, took = readyz(client)
     assert response.status_code == 503
     assert body["down"] == ["broker"]
-    assert took < 5
+    assert took < 8
 
 
 def test_non_critical_check_degrades_instead_of_failing(client, ready):
