@@ -71,7 +71,9 @@ def _row(values: dict) -> Mark:
 
 
 def _rows(qs: QuerySet[AttendanceRecord]) -> list[Mark]:
-    return [_row(v) for v in qs.values(*VALUE_FIELDS)]
+    # No ORDER BY: the model's default ordering would join section and student only to sort,
+    # and every caller orders the merged marks itself.
+    return [_row(v) for v in qs.order_by().values(*VALUE_FIELDS)]
 
 
 def _key(mark: Mark) -> tuple:
