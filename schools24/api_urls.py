@@ -11,6 +11,7 @@ from apps.accounts.api.urls import router as accounts_router
 from apps.attendance.api.urls import router as attendance_router
 from apps.calendar.api.urls import router as calendar_router
 from apps.notifications.api.urls import router as notifications_router
+from apps.quizzes.api.urls import router as quizzes_router
 
 app_name = "api"
 
@@ -28,6 +29,7 @@ def api_root(request):
             attendance_router,
             calendar_router,
             notifications_router,
+            quizzes_router,
         )
         for prefix, _, _ in router.registry
     )
@@ -50,4 +52,5 @@ urlpatterns = [
     path("", include("apps.attendance.api.urls")),
     path("", include("apps.calendar.api.urls")),
     path("", include("apps.notifications.api.urls")),
+    path("", include("apps.quizzes.api.urls")),
 ]

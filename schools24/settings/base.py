@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "apps.attendance",
     "apps.calendar.apps.CalendarConfig",
     "apps.notifications",
+    "apps.quizzes",
 ]
 
 MIDDLEWARE = [
@@ -267,6 +268,12 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Several models have a `status` with different choices; name each enum after its set.
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "apps.attendance.models.Status",  # the name it had before quizzes
+        "QuizStatusEnum": "apps.quizzes.models.QuizStatus",
+        "AttemptStatusEnum": "apps.quizzes.models.AttemptStatus",
+    },
 }
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 

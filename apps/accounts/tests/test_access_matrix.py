@@ -6,6 +6,8 @@ The matrix says who is allowed; everyone else must be refused (401/403) or not f
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import pytest
 from django.db import transaction
 from drf_spectacular.generators import SchemaGenerator
@@ -150,7 +152,43 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/v1/notifications/read-all/"): ALL,
     ("GET", "/api/v1/notifications/{id}/"): {"parent"},
     ("POST", "/api/v1/notifications/{id}/read/"): {"parent"},
+    # quizzes: the object is a published quiz of the section the cast's student is in (the
+    # cast's teacher does not teach it, so finds nothing); admins and teachers set quizzes
+    # (a teacher's empty body is a 400), students and parents read their section's; only
+    # students start attempts. The attempt is the student's, submitted: its student reads,
+    # autosaves (the empty body is a 400) and re-submits it (a no-op), its parent reads it.
+    ("GET", "/api/v1/quizzes/"): ALL - {"accountant"},
+    ("POST", "/api/v1/quizzes/"): ADMINS | {"teacher"},
+    ("GET", "/api/v1/quizzes/{id}/"): {"admin", "student", "parent"},
+    ("PATCH", "/api/v1/quizzes/{id}/"): {"admin"},
+    ("DELETE", "/api/v1/quizzes/{id}/"): {"admin"},
+    ("POST", "/api/v1/quizzes/{id}/publish/"): {"admin"},
+    ("POST", "/api/v1/quizzes/{id}/close/"): {"admin"},
+    ("POST", "/api/v1/quizzes/{id}/release/"): {"admin"},
+    ("GET", "/api/v1/quizzes/{id}/accommodations/"): {"admin"},
+    ("POST", "/api/v1/quizzes/{id}/accommodations/"): {"admin"},
+    ("POST", "/api/v1/quizzes/{id}/attempts/"): {"student"},
+    ("GET", "/api/v1/quizzes/{id}/results/"): {"admin", "student", "parent"},
+    ("GET", "/api/v1/quizzes/{id}/analytics/"): {"admin"},
+    ("GET", "/api/v1/attempts/"): ALL - {"accountant"},
+    ("GET", "/api/v1/attempts/{id}/"): {"admin", "student", "parent"},
+    ("PUT", "/api/v1/attempts/{id}/answers/"): {"student"},
+    ("POST", "/api/v1/attempts/{id}/submit/"): {"student"},
+    ("POST", "/api/v1/attempts/{id}/override/"): {"admin"},
+    # the question bank (MongoDB): school admins and teachers; the object is the cast's
+    # teacher's, so they may edit it as its author and the admin as admin. Empty bodies are 400s.
+    ("GET", "/api/v1/questions/"): ADMINS | {"teacher"},
+    ("POST", "/api/v1/questions/"): ADMINS | {"teacher"},
+    ("POST", "/api/v1/questions/import/"): ADMINS | {"teacher"},
+    ("GET", "/api/v1/questions/export/"): ADMINS | {"teacher"},
+    ("GET", "/api/v1/questions/{id}/"): {"admin", "teacher"},
+    ("PATCH", "/api/v1/questions/{id}/"): {"admin", "teacher"},
+    ("DELETE", "/api/v1/questions/{id}/"): {"admin", "teacher"},
+    ("GET", "/api/v1/questions/{id}/preview/"): {"admin", "teacher"},
 }
+
+# Operations on MongoDB: the savepoint does not roll these back, so each call is undone by hand.
+MONGO_COLLECTIONS = {"questions"}
 
 DENIED = {401, 403, 404}
 
@@ -173,7 +211,8 @@ def test_matrix_covers_every_operation(db):
     assert not stale, f"These matrix rows name no operation: {stale}"
 
 
-def _object_ids(cast) -> dict[str, str]:
+def _object_ids(cast, *, mongo: bool = False) -> dict[str, str]:
+    """An object of school one per collection; MongoDB's only when `mongo` (a server is up)."""
     link = cast.student.guardians.get(parent=cast.parent)
     entry = audit.record(actor=cast.admin, action="test", instance=cast.student)
     return {
@@ -187,13 +226,97 @@ def _object_ids(cast) -> dict[str, str]:
         "notifications": _notification_id(cast),
         **_academics_ids(cast),
         **_calendar_ids(cast),  # after _academics_ids: uses the student's section made there
+        **_quiz_ids(cast),  # after _academics_ids too
+        **(_question_ids(cast) if mongo else {}),
     }
+
+
+def _question_ids(cast) -> dict[str, str]:
+    """A question of school one written by the cast's teacher."""
+    from apps.quizzes import question_bank
+
+    question = question_bank.create(
+        cast.school.pk,
+        {"type": "true_false", "question_text": "The sun is a star.", "correct_answer": True},
+        author_id=cast.teacher.user.pk,
+    )
+    return {"questions": question["id"]}
+
+
+@contextmanager
+def _undo_mongo(db):
+    """Put the MongoDB collections back as they were (None: nothing to undo)."""
+    if db is None:
+        yield
+        return
+    saved = {name: list(db[name].find()) for name in MONGO_COLLECTIONS}
+    try:
+        yield
+    finally:
+        for name, documents in saved.items():
+            db[name].delete_many({})
+            if documents:
+                db[name].insert_many(documents)
 
 
 def _notification_id(cast) -> str:
     from apps.notifications.tests.factories import NotificationFactory
 
     return NotificationFactory(recipient=cast.parent).pk
+
+
+def _quiz_ids(cast) -> dict[str, str]:
+    """A published quiz of the student's section (its question frozen, so no MongoDB is
+    needed) and a submitted attempt of the student's at it."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from apps.academics.models import Enrollment
+    from apps.quizzes.models import Attempt, Quiz, QuizQuestion
+
+    enrollment = Enrollment.objects.select_related("section").get(
+        student=cast.student, year__is_current=True
+    )
+    section = enrollment.section
+    subject = section.teaching_assignments.first().subject
+    now = timezone.now()
+    quiz = Quiz.objects.create(
+        school=cast.school,
+        title="Matrix quiz",
+        subject=subject,
+        opens_at=now - dt.timedelta(hours=1),
+        closes_at=now + dt.timedelta(hours=1),
+        duration_minutes=30,
+        attempts_allowed=2,
+        status="published",
+        published_at=now,
+        questions=[{"question": "q1", "marks": "1"}],
+    )
+    quiz.sections.set([section])
+    QuizQuestion.objects.create(
+        school=cast.school,
+        quiz=quiz,
+        question_id="q1",
+        document={"id": "q1", "type": "true_false", "question_text": "?", "correct_answer": True},
+        marks=1,
+        position=1,
+    )
+    attempt = Attempt.objects.create(
+        school=cast.school,
+        quiz=quiz,
+        student=cast.student,
+        number=1,
+        status="submitted",
+        started_at=now,
+        deadline=now + dt.timedelta(minutes=30),
+        submitted_at=now,
+        seed=1,
+        question_order=["q1"],
+        score=1,
+        max_score=1,
+    )
+    return {"quizzes": quiz.pk, "attempts": attempt.pk}
 
 
 def _calendar_ids(cast) -> dict[str, str]:
@@ -245,19 +368,23 @@ def _academics_ids(cast) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("operation", sorted(MATRIX), ids=lambda op: f"{op[0]} {op[1]}")
-def test_access(cast, api, operation):
+def test_access(cast, api, operation, request):
     """Each persona calls the operation inside a savepoint that is rolled back afterwards, so
     every call sees the same starting data (a deactivation by one persona does not change what
     the next one meets) while the cast is built once per operation."""
     method, template = operation
     path = template
+    collection = template.split("/")[3]
+    mongo_db = None
+    if collection in MONGO_COLLECTIONS:
+        mongo_db = request.getfixturevalue("mongo_questions").database
     if "{id}" in template:
-        collection = template.split("/")[3]
-        path = template.replace("{id}", str(_object_ids(cast)[collection]))
+        ids = _object_ids(cast, mongo=mongo_db is not None)
+        path = template.replace("{id}", str(ids[collection]))
     wrong = []
     for persona in sorted(PUBLIC):
         user = None if persona == "anon" else cast.user(persona)
-        with transaction.atomic():
+        with transaction.atomic(), _undo_mongo(mongo_db):
             response = getattr(api(user), method.lower())(path, {}, format="json")
             transaction.set_rollback(True)
         status = response.status_code

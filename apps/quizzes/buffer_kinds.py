@@ -1,0 +1,47 @@
+"""The "quiz_answer" kind of the write-behind buffer (apps.core.buffer).
+
+A buffered answer is the saved part of an `AttemptAnswer` row, keyed by (attempt, question) and
+grouped by attempt, so one attempt's pending answers are read without scanning (a paper reload,
+the submit). The primary key travels in the record (`models.answer_id`), so replaying a record
+never makes a second row and a pending answer already has its final id.
+
+The upsert only ever writes the answer and its time: grading columns are written by the submit
+service, which stores the graded answers with the same `ts` as the pending records it read, so a
+flush that runs after a submit changes nothing.
+"""
+
+from __future__ import annotations
+
+from apps.core.buffer import BufferKind, Upsert, register_kind
+
+from .models import AttemptAnswer
+
+KIND = "quiz_answer"
+KEY_FIELDS = ("attempt_id", "question_id")
+GROUP_FIELDS = ("attempt_id",)
+
+
+def _load(record: dict) -> dict:
+    out = dict(record)
+    out["pending"] = True
+    return out
+
+
+apply = Upsert.for_model(
+    AttemptAnswer,
+    ("attempt", "question_id"),
+    "ts",
+    fields=["id", "school", "attempt", "question_id", "answer", "ts"],
+    # Never the id (derived from the key) nor the grading columns (the submit's).
+    update_columns=["answer", "ts", "updated_at"],
+)
+
+QUIZ_ANSWER = register_kind(
+    BufferKind(
+        name=KIND,
+        key_fields=KEY_FIELDS,
+        group_fields=GROUP_FIELDS,
+        apply=apply,
+        load=_load,
+    )
+)

@@ -1,0 +1,290 @@
+"""Reads of quizzes and attempts: querysets with their joins, an attempt's paper and saved
+answers (pending autosaves laid over Postgres), results tables and item analytics.
+
+Papers, answers and grading read the questions frozen at publishing (`QuizQuestion`), never the
+bank. Who may see what is decided by the caller with `apps.core.access`.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+
+from apps.academics.models import Enrollment, Section
+from apps.core import buffer
+
+from .buffer_kinds import KIND
+from .models import (
+    Attempt,
+    AttemptAnswer,
+    AttemptStatus,
+    GradingRule,
+    Quiz,
+    QuizQuestion,
+)
+from .services import bank
+
+UPPER_LOWER_SHARE = 0.27
+DISTRIBUTION_BUCKETS = 10
+
+
+def quiz_queryset() -> QuerySet[Quiz]:
+    return Quiz.objects.select_related("subject", "created_by").prefetch_related(
+        Prefetch("sections", queryset=Section.objects.select_related("school_class"))
+    )
+
+
+def attempt_queryset() -> QuerySet[Attempt]:
+    return Attempt.objects.select_related("quiz__subject", "student__user", "overridden_by")
+
+
+# --- papers ------------------------------------------------------------------------------------
+def option_rng(seed: int, question_id: str) -> random.Random:
+    """The rng that orders one question's options (and a matching question's right-hand items)
+    in one attempt: seeded, so every reload shows the same order."""
+    return random.Random(f"{seed}:{question_id}")  # noqa: S311 - shuffling, not security
+
+
+def shown(quiz: Quiz, seed: int, question_id: str, document: dict, marks) -> dict[str, Any]:
+    """`question_types.paper` of a frozen question in one attempt: options shuffled when the
+    quiz or the question asks for it, the quiz's marks for the question."""
+    if quiz.shuffle_options and not document.get("shuffle_options"):
+        document = {**document, "shuffle_options": True}
+    content = bank.paper(document, option_rng(seed, question_id))
+    content["marks"] = None if marks is None else float(marks)
+    return content
+
+
+def option_orders(quiz: Quiz, seed: int, order: Iterable[str]) -> dict[str, list[str]]:
+    """Per question with options (or matching items), the ids in the order this attempt shows
+    them: stored on the attempt so the order is on record, not only reproducible."""
+    order = list(order)
+    documents = frozen_documents(quiz.pk, order)
+    out: dict[str, list[str]] = {}
+    for qid in order:
+        content = shown(quiz, seed, qid, documents[qid], None)
+        items = content.get("options") or content.get("right") or []
+        if items:
+            out[qid] = [str(item.get("id")) for item in items if isinstance(item, dict)]
+    return out
+
+
+def frozen_documents(quiz_id, question_ids: Iterable[str]) -> dict[str, dict]:
+    return dict(
+        QuizQuestion.objects.filter(
+            quiz_id=quiz_id, question_id__in=list(question_ids)
+        ).values_list("question_id", "document")
+    )
+
+
+def attempt_paper(attempt: Attempt) -> list[dict[str, Any]]:
+    """The attempt's questions in its order, as `question_types.paper` shows them (no answers,
+    no explanations), each with its position and marks. One query."""
+    frozen = {
+        q.question_id: q
+        for q in QuizQuestion.objects.filter(
+            quiz_id=attempt.quiz_id, question_id__in=attempt.question_order
+        )
+    }
+    quiz = attempt.quiz
+    return [
+        {
+            "question": qid,
+            "position": position,
+            "marks": frozen[qid].marks,
+            "content": shown(quiz, attempt.seed, qid, frozen[qid].document, frozen[qid].marks),
+        }
+        for position, qid in enumerate(attempt.question_order, start=1)
+    ]
+
+
+def _answer_rows(attempt: Attempt) -> list[dict]:
+    rows = AttemptAnswer.objects.filter(attempt_id=attempt.pk).values(
+        "attempt_id", "question_id", "answer", "ts", "credit", "marks_awarded", "is_correct"
+    )
+    out = []
+    for row in rows:
+        row["attempt_id"] = str(row["attempt_id"])
+        row["pending"] = False
+        out.append(row)
+    return out
+
+
+def saved_answers(attempt: Attempt) -> list[dict]:
+    """The attempt's answers: what Postgres holds with its pending autosaves laid over
+    (read-your-writes before any flush). Redis is read first, then one query."""
+    if attempt.status == AttemptStatus.SUBMITTED:
+        return _answer_rows(attempt)  # graded rows are final; pending copies are replays
+    return buffer.overlay(KIND, lambda: _answer_rows(attempt), attempt_id=str(attempt.pk))
+
+
+def answer_review(attempt: Attempt) -> list[dict]:
+    """Per question of a submitted attempt: the answer given, credit, marks awarded, and the
+    frozen question's correct answer and explanation (for whoever may see results)."""
+    answers = {a["question_id"]: a for a in saved_answers(attempt)}
+    documents = frozen_documents(attempt.quiz_id, attempt.question_order)
+    out = []
+    for qid in attempt.question_order:
+        held = answers.get(qid) or {}
+        document = documents.get(qid) or {}
+        out.append(
+            {
+                "question": qid,
+                "answer": held.get("answer"),
+                "credit": held.get("credit"),
+                "marks_awarded": held.get("marks_awarded"),
+                "is_correct": held.get("is_correct"),
+                "correct_answer": document.get("correct_answer"),
+                "explanation": document.get("explanation"),
+            }
+        )
+    return out
+
+
+# --- results -----------------------------------------------------------------------------------
+def _final(attempt: Attempt) -> Decimal:
+    return attempt.final_score if attempt.final_score is not None else Decimal(0)
+
+
+def counted_score(quiz: Quiz, attempts: list[Attempt]) -> Decimal | None:
+    """The student's score by the quiz's grading rule over their submitted attempts."""
+    done = [a for a in attempts if a.is_submitted]
+    if not done:
+        return None
+    if quiz.grading_rule == GradingRule.HIGHEST:
+        return max(_final(a) for a in done)
+    if quiz.grading_rule == GradingRule.LAST:
+        return _final(max(done, key=lambda a: a.number))
+    return (sum(_final(a) for a in done) / len(done)).quantize(Decimal("0.01"))
+
+
+def counted_attempt(quiz: Quiz, attempts: list[Attempt]) -> Attempt | None:
+    """The one attempt per student item analytics uses: the best under `highest`, else the
+    last submitted."""
+    done = [a for a in attempts if a.is_submitted]
+    if not done:
+        return None
+    if quiz.grading_rule == GradingRule.HIGHEST:
+        return max(done, key=lambda a: (_final(a), -a.number))
+    return max(done, key=lambda a: a.number)
+
+
+def _percent(score: Decimal | None, maximum: Decimal | None) -> float | None:
+    if score is None or not maximum:
+        return None
+    return round(float(score) / float(maximum) * 100, 2)
+
+
+def quiz_results(quiz: Quiz, student_ids: Iterable | None = None) -> list[dict[str, Any]]:
+    """One row per student enrolled in the quiz's sections (optionally only `student_ids`):
+    attempts made and submitted, the score by the grading rule, its percentage and pass.
+    Two queries."""
+    enrollments = Enrollment.objects.filter(
+        section_id__in=quiz.sections.values("pk")
+    ).select_related("student__user", "section__school_class")
+    attempts = Attempt.objects.filter(quiz_id=quiz.pk)
+    if student_ids is not None:  # a list or a values() subquery
+        enrollments = enrollments.filter(student_id__in=student_ids)
+        attempts = attempts.filter(student_id__in=student_ids)
+    by_student: dict[Any, list[Attempt]] = defaultdict(list)
+    for attempt in attempts:
+        by_student[attempt.student_id].append(attempt)
+    rows = []
+    for enrollment in sorted(enrollments, key=lambda e: (e.section.display_name, e.roll_number)):
+        mine = by_student.get(enrollment.student_id, [])
+        score = counted_score(quiz, mine)
+        maximum = next((a.max_score for a in mine if a.max_score is not None), None)
+        percent = _percent(score, maximum)
+        rows.append(
+            {
+                "student": enrollment.student_id,
+                "name": enrollment.student.user.full_name,
+                "section": enrollment.section.display_name,
+                "roll_number": enrollment.roll_number,
+                "attempts": len(mine),
+                "submitted": sum(1 for a in mine if a.is_submitted),
+                "score": score,
+                "max_score": maximum,
+                "percent": percent,
+                "passed": None
+                if percent is None or quiz.pass_mark is None
+                else percent >= float(quiz.pass_mark),
+            }
+        )
+    return rows
+
+
+def _discrimination(upper: list[float], lower: list[float]) -> float | None:
+    if not upper or not lower:
+        return None
+    return round(statistics.fmean(upper) - statistics.fmean(lower), 4)
+
+
+def quiz_analytics(quiz: Quiz) -> dict[str, Any]:
+    """Score distribution (ten 10% buckets of the counted attempts) and per question: how many
+    answered it, the facility index (mean credit), the discrimination index (mean credit of the
+    top 27% of students by score minus that of the bottom 27%) and how often each option was
+    chosen. One attempt per student counts (`counted_attempt`). Three queries."""
+    by_student: dict[Any, list[Attempt]] = defaultdict(list)
+    for attempt in Attempt.objects.filter(quiz_id=quiz.pk, status=AttemptStatus.SUBMITTED):
+        by_student[attempt.student_id].append(attempt)
+    counted = [a for a in (counted_attempt(quiz, v) for v in by_student.values()) if a]
+    counted.sort(key=lambda a: (_final(a), str(a.pk)), reverse=True)
+
+    buckets = [0] * DISTRIBUTION_BUCKETS
+    for attempt in counted:
+        percent = _percent(_final(attempt), attempt.max_score) or 0.0
+        buckets[min(int(percent // (100 / DISTRIBUTION_BUCKETS)), DISTRIBUTION_BUCKETS - 1)] += 1
+    distribution = [
+        {"from": i * 10, "to": (i + 1) * 10, "count": count} for i, count in enumerate(buckets)
+    ]
+
+    group = max(1, round(len(counted) * UPPER_LOWER_SHARE)) if counted else 0
+    upper = {a.pk for a in counted[:group]}
+    lower = {a.pk for a in counted[-group:]} if group else set()
+
+    answers: dict[str, list[AttemptAnswer]] = defaultdict(list)
+    for answer in AttemptAnswer.objects.filter(attempt_id__in=[a.pk for a in counted]):
+        answers[answer.question_id].append(answer)
+
+    questions = []
+    for frozen in QuizQuestion.objects.filter(quiz_id=quiz.pk).order_by("position"):
+        given = answers.get(frozen.question_id, [])
+        credits = [a.credit or 0.0 for a in given]
+        choices: Counter = Counter()
+        for a in given:
+            values = a.answer if isinstance(a.answer, list) else [a.answer]
+            for value in values:
+                if value not in bank.EMPTY_ANSWERS and not isinstance(value, dict):
+                    choices[str(value)] += 1
+        questions.append(
+            {
+                "question": frozen.question_id,
+                "position": frozen.position,
+                "marks": frozen.marks,
+                "seen": len(given),
+                "answered": sum(1 for a in given if a.answer not in bank.EMPTY_ANSWERS),
+                "facility": round(statistics.fmean(credits), 4) if credits else None,
+                "discrimination": _discrimination(
+                    [a.credit or 0.0 for a in given if a.attempt_id in upper],
+                    [a.credit or 0.0 for a in given if a.attempt_id in lower],
+                ),
+                "option_counts": dict(sorted(choices.items())),
+            }
+        )
+    return {
+        "attempts": len(counted),
+        "mean_percent": round(
+            statistics.fmean(_percent(_final(a), a.max_score) or 0.0 for a in counted), 2
+        )
+        if counted
+        else None,
+        "distribution": distribution,
+        "questions": questions,
+    }

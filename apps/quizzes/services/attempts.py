@@ -1,0 +1,399 @@
+"""Writes of attempts: start one, autosave answers (through the write-behind buffer), submit and
+grade, submit expired attempts, and a teacher's score override.
+
+Everything here works on the questions frozen at publishing (`QuizQuestion`): no MongoDB.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import secrets
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.academics.models import Enrollment
+from apps.accounts.models import Role, StudentProfile
+from apps.core import audit, buffer
+from apps.core.exceptions import ApplicationError
+
+from .. import selectors
+from ..buffer_kinds import KIND
+from ..models import (
+    Attempt,
+    AttemptAnswer,
+    AttemptStatus,
+    Quiz,
+    QuizAccommodation,
+    QuizQuestion,
+    QuizStatus,
+    Selection,
+    answer_id,
+)
+from . import bank
+
+logger = logging.getLogger("schools24.quizzes")
+CENT = Decimal("0.01")
+MAX_ANSWERS_PER_SAVE = 500
+
+
+def _refuse(message: str, *, code: str, fields=(), status_code: int | None = None):
+    return ApplicationError(
+        message, code=code, fields={name: [message] for name in fields}, status_code=status_code
+    )
+
+
+def deadline_grace() -> dt.timedelta:
+    """Autosaves arriving this long after the deadline still count (network latency)."""
+    return dt.timedelta(seconds=int(getattr(settings, "QUIZ_DEADLINE_GRACE_SECONDS", 0)))
+
+
+def is_expired(attempt: Attempt, now: dt.datetime | None = None) -> bool:
+    return (now or timezone.now()) > attempt.deadline + deadline_grace()
+
+
+def _advisory_lock(*parts: Any) -> None:
+    """A transaction-scoped Postgres lock on `parts` (two starts of one student's attempt at one
+    quiz run one after the other)."""
+    digest = hashlib.blake2b("|".join(map(str, parts)).encode(), digest_size=8).digest()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest, "big", signed=True)]
+        )
+
+
+def _question_order(quiz: Quiz, seed: int) -> list[str]:
+    import random
+
+    rng = random.Random(seed)  # noqa: S311 - shuffling, not security
+    pool = list(
+        QuizQuestion.objects.filter(quiz=quiz)
+        .order_by("position")
+        .values_list("question_id", flat=True)
+    )
+    if quiz.selection == Selection.RANDOM:
+        drawn = rng.sample(pool, min(quiz.draw_count or 0, len(pool)))
+        if not quiz.shuffle_questions:
+            positions = {qid: i for i, qid in enumerate(pool)}
+            drawn.sort(key=positions.__getitem__)
+        return drawn
+    if quiz.shuffle_questions:
+        rng.shuffle(pool)
+    return pool
+
+
+def attempt_start(*, actor, quiz: Quiz) -> tuple[Attempt, bool]:
+    """Start the actor's (a student's) next attempt at `quiz`, or resume the one in progress.
+
+    Rules: the quiz is published and open now; the student is enrolled (current year) in one of
+    its sections; the attempts made stay within `attempts_allowed` (an expired attempt in
+    progress is submitted first and counts). Two parallel starts are serialised by an advisory
+    lock, and the (quiz, student, number) constraint is the backstop. The deadline is
+    ``min(now + duration + extra, closes_at + extra)``, extra being the student's accommodation.
+    Returns (attempt, created).
+    """
+    if actor.role != Role.STUDENT:
+        raise _refuse(_("Only students take quizzes."), code="not_allowed", status_code=403)
+    student = StudentProfile.objects.filter(user_id=actor.pk).first()
+    if student is None:
+        raise _refuse(_("Only students take quizzes."), code="not_allowed", status_code=403)
+    expired = Attempt.objects.filter(
+        quiz=quiz, student=student, status=AttemptStatus.IN_PROGRESS
+    ).first()
+    if expired is not None and is_expired(expired):
+        attempt_submit(attempt=expired, auto=True)
+    try:
+        with transaction.atomic():
+            return _start(quiz, student)
+    except IntegrityError:  # the constraint caught a race the lock did not (other database)
+        raise _refuse(
+            _("Another attempt was started at the same time; reload."),
+            code="attempt_conflict",
+            status_code=409,
+        ) from None
+
+
+def _start(quiz: Quiz, student: StudentProfile) -> tuple[Attempt, bool]:
+    _advisory_lock("quiz-attempt", quiz.pk, student.pk)
+    quiz = Quiz.objects.get(pk=quiz.pk)
+    current = (
+        Attempt.objects.filter(quiz=quiz, student=student, status=AttemptStatus.IN_PROGRESS)
+        .order_by("-number")
+        .first()
+    )
+    if current is not None and not is_expired(current):
+        return current, False
+    now = timezone.now()
+    if quiz.status != QuizStatus.PUBLISHED or not quiz.opens_at <= now < quiz.closes_at:
+        raise _refuse(
+            _("This quiz is not open now (%(opens)s – %(closes)s).")
+            % {"opens": quiz.opens_at.isoformat(), "closes": quiz.closes_at.isoformat()},
+            code="quiz_not_open",
+        )
+    enrolled = Enrollment.objects.filter(
+        student_id=student.pk,
+        year__is_current=True,
+        section_id__in=quiz.sections.values("pk"),
+    ).exists()
+    if not enrolled:
+        raise _refuse(
+            _("This quiz is not set for your section."), code="not_assigned", status_code=403
+        )
+    made = Attempt.objects.filter(quiz=quiz, student=student).count()
+    if made >= quiz.attempts_allowed:
+        raise _refuse(
+            _("You have used all %(n)s attempts at this quiz.") % {"n": quiz.attempts_allowed},
+            code="attempt_limit",
+        )
+    extra = (
+        QuizAccommodation.objects.filter(quiz=quiz, student=student)
+        .values_list("extra_minutes", flat=True)
+        .first()
+        or 0
+    )
+    extra_time = dt.timedelta(minutes=extra)
+    deadline = min(
+        now + dt.timedelta(minutes=quiz.duration_minutes) + extra_time, quiz.closes_at + extra_time
+    )
+    seed = secrets.randbits(62)
+    order = _question_order(quiz, seed)
+    attempt = Attempt(
+        school_id=quiz.school_id,
+        quiz=quiz,
+        student=student,
+        number=made + 1,
+        started_at=now,
+        deadline=deadline,
+        seed=seed,
+        question_order=order,
+        option_orders=selectors.option_orders(quiz, seed, order),
+    )
+    attempt.full_clean(validate_unique=False, validate_constraints=False)
+    attempt.save()
+    return attempt, True
+
+
+def _check_owner(actor, attempt: Attempt) -> None:
+    if attempt.student.user_id != actor.pk:
+        raise _refuse(
+            _("Only the student taking the attempt may do this."),
+            code="not_your_attempt",
+            status_code=403,
+        )
+
+
+def attempt_refresh(attempt: Attempt) -> Attempt:
+    """The attempt, submitted first if its deadline passed (the lazy half of auto-submit)."""
+    if attempt.status == AttemptStatus.IN_PROGRESS and is_expired(attempt):
+        return attempt_submit(attempt=attempt, auto=True)
+    return attempt
+
+
+def attempt_save_answers(*, actor, attempt: Attempt, answers: list[dict]) -> Attempt:
+    """Autosave answers of an attempt in progress (the last save per question wins).
+
+    Rules: only the attempt's student; the attempt is in progress and its deadline (plus
+    QUIZ_DEADLINE_GRACE_SECONDS) has not passed (an expired attempt is submitted with what was
+    saved before, and the save is refused); every question is on this attempt's paper, listed
+    once, and the answer has the shape its type takes (null clears an answer). Saves go
+    through the write-behind buffer, under a row lock that a submit also takes, so no save
+    lands after the answers were graded.
+    """
+    _check_owner(actor, attempt)
+    if not attempt.is_submitted and is_expired(attempt):
+        attempt_submit(attempt=attempt, auto=True)  # committed: the refusal below keeps it
+        raise _refuse(
+            _("The time for this attempt is over; it was submitted with the answers saved."),
+            code="deadline_passed",
+        )
+    if attempt.is_submitted:
+        raise _refuse(
+            _("This attempt has been submitted; answers can no longer change."),
+            code="attempt_submitted",
+        )
+    if not answers:
+        raise _refuse(_("Send at least one answer."), code="no_answers", fields=["answers"])
+    with transaction.atomic():
+        attempt = Attempt.objects.select_for_update().get(pk=attempt.pk)
+        if attempt.is_submitted or is_expired(attempt):
+            raise _refuse(
+                _("The time for this attempt is over; answers can no longer change."),
+                code="deadline_passed",
+            )
+        on_paper = set(attempt.question_order)
+        documents = selectors.frozen_documents(attempt.quiz_id, on_paper)
+        errors, seen, records = [], set(), []
+        for entry in answers:
+            qid = str(entry.get("question") or "")
+            found: dict[str, list] = {}
+            if qid not in on_paper:
+                found["question"] = [_("This question is not on your paper.")]
+            elif qid in seen:
+                found["question"] = [_("This question is listed more than once.")]
+            elif not bank.answer_is_valid_shape(documents[qid], entry.get("answer")):
+                found["answer"] = [_("This answer does not fit the question's type.")]
+            seen.add(qid)
+            errors.append(found)
+            records.append(
+                {
+                    "id": str(answer_id(attempt.pk, qid)),
+                    "school_id": str(attempt.school_id),
+                    "attempt_id": str(attempt.pk),
+                    "question_id": qid,
+                    "answer": entry.get("answer"),
+                }
+            )
+        if any(errors):
+            raise ApplicationError(
+                _("Some answers cannot be saved."),
+                code="invalid_answers",
+                fields={"answers": errors},
+            )
+        buffer.put_many(KIND, records)
+    return attempt
+
+
+def _grade(quiz: Quiz, frozen: QuizQuestion, answer: Any) -> tuple[float, Decimal, bool | None]:
+    """(credit, marks awarded, correct) of one answer: credit x marks; a wrong non-empty answer
+    loses `negative_marking` x marks; an empty one scores 0."""
+    if answer in bank.EMPTY_ANSWERS:
+        return 0.0, Decimal("0.00"), None
+    credit = bank.grade(frozen.document, answer)
+    if credit <= 0:
+        penalty = -(frozen.marks * quiz.negative_marking)
+        return 0.0, penalty.quantize(CENT, ROUND_HALF_UP), False
+    awarded = (frozen.marks * Decimal(str(credit))).quantize(CENT, ROUND_HALF_UP)
+    return credit, awarded, credit >= 1
+
+
+def attempt_submit(*, attempt: Attempt, actor=None, auto: bool = False) -> Attempt:
+    """Submit and grade an attempt at once; submitting twice changes nothing.
+
+    The answers are what Postgres holds with the attempt's pending autosaves laid over (read
+    under the attempt's row lock, which autosaves also take). Each question on the paper is
+    graded against its frozen document (`question_types.grade` x marks; negative marking for
+    wrong non-empty answers), the quiz total floored at 0, and the per-question results stored
+    with the answers' own write times, so the buffer's later flush of the same answers is a
+    no-op. `auto` marks a submit by the deadline (the task, or the next access).
+    """
+    if actor is not None and not auto:
+        _check_owner(actor, attempt)
+    with transaction.atomic():
+        attempt = (
+            Attempt.objects.select_for_update(of=("self",))
+            .select_related("quiz")
+            .get(pk=attempt.pk)
+        )
+        if attempt.is_submitted:
+            return attempt
+        quiz = attempt.quiz
+        saved = {a["question_id"]: a for a in selectors.saved_answers(attempt)}
+        frozen = {
+            q.question_id: q
+            for q in QuizQuestion.objects.filter(
+                quiz_id=quiz.pk, question_id__in=attempt.question_order
+            )
+        }
+        now = timezone.now()
+        rows, total, maximum = [], Decimal("0"), Decimal("0")
+        for qid in attempt.question_order:
+            question = frozen[qid]
+            held = saved.get(qid)
+            answer = held["answer"] if held else None
+            credit, awarded, correct = _grade(quiz, question, answer)
+            total += awarded
+            maximum += question.marks
+            rows.append(
+                AttemptAnswer(
+                    id=answer_id(attempt.pk, qid),
+                    school_id=attempt.school_id,
+                    attempt_id=attempt.pk,
+                    question_id=qid,
+                    answer=answer,
+                    ts=held["ts"] if held else buffer.now_micros(),
+                    credit=credit,
+                    marks_awarded=awarded,
+                    is_correct=correct,
+                )
+            )
+        AttemptAnswer.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["attempt", "question_id"],
+            update_fields=["answer", "ts", "credit", "marks_awarded", "is_correct", "updated_at"],
+        )
+        attempt.status = AttemptStatus.SUBMITTED
+        attempt.submitted_at = min(now, attempt.deadline) if auto else now
+        attempt.auto_submitted = auto
+        attempt.score = max(total, Decimal("0")).quantize(CENT)
+        attempt.max_score = maximum.quantize(CENT)
+        attempt.save(
+            update_fields=[
+                "status",
+                "submitted_at",
+                "auto_submitted",
+                "score",
+                "max_score",
+                "updated_at",
+            ]
+        )
+    return attempt
+
+
+def attempts_submit_expired(*, limit: int = 500) -> int:
+    """Submit every attempt in progress whose deadline (plus grace) has passed, oldest first, at
+    most `limit`; returns how many. Safe to run twice or concurrently (a submitted attempt is
+    left alone under its row lock)."""
+    cutoff = timezone.now() - deadline_grace()
+    ids = list(
+        Attempt.objects.filter(status=AttemptStatus.IN_PROGRESS, deadline__lt=cutoff)
+        .order_by("deadline")
+        .values_list("pk", flat=True)[:limit]
+    )
+    done = 0
+    for pk in ids:
+        try:
+            attempt_submit(attempt=Attempt(pk=pk), auto=True)
+            done += 1
+        except Exception:  # noqa: BLE001 - one broken attempt must not stop the others
+            logger.exception("Auto-submit of quiz attempt %s failed", pk)
+    return done
+
+
+@transaction.atomic
+def attempt_override(*, actor, attempt: Attempt, score: Decimal | None, reason: str) -> Attempt:
+    """Set (or, with `score` None, remove) a teacher's score for a submitted attempt, between
+    0 and the attempt's maximum, with a reason. Audit-logged with the values before/after."""
+    attempt = Attempt.objects.select_for_update().get(pk=attempt.pk)
+    if not attempt.is_submitted:
+        raise _refuse(
+            _("Only a submitted attempt can have its score overridden."), code="not_submitted"
+        )
+    if not (reason or "").strip():
+        raise _refuse(_("Give a reason for the override."), code="no_reason", fields=["reason"])
+    if score is not None and not (Decimal(0) <= score <= (attempt.max_score or Decimal(0))):
+        raise _refuse(
+            _("The score must be between 0 and %(max)s.") % {"max": attempt.max_score},
+            code="invalid_score",
+            fields=["score"],
+        )
+    fields = ["score_override", "override_reason", "overridden_by"]
+    before = audit.snapshot(attempt, fields)
+    attempt.score_override = score
+    attempt.override_reason = reason.strip()
+    attempt.overridden_by = actor
+    attempt.save(update_fields=[*fields, "updated_at"])
+    audit.record(
+        actor=actor,
+        action="quiz.attempt.override",
+        instance=attempt,
+        before={**before, "score": str(attempt.score)},
+        after={**audit.snapshot(attempt, fields), "score": str(attempt.score)},
+    )
+    return attempt

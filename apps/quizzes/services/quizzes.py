@@ -1,0 +1,330 @@
+"""Writes of quizzes: create and edit drafts, publish (freezing the questions), close, release
+results, and per-student extra time."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.academics.models import Enrollment, Section, Subject, TeachingAssignment
+from apps.accounts.models import Role, StudentProfile
+from apps.core import audit
+from apps.core.access import is_platform_superuser
+from apps.core.exceptions import ApplicationError
+
+from ..models import Quiz, QuizAccommodation, QuizQuestion, QuizStatus, Selection
+from . import bank
+
+EDITABLE = (
+    "title",
+    "instructions",
+    "subject",
+    "opens_at",
+    "closes_at",
+    "duration_minutes",
+    "attempts_allowed",
+    "grading_rule",
+    "shuffle_questions",
+    "shuffle_options",
+    "selection",
+    "questions",
+    "pool_filter",
+    "draw_count",
+    "draw_marks",
+    "negative_marking",
+    "pass_mark",
+    "release_policy",
+)
+POOL_KEYS = ("subject", "class", "topic", "tags", "difficulty", "type")
+
+
+def _refuse(message: str, *, code: str, fields=(), status_code: int | None = None):
+    return ApplicationError(
+        message, code=code, fields={name: [message] for name in fields}, status_code=status_code
+    )
+
+
+def is_admin(actor) -> bool:
+    return is_platform_superuser(actor) or actor.role == Role.ADMIN
+
+
+def _check_teaches(actor, subject: Subject, sections: list[Section]) -> None:
+    """Admins set quizzes for anything in their school; a teacher only in a subject they teach
+    in every one of the sections (a teaching assignment in the section's year)."""
+    if is_admin(actor):
+        return
+    if actor.role != Role.TEACHER:
+        raise _refuse(_("Your role may not set quizzes."), code="not_allowed", status_code=403)
+    taught = set(
+        TeachingAssignment.objects.filter(
+            teacher__user_id=actor.pk,
+            subject_id=subject.pk,
+            section_id__in=[s.pk for s in sections],
+        ).values_list("section_id", flat=True)
+    )
+    missing = [s.display_name for s in sections if s.pk not in taught]
+    if missing or not sections:
+        raise _refuse(
+            _("You do not teach %(subject)s in %(sections)s.")
+            % {"subject": subject.name, "sections": ", ".join(missing) or "-"},
+            code="not_your_subject",
+            fields=["sections"],
+            status_code=403,
+        )
+
+
+def _normalise_questions(items: list[dict]) -> list[dict]:
+    out, seen, errors = [], set(), []
+    for item in items or []:
+        found: dict[str, list] = {}
+        qid = str(item.get("question") or "").strip()
+        try:
+            marks = Decimal(str(item.get("marks", 1)))
+            if marks < 0 or marks.as_tuple().exponent < -2:
+                raise InvalidOperation
+        except (InvalidOperation, ValueError):
+            found["marks"] = [_("Marks are a number of at least 0 with up to 2 decimals.")]
+            marks = Decimal(0)
+        if not qid:
+            found["question"] = [_("Give the question's id.")]
+        elif qid in seen:
+            found["question"] = [_("This question is listed more than once.")]
+        seen.add(qid)
+        errors.append(found)
+        out.append({"question": qid, "marks": str(marks)})
+    if any(errors):
+        raise ApplicationError(
+            _("Some questions cannot be used."),
+            code="invalid_questions",
+            fields={"questions": errors},
+        )
+    return out
+
+
+def _normalise_pool(flt: dict | None) -> dict:
+    flt = dict(flt or {})
+    unknown = sorted(set(flt) - set(POOL_KEYS))
+    if unknown:
+        raise _refuse(
+            _("Unknown pool filter keys: %(keys)s.") % {"keys": ", ".join(unknown)},
+            code="invalid_pool_filter",
+            fields=["pool_filter"],
+        )
+    return {k: v for k, v in flt.items() if v not in (None, "", [])}
+
+
+def _apply(quiz: Quiz, data: dict[str, Any]) -> None:
+    for name in EDITABLE:
+        if name in data:
+            setattr(quiz, name, data[name])
+    if "questions" in data:
+        quiz.questions = _normalise_questions(data["questions"])
+    if "pool_filter" in data:
+        quiz.pool_filter = _normalise_pool(data["pool_filter"])
+
+
+@transaction.atomic
+def quiz_create(*, actor, school, sections: list[Section], **data: Any) -> Quiz:
+    """A draft quiz. Teachers only for a subject they teach in every assigned section."""
+    _check_teaches(actor, data["subject"], sections)
+    quiz = Quiz(school=school, created_by=actor)
+    _apply(quiz, data)
+    quiz.full_clean()
+    quiz.save()
+    quiz.sections.set(sections)
+    return quiz
+
+
+@transaction.atomic
+def quiz_update(*, actor, quiz: Quiz, sections: list[Section] | None = None, **data: Any) -> Quiz:
+    """Edit a draft. A published quiz is frozen: only its title, instructions, closing time
+    (later, never earlier than now) and release policy may change."""
+    quiz = Quiz.objects.select_for_update().get(pk=quiz.pk)
+    if quiz.status != QuizStatus.DRAFT:
+        frozen = set(data) - {"title", "instructions", "closes_at", "release_policy"}
+        if sections is not None or frozen:
+            raise _refuse(
+                _(
+                    "A published quiz can only change its title, instructions, closing time and "
+                    "result release."
+                ),
+                code="quiz_frozen",
+                fields=sorted(frozen) or ["sections"],
+            )
+        if "closes_at" in data and data["closes_at"] <= timezone.now():
+            raise _refuse(
+                _("The new closing time must be in the future."),
+                code="invalid_times",
+                fields=["closes_at"],
+            )
+    subject = data.get("subject", quiz.subject)
+    new_sections = sections if sections is not None else list(quiz.sections.all())
+    _check_teaches(actor, subject, new_sections)
+    _apply(quiz, data)
+    quiz.full_clean()
+    quiz.save()
+    if sections is not None:
+        quiz.sections.set(sections)
+    return quiz
+
+
+@transaction.atomic
+def quiz_delete(*, actor, quiz: Quiz) -> None:
+    """Only drafts are deleted; a published quiz holds attempts (close it instead)."""
+    if quiz.status != QuizStatus.DRAFT:
+        raise _refuse(
+            _("Only a draft quiz can be deleted; close a published one."), code="quiz_published"
+        )
+    _check_teaches(actor, quiz.subject, list(quiz.sections.all()))
+    quiz.delete()
+
+
+def _frozen_rows(quiz: Quiz) -> list[QuizQuestion]:
+    if quiz.selection == Selection.FIXED:
+        ids = [item["question"] for item in quiz.questions]
+        if not ids:
+            raise _refuse(
+                _("Add at least one question before publishing."),
+                code="no_questions",
+                fields=["questions"],
+            )
+        documents = bank.get_many(quiz.school_id, ids)
+        missing = [qid for qid in ids if qid not in documents]
+        if missing:
+            raise _refuse(
+                _("These questions are not in your school's question bank: %(ids)s.")
+                % {"ids": ", ".join(missing)},
+                code="unknown_questions",
+                fields=["questions"],
+            )
+        marks = {item["question"]: Decimal(str(item["marks"])) for item in quiz.questions}
+        chosen = [(qid, documents[qid], marks[qid]) for qid in ids]
+    else:
+        if not quiz.draw_count:
+            raise _refuse(
+                _("Say how many questions each attempt draws."),
+                code="no_questions",
+                fields=["draw_count"],
+            )
+        documents = bank.pool(quiz.school_id, quiz.pool_filter)
+        if len(documents) < quiz.draw_count:
+            raise _refuse(
+                _("The pool holds %(found)s questions; each attempt draws %(count)s.")
+                % {"found": len(documents), "count": quiz.draw_count},
+                code="pool_too_small",
+                fields=["draw_count", "pool_filter"],
+            )
+        chosen = [(bank.question_id(d), d, quiz.draw_marks) for d in documents]
+    return [
+        QuizQuestion(
+            school_id=quiz.school_id,
+            quiz=quiz,
+            question_id=qid,
+            version=bank.version_of(document),
+            document=document,
+            marks=marks,
+            position=position,
+        )
+        for position, (qid, document, marks) in enumerate(chosen, start=1)
+    ]
+
+
+@transaction.atomic
+def quiz_publish(*, actor, quiz: Quiz) -> Quiz:
+    """Publish a draft: it needs sections, a closing time in the future and at least one
+    question (a random draw: a pool at least as big as the draw). Every question it may use is
+    frozen into `QuizQuestion` (for a random draw the whole pool), so later edits in the bank
+    never change how its attempts are graded."""
+    quiz = Quiz.objects.select_for_update().select_related("subject").get(pk=quiz.pk)
+    if quiz.status != QuizStatus.DRAFT:
+        raise _refuse(_("This quiz is already published."), code="already_published")
+    sections = list(quiz.sections.select_related("school_class"))
+    _check_teaches(actor, quiz.subject, sections)
+    if not sections:
+        raise _refuse(
+            _("Assign the quiz to at least one section."), code="no_sections", fields=["sections"]
+        )
+    if quiz.closes_at <= timezone.now():
+        raise _refuse(
+            _("The closing time has passed; move it to the future."),
+            code="invalid_times",
+            fields=["closes_at"],
+        )
+    rows = _frozen_rows(quiz)
+    QuizQuestion.objects.filter(quiz=quiz).delete()
+    QuizQuestion.objects.bulk_create(rows)
+    quiz.status = QuizStatus.PUBLISHED
+    quiz.published_at = timezone.now()
+    quiz.save(update_fields=["status", "published_at", "updated_at"])
+    audit.record(
+        actor=actor,
+        action="quiz.publish",
+        instance=quiz,
+        after={"status": quiz.status, "questions": len(rows)},
+    )
+    return quiz
+
+
+@transaction.atomic
+def quiz_close(*, actor, quiz: Quiz) -> Quiz:
+    """Close a published quiz now: no attempt starts any more; attempts in progress keep their
+    deadline (the auto-submit task ends them)."""
+    quiz = Quiz.objects.select_for_update().get(pk=quiz.pk)
+    if quiz.status != QuizStatus.PUBLISHED:
+        raise _refuse(_("Only a published quiz can be closed."), code="not_published")
+    quiz.status = QuizStatus.CLOSED
+    if quiz.closes_at > timezone.now():
+        quiz.closes_at = timezone.now()
+    quiz.save(update_fields=["status", "closes_at", "updated_at"])
+    audit.record(actor=actor, action="quiz.close", instance=quiz, after={"status": quiz.status})
+    return quiz
+
+
+@transaction.atomic
+def quiz_release_results(*, actor, quiz: Quiz, released: bool = True) -> Quiz:
+    """Show (or hide again) results and correct answers to students and parents."""
+    quiz = Quiz.objects.select_for_update().get(pk=quiz.pk)
+    if quiz.status == QuizStatus.DRAFT:
+        raise _refuse(_("Publish the quiz first."), code="not_published")
+    before = {"results_released": quiz.results_released}
+    quiz.results_released = released
+    quiz.released_at = timezone.now() if released else None
+    quiz.save(update_fields=["results_released", "released_at", "updated_at"])
+    audit.record(
+        actor=actor,
+        action="quiz.release_results",
+        instance=quiz,
+        before=before,
+        after={"results_released": released},
+    )
+    return quiz
+
+
+@transaction.atomic
+def accommodation_set(
+    *, actor, quiz: Quiz, student: StudentProfile, extra_minutes: int
+) -> QuizAccommodation | None:
+    """Give `student` extra minutes in `quiz` (0 removes them). The student must be enrolled in
+    one of the quiz's sections. Applies to attempts started afterwards."""
+    enrolled = Enrollment.objects.filter(
+        student_id=student.pk, section_id__in=quiz.sections.values("pk")
+    ).exists()
+    if not enrolled:
+        raise _refuse(
+            _("This student is not in a section the quiz is assigned to."),
+            code="not_assigned",
+            fields=["student"],
+        )
+    if extra_minutes <= 0:
+        QuizAccommodation.objects.filter(quiz=quiz, student=student).delete()
+        return None
+    accommodation, _created = QuizAccommodation.objects.update_or_create(
+        quiz=quiz,
+        student=student,
+        defaults={"school_id": quiz.school_id, "extra_minutes": extra_minutes},
+    )
+    return accommodation
