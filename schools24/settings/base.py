@@ -177,6 +177,12 @@ BATCH_PROCESSOR_REDIS_URL = env.str("BATCH_PROCESSOR_REDIS_URL", default="")
 # school admins may (and their changes are audit-logged).
 ATTENDANCE_EDIT_WINDOW_DAYS = env.int("ATTENDANCE_EDIT_WINDOW_DAYS", default=3)
 
+# --- Quizzes -------------------------------------------------------------------------------------
+# Seconds past an attempt's deadline in which a save still counts (slow networks); 0 = none.
+QUIZ_DEADLINE_GRACE_SECONDS = env.int("QUIZ_DEADLINE_GRACE_SECONDS", default=0)
+# How often (seconds) beat submits attempts left open past their deadline.
+QUIZ_AUTOSUBMIT_INTERVAL = env.int("QUIZ_AUTOSUBMIT_INTERVAL", default=60)
+
 # --- MongoDB (question bank) -----------------------------------------------------------------
 MONGODB_URI = envsecret("MONGODB_URI", "mongodb://127.0.0.1:27017")
 MONGODB_DATABASE = env.str("MONGODB_DATABASE", default="schools24_mongodb")
