@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import uuid
 from dataclasses import dataclass
 
 import pytest
-import redis
 
 from apps.academics.tests.factories import (
     AcademicYearFactory,
@@ -32,36 +30,23 @@ from apps.accounts.tests.factories import GuardianFactory, TeacherFactory, UserF
 from apps.attendance import selectors
 from apps.attendance.buffer_kinds import KIND
 from apps.core import buffer
-from apps.core.buffer import store
+from apps.core.testing import buffer_namespace
 
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
 @pytest.fixture(autouse=True)
 def ns(settings):
-    """A private write-buffer namespace, no threshold flushes, a fresh client."""
-    prefix = f"s24test:att:{WORKER}:{uuid.uuid4().hex[:10]}"
-    settings.BATCH_PROCESSOR_KEY_PREFIX = prefix
-    settings.BATCH_PROCESSOR_THRESHOLD = 0
-    settings.BATCH_PROCESSOR_ENABLED = True
-    settings.BATCH_PROCESSOR_REDIS_URL = ""
+    """A private write-buffer namespace (see the root conftest) and the default edit window."""
     settings.ATTENDANCE_EDIT_WINDOW_DAYS = 3
-    buffer.reset_client()
-    store._last_count.clear()
-    yield prefix
-    buffer.reset_client()
-    client = redis.Redis.from_url(settings.REDIS_URL)
-    for key in client.scan_iter(f"{prefix}:*", count=1000):
-        client.unlink(key)
-    client.close()
+    with buffer_namespace(settings, "att") as prefix:
+        yield prefix
 
 
 def flush_here() -> int:
-    """Flush the attendance kind on this thread and connection (shard by shard), so the rows
-    it writes see the test's uncommitted cast. `buffer.flush` runs shards on threads with their
-    own connections, which only transactional tests can use."""
-    kind = buffer.get_kind(KIND)
-    return sum(buffer.flush_shard(kind, shard).records for shard in range(kind.shards))
+    """Flush the attendance kind on this thread and connection, so the rows it writes see the
+    test's uncommitted cast."""
+    return buffer.flush(KIND, workers=0).records
 
 
 def last_weekday_before(day: dt.date) -> dt.date:

@@ -260,15 +260,20 @@ def flush(
 
     Idempotent and safe to run concurrently with puts and with other flushes (a shard locked by
     another flusher is skipped after waiting `wait` seconds for it). `workers` defaults to
-    BATCH_PROCESSOR_PARALLEL_WORKERS, `size` (records per transaction) to
-    BATCH_PROCESSOR_BATCH_SIZE. Raises the first error a shard met, after the others finished.
+    BATCH_PROCESSOR_PARALLEL_WORKERS; `workers=0` flushes shard by shard on the calling thread
+    and its database connection (so the rows may refer to data the caller has not committed,
+    as in tests). `size` (records per transaction) defaults to BATCH_PROCESSOR_BATCH_SIZE.
+    Raises the first error a shard met, after the others finished.
     """
     k = get_kind(kind)
     started = time.monotonic()
     result = FlushResult(k.name)
     todo = _shards_with_work(k)
     errors: list[BaseException] = []
-    if todo:
+    if todo and workers == 0:
+        for shard in todo:
+            result.add(flush_shard(k, shard, wait=wait, size=size))
+    elif todo:
         workers = workers or int(getattr(settings, "BATCH_PROCESSOR_PARALLEL_WORKERS", 10))
         workers = max(1, min(workers, len(todo)))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"flush-{k.name}") as pool:

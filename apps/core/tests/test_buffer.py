@@ -21,7 +21,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from pathlib import Path
 from unittest import mock
 from urllib.parse import quote
@@ -38,6 +37,7 @@ from apps.core import buffer
 from apps.core.buffer import store
 from apps.core.codecs import Codec
 from apps.core.models import TimeStampedModel
+from apps.core.testing import buffer_namespace
 from apps.core.tests import buffer_probe as probe
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -61,20 +61,10 @@ def no_keys_command(monkeypatch):
 
 @pytest.fixture(autouse=True)
 def ns(settings):
-    """A private key namespace, no threshold flushes unless a test asks, a fresh client."""
-    prefix = f"s24test:wb:{WORKER}:{uuid.uuid4().hex[:10]}"
-    settings.BATCH_PROCESSOR_KEY_PREFIX = prefix
-    settings.BATCH_PROCESSOR_THRESHOLD = 0
-    settings.BATCH_PROCESSOR_ENABLED = True
+    """A private key namespace (see the root conftest), short flush locks."""
     settings.BATCH_PROCESSOR_LOCK_TTL = 10
-    buffer.reset_client()
-    store._last_count.clear()
-    yield prefix
-    buffer.reset_client()
-    client = redis.Redis.from_url(settings.REDIS_URL)
-    for key in client.scan_iter(f"{prefix}:*", count=1000):
-        client.unlink(key)
-    client.close()
+    with buffer_namespace(settings, "wb") as prefix:
+        yield prefix
 
 
 @pytest.fixture(scope="session")

@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import uuid
 from dataclasses import dataclass
 
 import pytest
-import redis
 from django.utils import timezone
 
 from apps.academics.tests.factories import (
@@ -28,7 +26,7 @@ from apps.academics.tests.factories import (
 )
 from apps.accounts.tests.factories import TeacherFactory
 from apps.core import buffer
-from apps.core.buffer import store
+from apps.core.testing import buffer_namespace
 from apps.quizzes.buffer_kinds import KIND
 
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
@@ -36,27 +34,15 @@ WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 @pytest.fixture(autouse=True)
 def ns(settings):
-    """A private write-buffer namespace, no threshold flushes, a fresh client."""
-    prefix = f"s24test:quiz:{WORKER}:{uuid.uuid4().hex[:10]}"
-    settings.BATCH_PROCESSOR_KEY_PREFIX = prefix
-    settings.BATCH_PROCESSOR_THRESHOLD = 0
-    settings.BATCH_PROCESSOR_ENABLED = True
-    settings.BATCH_PROCESSOR_REDIS_URL = ""
+    """A private write-buffer namespace (see the root conftest), no grace after deadlines."""
     settings.QUIZ_DEADLINE_GRACE_SECONDS = 0
-    buffer.reset_client()
-    store._last_count.clear()
-    yield prefix
-    buffer.reset_client()
-    client = redis.Redis.from_url(settings.REDIS_URL)
-    for key in client.scan_iter(f"{prefix}:*", count=1000):
-        client.unlink(key)
-    client.close()
+    with buffer_namespace(settings, "quiz") as prefix:
+        yield prefix
 
 
 def flush_here() -> int:
-    """Flush the quiz_answer kind on this thread and connection (see attendance's conftest)."""
-    kind = buffer.get_kind(KIND)
-    return sum(buffer.flush_shard(kind, shard).records for shard in range(kind.shards))
+    """Flush the quiz_answer kind on this thread and connection (uncommitted test data)."""
+    return buffer.flush(KIND, workers=0).records
 
 
 @dataclass
