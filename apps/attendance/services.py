@@ -237,24 +237,29 @@ def attendance_mark(
             fields={"entries": refused},
         )
 
-    for enrollment, before, after in changes:
-        instance = AttendanceRecord(
-            id=mark_id(section.school_id, enrollment.student_id, date, period and period.pk),
-            school_id=section.school_id,
-            student=enrollment.student,
-            section_id=section.pk,
-            date=date,
-            period=period,
-            status=after["status"],
-        )
-        audit.record(
-            actor=actor,
-            action="attendance.change_after_window" if late_edit else "attendance.change",
-            instance=instance,
-            before=before,
-            after=after,
-            school=section.school,
-        )
+    audit.record_many(
+        [
+            {
+                "actor": actor,
+                "action": "attendance.change_after_window" if late_edit else "attendance.change",
+                "instance": AttendanceRecord(
+                    id=mark_id(
+                        section.school_id, enrollment.student_id, date, period and period.pk
+                    ),
+                    school_id=section.school_id,
+                    student=enrollment.student,
+                    section_id=section.pk,
+                    date=date,
+                    period=period,
+                    status=after["status"],
+                ),
+                "before": before,
+                "after": after,
+                "school": section.school,
+            }
+            for enrollment, before, after in changes
+        ]
+    )
     _notify_guardians(section, date, period, newly_absent)
     # Last, so a refusal above leaves the buffer untouched; put is not transactional.
     buffer.put_many(KIND, records)

@@ -46,6 +46,39 @@ def record(
     school=None,
     ip_address: str | None = None,
 ) -> AuditLog | None:
+    """Write one audit entry; with both `before` and `after`, only the changed keys are kept
+    and nothing is written when nothing changed."""
+    entry = _entry(
+        actor=actor,
+        action=action,
+        instance=instance,
+        before=before,
+        after=after,
+        school=school,
+        ip_address=ip_address,
+    )
+    if entry is not None:
+        entry.save()
+    return entry
+
+
+def record_many(entries: list[dict[str, Any]]) -> list[AuditLog]:
+    """`record` for many changes at once (each dict holds `record`'s keyword arguments): one
+    INSERT for all of them, e.g. when a whole register is re-marked."""
+    rows = [row for row in (_entry(**entry) for entry in entries) if row is not None]
+    return AuditLog.objects.bulk_create(rows)
+
+
+def _entry(
+    *,
+    actor,
+    action: str,
+    instance: models.Model,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    school=None,
+    ip_address: str | None = None,
+) -> AuditLog | None:
     if before is not None and after is not None:
         changed = {k for k in after if before.get(k) != after.get(k)}
         if not changed:
@@ -54,7 +87,7 @@ def record(
         after = {k: after[k] for k in sorted(changed)}
     if school is None:
         school = getattr(instance, "school", None)
-    return AuditLog.objects.create(
+    return AuditLog(
         school=school,
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         action=action,
