@@ -195,6 +195,10 @@ def seed_demo(*, students: int = 1440, seed: int = 24) -> SeedReport:
 
     seed_calendar(report=report, school=school)
     seed_attendance(report=report, school=school, rng=rng, weeks=3)
+
+    from apps.quizzes.demo import seed_quizzes
+
+    seed_quizzes(report=report, school=school, rng=rng, teacher=teacher)
     return report
 
 

@@ -4,6 +4,7 @@ from rest_framework.test import APIClient
 
 from apps.accounts.demo import DEMO_PASSWORD
 from apps.accounts.models import Guardian, School, StudentProfile, User
+from apps.quizzes.demo import seed_quizzes as real_seed_quizzes  # before the autouse patch
 
 LOGINS = {
     "admin@demo.schools24.test": "admin",
@@ -121,3 +122,80 @@ def test_seed_builds_a_clash_free_school_the_demo_teacher_teaches(db, settings):
     assert all(day.weekday() < 6 for day in days)
     # the second seed run added no duplicate history: one daily mark per student per day
     assert marks.count() == 80 * len(days)
+
+
+@pytest.fixture(autouse=True)
+def _quizzes_need_mongo(request, monkeypatch):
+    """The demo quizzes live on the MongoDB question bank: only tests that ask for a Mongo
+    fixture seed them; the others must not wait for (or write to) a MongoDB."""
+    if not {"mongo_server", "mongo_db", "mongo_questions"} & set(request.fixturenames):
+        monkeypatch.setattr("apps.quizzes.demo.seed_quizzes", lambda **kwargs: None)
+
+
+def test_seed_makes_a_question_bank_and_quizzes_the_demo_student_can_take(
+    db, settings, mongo_questions
+):
+    from apps.quizzes.demo import CLOSED_TITLE, DRAFT_TITLE, OPEN_TITLE
+    from apps.quizzes.models import Attempt, AttemptStatus, Quiz, QuizStatus
+
+    call_command("seed_demo", students=80, force=True)
+    school = School.objects.get(code="demo")
+    questions = mongo_questions.count_documents({"school_id": str(school.pk)})
+    assert 250 <= questions <= 500
+    kinds = set(mongo_questions.distinct("type", {"school_id": str(school.pk)}))
+    assert kinds == {"single", "multiple", "true_false", "numeric", "short", "matching"}
+    quizzes = {q.title: q for q in Quiz.objects.filter(school=school)}
+    assert quizzes[OPEN_TITLE].status == QuizStatus.PUBLISHED and quizzes[OPEN_TITLE].is_open
+    assert quizzes[DRAFT_TITLE].status == QuizStatus.DRAFT
+    closed = quizzes[CLOSED_TITLE]
+    assert closed.status == QuizStatus.CLOSED and closed.results_released
+    submitted = Attempt.objects.filter(quiz=closed, status=AttemptStatus.SUBMITTED)
+    assert submitted.exists() and not Attempt.objects.filter(quiz=closed, score=None).exists()
+
+    client = APIClient()
+    token = client.post(
+        "/api/v1/auth/token/",
+        {"email": "student@demo.schools24.test", "password": DEMO_PASSWORD},
+        format="json",
+    ).json()["access"]
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    listed = {row["title"]: row for row in client.get("/api/v1/quizzes/").json()["results"]}
+    assert OPEN_TITLE in listed and CLOSED_TITLE in listed and DRAFT_TITLE not in listed
+    response = client.post(f"/api/v1/quizzes/{listed[OPEN_TITLE]['id']}/attempts/")
+    assert response.status_code in (200, 201), response.content
+    paper = response.json()["paper"]
+    assert len(paper) == 10
+    secret = {"correct_answer", "explanation", "pairs", "tolerance", "partial_credit"}
+    assert all(set(q) == {"question", "position", "marks", "content"} for q in paper)
+    assert not any(secret & set(q["content"]) for q in paper)
+    assert all(set(o) == {"id", "text"} for q in paper for o in q["content"].get("options", []))
+
+    counts = (questions, Quiz.objects.count(), Attempt.objects.count())
+    call_command("seed_demo", students=80, force=True)
+    again = mongo_questions.count_documents({"school_id": str(school.pk)})
+    assert (again, Quiz.objects.count(), Attempt.objects.count()) == counts
+
+
+def test_seed_goes_on_without_mongodb(db, settings, capsys):
+    import random
+
+    from apps.accounts.demo import SeedReport
+    from apps.core.mongo import reset_client
+    from apps.quizzes.models import Quiz
+
+    call_command("seed_demo", students=5, force=True)
+    settings.MONGODB_URI = "mongodb://127.0.0.1:9"  # nothing listens on the discard port
+    settings.MONGODB_TIMEOUT_MS = 200
+    reset_client()
+    try:
+        report = SeedReport()
+        real_seed_quizzes(
+            report=report,
+            school=School.objects.get(code="demo"),
+            rng=random.Random(1),
+            teacher=User.objects.get(email="teacher@demo.schools24.test"),
+        )
+    finally:
+        reset_client()
+    assert "demo quizzes skipped" in capsys.readouterr().err
+    assert not Quiz.objects.exists() and not report.created
