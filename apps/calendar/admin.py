@@ -15,8 +15,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from apps.academics.admin import DATE_WIDGET, TIME_WIDGET, ServiceAdmin
-from apps.core.admin import SchoolScopedAdmin
+from apps.core.admin import DATE_WIDGET, TIME_WIDGET, SchoolScopedAdmin, ServiceAdmin
 
 from . import services
 from .models import CalendarEvent, CalendarFeedToken, ExamScheduleEntry

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from apps.accounts.models import StudentProfile, TeacherProfile
-from apps.core.api.fields import ScopedPrimaryKeyRelatedField
+from apps.core.api.fields import SchoolRelatedField
 
 from ..models import (
     AcademicYear,
@@ -22,20 +22,6 @@ from ..models import (
 )
 
 TIME_FORMAT = "%H:%M"
-
-
-class SchoolRelatedField(ScopedPrimaryKeyRelatedField):
-    """An id of a row the caller may see in their school; any other id is "not found", whether
-    it exists in another school or not at all."""
-
-    default_error_messages = {
-        **ScopedPrimaryKeyRelatedField.default_error_messages,
-        "does_not_exist": _("Not found in your school."),
-    }
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("pk_field", serializers.UUIDField())
-        super().__init__(**kwargs)
 
 
 # --- Years and terms ------------------------------------------------------------------------------

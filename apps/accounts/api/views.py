@@ -23,7 +23,12 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenRefreshView
 
 from apps.core.access import scope_queryset
-from apps.core.api.views import ScopedModelViewSet, ScopedReadOnlyViewSet, ScopedViewSetMixin
+from apps.core.api.views import (
+    EVERYONE,
+    ScopedModelViewSet,
+    ScopedReadOnlyViewSet,
+    ScopedViewSetMixin,
+)
 from apps.core.exceptions import ApplicationError
 from apps.core.models import AuditLog
 
@@ -33,7 +38,6 @@ from . import serializers as s
 from .filters import GuardianFilter, StudentFilter, UserFilter
 
 A, T, ST, P, SF = Role.ADMIN, Role.TEACHER, Role.STUDENT, Role.PARENT, Role.STAFF
-EVERYONE = {A, T, ST, P, SF}
 
 
 def _client_ident(request) -> str:

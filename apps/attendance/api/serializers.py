@@ -6,8 +6,8 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from apps.academics.api.serializers import SchoolRelatedField
 from apps.academics.models import Section, TimetableEntry
+from apps.core.api.fields import SchoolRelatedField
 
 from ..models import Status
 

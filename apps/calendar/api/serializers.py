@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from apps.academics.api.serializers import SchoolRelatedField
 from apps.academics.models import AcademicYear, SchoolClass, Section, Subject
+from apps.core.api.fields import SchoolRelatedField
 
 from ..models import Audience, CalendarEvent, CalendarFeedToken, EventKind, ExamScheduleEntry
 

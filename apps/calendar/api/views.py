@@ -16,13 +16,13 @@ from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.academics.api.views import (
+from apps.accounts.models import Role
+from apps.core.api.views import (
     ADMIN_ONLY,
     CRUD_ROLES,
     ServiceModelViewSet,
     crud_schema,
 )
-from apps.accounts.models import Role
 
 from .. import feed, selectors, services
 from ..models import CalendarEvent, CalendarFeedToken, ExamScheduleEntry
@@ -30,7 +30,6 @@ from . import serializers as s
 from .filters import CalendarEventFilter, ExamScheduleEntryFilter
 
 A, T, ST, P, SF = Role.ADMIN, Role.TEACHER, Role.STUDENT, Role.PARENT, Role.STAFF
-EVERYONE = {A, T, ST, P, SF}
 
 READ_CONCERNED = (
     "Roles: school admin (all of the school); teacher, student, parent ({what}); staff with "

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from apps.core.access import scope_queryset
@@ -14,3 +15,17 @@ class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
         if request is None:
             return qs.none()
         return scope_queryset(qs, request.user)
+
+
+class SchoolRelatedField(ScopedPrimaryKeyRelatedField):
+    """An id of a row the caller may see in their school; any other id is "not found", whether
+    it exists in another school or not at all."""
+
+    default_error_messages = {
+        **ScopedPrimaryKeyRelatedField.default_error_messages,
+        "does_not_exist": _("Not found in your school."),
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("pk_field", serializers.UUIDField())
+        super().__init__(**kwargs)

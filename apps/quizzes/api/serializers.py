@@ -7,9 +7,9 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from apps.academics.api.serializers import SchoolRelatedField
 from apps.academics.models import Section, Subject
 from apps.accounts.models import StudentProfile
+from apps.core.api.fields import SchoolRelatedField
 
 from ..models import GradingRule, Quiz, ReleasePolicy, Selection
 
