@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from apps.core.api.fields import SchoolRelatedField
+
 from ..models import (
     BloodGroup,
     Gender,
@@ -301,8 +303,10 @@ class NewParentSerializer(serializers.Serializer):
 
 
 class GuardianCreateSerializer(serializers.Serializer):
-    student = serializers.UUIDField()
-    parent = serializers.UUIDField(required=False, help_text=_("An existing parent account."))
+    student = SchoolRelatedField(queryset=StudentProfile.objects.all())
+    parent = SchoolRelatedField(
+        queryset=User.objects.all(), required=False, help_text=_("An existing parent account.")
+    )
     new_parent = NewParentSerializer(required=False, help_text=_("Or create the parent account."))
     relation = serializers.ChoiceField(choices=Relation.choices, default=Relation.GUARDIAN)
     is_primary = serializers.BooleanField(default=False)

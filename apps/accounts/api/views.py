@@ -22,7 +22,6 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenRefreshView
 
-from apps.core.access import scope_queryset
 from apps.core.api.views import (
     EVERYONE,
     ScopedModelViewSet,
@@ -583,19 +582,13 @@ class GuardianViewSet(ScopedModelViewSet):
         description="Roles: school admin. Link an existing parent or create one.",
     )
     def create(self, request):
-        data = s.GuardianCreateSerializer(data=request.data)
+        data = s.GuardianCreateSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        student = _scoped_or_field_error(
-            StudentProfile.objects.all(), request.user, v["student"], "student"
-        )
-        parent = None
-        if v.get("parent"):
-            parent = _scoped_or_field_error(User.objects.all(), request.user, v["parent"], "parent")
         link = services.guardian_link(
-            student=student,
+            student=v["student"],
             actor=request.user,
-            parent=parent,
+            parent=v.get("parent"),
             parent_data=v.get("new_parent"),
             relation=v["relation"],
             is_primary=v["is_primary"],
@@ -621,17 +614,6 @@ class GuardianViewSet(ScopedModelViewSet):
     def destroy(self, request, pk=None):
         services.guardian_unlink(link=self.get_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-def _scoped_or_field_error(qs, user, pk, field: str):
-    obj = scope_queryset(qs, user).filter(pk=pk).first()
-    if obj is None:
-        raise ApplicationError(
-            _("Not found in your school."),
-            code="not_found",
-            fields={field: [_("Not found in your school.")]},
-        )
-    return obj
 
 
 # --- Audit log ------------------------------------------------------------------------------------
