@@ -48,7 +48,6 @@ import os
 import platform
 import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -60,6 +59,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from common import ensure_database, free_port, machine, say, scratch_url, terminated  # noqa: E402
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "schools24.settings.test")
 
 DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432/"
@@ -100,32 +101,6 @@ def parse_args() -> argparse.Namespace:
 
 
 # --- the scratch database (before Django starts) ------------------------------------------------
-def scratch_url(server_url: str, name: str) -> str:
-    parts = urllib.parse.urlsplit(server_url)
-    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, ""))
-
-
-def ensure_database(server_url: str, name: str, fresh: bool) -> str:
-    import psycopg2
-
-    parts = urllib.parse.urlsplit(server_url)
-    conn = psycopg2.connect(
-        host=parts.hostname or "127.0.0.1",
-        port=parts.port or 5432,
-        user=urllib.parse.unquote(parts.username or "postgres"),
-        password=urllib.parse.unquote(parts.password or "") or None,
-        dbname="postgres",
-    )
-    conn.autocommit = True
-    with conn.cursor() as cursor:
-        if fresh:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        made = cursor.fetchone() is None
-        if made:
-            cursor.execute(f'CREATE DATABASE "{name}"')
-    conn.close()
-    return "created" if made else "reused"
 
 
 ARGS = parse_args()
@@ -152,23 +127,6 @@ PREFIX = f"bench:att:{os.getpid()}"
 WEB_PREFIX = "s24:wb"  # gunicorn's (the default of apps.core.buffer.store)
 settings.BATCH_PROCESSOR_KEY_PREFIX = PREFIX
 settings.BATCH_PROCESSOR_THRESHOLD = 0  # no threshold flush during the put phase
-
-
-def say(text: str = "") -> None:
-    print(text, flush=True)
-
-
-def machine() -> str:
-    model = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    return f"{os.cpu_count()} CPUs ({model or platform.machine()}), load average {load}"
 
 
 def versions() -> str:
@@ -475,12 +433,6 @@ def web_env(port: int, args) -> dict:
     if args.web_workers:
         env["WEB_CONCURRENCY"] = str(args.web_workers)
     return env
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def seed(args) -> None:
@@ -908,12 +860,8 @@ def part_api(args) -> None:
             client.unlink(*new_celery)
 
 
-def _terminated(signum, frame):
-    raise KeyboardInterrupt  # run the finally blocks: stop gunicorn, delete our keys
-
-
 def main() -> None:
-    signal.signal(signal.SIGTERM, _terminated)
+    signal.signal(signal.SIGTERM, terminated)
     signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started with it ignored
     say(f"machine : {machine()}")
     say(f"versions: {versions()}")

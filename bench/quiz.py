@@ -53,18 +53,18 @@ import random
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.parse
 from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from common import ensure_database, free_port, machine, say, scratch_url, terminated  # noqa: E402
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "schools24.settings.test")
 
 DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432/"
@@ -97,38 +97,6 @@ def parse_args() -> argparse.Namespace:
 
 
 # --- before Django: the scratch database and a MongoDB -------------------------------------------
-def scratch_url(server_url: str, name: str) -> str:
-    parts = urllib.parse.urlsplit(server_url)
-    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, ""))
-
-
-def ensure_database(server_url: str, name: str, fresh: bool) -> str:
-    import psycopg2
-
-    parts = urllib.parse.urlsplit(server_url)
-    conn = psycopg2.connect(
-        host=parts.hostname or "127.0.0.1",
-        port=parts.port or 5432,
-        user=urllib.parse.unquote(parts.username or "postgres"),
-        password=urllib.parse.unquote(parts.password or "") or None,
-        dbname="postgres",
-    )
-    conn.autocommit = True
-    with conn.cursor() as cursor:
-        if fresh:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        made = cursor.fetchone() is None
-        if made:
-            cursor.execute(f'CREATE DATABASE "{name}"')
-    conn.close()
-    return "created" if made else "reused"
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def mongo_answers(uri: str, timeout_ms: int = 1000) -> bool:
@@ -243,23 +211,6 @@ PREFIX = f"bench:quiz:{os.getpid()}"
 WEB_PREFIX = "s24:wb"  # gunicorn's (the default of apps.core.buffer.store)
 settings.BATCH_PROCESSOR_KEY_PREFIX = PREFIX
 settings.BATCH_PROCESSOR_THRESHOLD = 0
-
-
-def say(text: str = "") -> None:
-    print(text, flush=True)
-
-
-def machine() -> str:
-    model = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    return f"{os.cpu_count()} CPUs ({model or platform.machine()}), load average {load}"
 
 
 def versions() -> str:
@@ -899,12 +850,8 @@ def part_load(setup: Setup, args) -> None:
                 client.unlink(*new_celery)
 
 
-def _terminated(signum, frame):
-    raise KeyboardInterrupt
-
-
 def main() -> None:
-    signal.signal(signal.SIGTERM, _terminated)
+    signal.signal(signal.SIGTERM, terminated)
     signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         say(f"machine : {machine()}")
