@@ -7,7 +7,11 @@ from __future__ import annotations
 
 import os
 import platform
+import shutil
 import socket
+import subprocess
+import sys
+import time
 import urllib.parse
 from pathlib import Path
 
@@ -65,3 +69,57 @@ def ensure_database(server_url: str, name: str, fresh: bool) -> str:
 
 def terminated(signum, frame):
     raise KeyboardInterrupt
+
+
+# --- MongoDB: MONGODB_URI if it answers, else an in-memory SecantusDB --------------------------
+def mongo_answers(uri: str, timeout_ms: int = 1000) -> bool:
+    from pymongo import MongoClient
+    from pymongo.errors import PyMongoError
+
+    client = MongoClient(uri, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms)
+    try:
+        client.admin.command("ping")
+        return True
+    except PyMongoError:
+        return False
+    finally:
+        client.close()
+
+
+def start_mongo() -> tuple[subprocess.Popen | None, str, str]:
+    """(process we started or None, uri, description)."""
+    uri = os.environ.get("MONGODB_URI", "")
+    if uri and mongo_answers(uri):
+        return None, uri, "MONGODB_URI"
+    beside = Path(sys.executable).with_name("secantusd-py")
+    binary = str(beside) if beside.exists() else shutil.which("secantusd-py")
+    if not binary:
+        raise SystemExit("MONGODB_URI does not answer and secantusd-py is not installed")
+    port = free_port()
+    uri = f"mongodb://127.0.0.1:{port}"
+    process = subprocess.Popen(  # noqa: S603 - our own binary, fixed arguments
+        [binary, "--host", "127.0.0.1", "--port", str(port), "--storage-path", ":memory:"]
+        + ["--log-level", "WARNING"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and process.poll() is None:
+        if mongo_answers(uri, 250):
+            return process, uri, "SecantusDB in memory (started by the bench)"
+        time.sleep(0.1)
+    stop_process(process)
+    raise SystemExit("SecantusDB did not start")
+
+
+def stop_process(process: subprocess.Popen | None, timeout: float = 10) -> None:
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=5)

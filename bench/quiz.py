@@ -51,7 +51,6 @@ import platform
 import queue
 import random
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -63,7 +62,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from common import ensure_database, free_port, machine, say, scratch_url, terminated  # noqa: E402
+from common import (  # noqa: E402
+    ensure_database,
+    free_port,
+    machine,
+    say,
+    scratch_url,
+    start_mongo,
+    stop_process,
+    terminated,
+)
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "schools24.settings.test")
 
@@ -97,59 +105,6 @@ def parse_args() -> argparse.Namespace:
 
 
 # --- before Django: the scratch database and a MongoDB -------------------------------------------
-
-
-def mongo_answers(uri: str, timeout_ms: int = 1000) -> bool:
-    from pymongo import MongoClient
-    from pymongo.errors import PyMongoError
-
-    client = MongoClient(uri, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms)
-    try:
-        client.admin.command("ping")
-        return True
-    except PyMongoError:
-        return False
-    finally:
-        client.close()
-
-
-def start_mongo() -> tuple[subprocess.Popen | None, str, str]:
-    """(process we started or None, uri, description)."""
-    uri = os.environ.get("MONGODB_URI", "")
-    if uri and mongo_answers(uri):
-        return None, uri, "MONGODB_URI"
-    beside = Path(sys.executable).with_name("secantusd-py")
-    binary = str(beside) if beside.exists() else shutil.which("secantusd-py")
-    if not binary:
-        raise SystemExit("MONGODB_URI does not answer and secantusd-py is not installed")
-    port = free_port()
-    uri = f"mongodb://127.0.0.1:{port}"
-    process = subprocess.Popen(  # noqa: S603 - our own binary, fixed arguments
-        [binary, "--host", "127.0.0.1", "--port", str(port), "--storage-path", ":memory:"]
-        + ["--log-level", "WARNING"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        stdin=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and process.poll() is None:
-        if mongo_answers(uri, 250):
-            return process, uri, "SecantusDB in memory (started by the bench)"
-        time.sleep(0.1)
-    stop_process(process)
-    raise SystemExit("SecantusDB did not start")
-
-
-def stop_process(process: subprocess.Popen | None, timeout: float = 10) -> None:
-    if process is None or process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=5)
 
 
 ARGS = parse_args()
