@@ -268,17 +268,19 @@ def attendance_mark(
 
 def _notify_guardians(section: Section, date: dt.date, period, students: list) -> None:
     """Tell each guardian of a newly absent student (in-app and by e-mail after commit), once
-    per student, date and period (the dedupe key)."""
+    per student, date and period (the dedupe key). One guardian query and one batch of
+    notifications for the whole register, however many are absent."""
     if not students:
         return
     from apps.notifications.kinds import ATTENDANCE_ABSENT
-    from apps.notifications.services import notify
+    from apps.notifications.services import Message, notify_many
 
     parents: dict[Any, list] = {}
     for link in Guardian.objects.filter(
         school_id=section.school_id, student_id__in=[s.pk for s in students]
     ).select_related("parent"):
         parents.setdefault(link.student_id, []).append(link.parent)
+    messages = []
     for student in students:
         recipients = parents.get(student.pk)
         if not recipients:
@@ -299,18 +301,24 @@ def _notify_guardians(section: Section, date: dt.date, period, students: list) -
                 date=date.isoformat(),
                 period=period.period,
             )
-        notify(
-            recipients=recipients,
-            kind=ATTENDANCE_ABSENT,
-            title=format_lazy(
-                gettext_lazy("{name} was absent on {date}"), name=name, date=date.isoformat()
-            ),
-            body=body,
-            data={
-                "student": str(student.pk),
-                "section": str(section.pk),
-                "date": date.isoformat(),
-                "period": str(period.pk) if period else None,
-            },
-            dedupe_key=f"attendance.absent:{student.pk}:{date.isoformat()}:{slot_of(period and period.pk)}",
+        messages.append(
+            Message(
+                recipients=recipients,
+                kind=ATTENDANCE_ABSENT,
+                title=format_lazy(
+                    gettext_lazy("{name} was absent on {date}"), name=name, date=date.isoformat()
+                ),
+                body=body,
+                data={
+                    "student": str(student.pk),
+                    "section": str(section.pk),
+                    "date": date.isoformat(),
+                    "period": str(period.pk) if period else None,
+                },
+                dedupe_key=(
+                    f"attendance.absent:{student.pk}:{date.isoformat()}:"
+                    f"{slot_of(period and period.pk)}"
+                ),
+            )
         )
+    notify_many(messages)

@@ -21,3 +21,12 @@ def send_notification_email(notification_id: str) -> bool:
     from .services import notification_email_send
 
     return notification_email_send(notification_id=notification_id)
+
+
+@shared_task(acks_late=True, time_limit=60, soft_time_limit=45)
+def send_notification_emails(notification_ids: list[str]) -> int:
+    """Fan a batch out to one `send_notification_email` per notification, so each retries on
+    its own; the request that raised them queued one message instead of one per absentee."""
+    for notification_id in notification_ids:
+        send_notification_email.delay(notification_id)
+    return len(notification_ids)

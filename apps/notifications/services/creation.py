@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.text import Truncator
@@ -59,6 +61,19 @@ def _unique_recipients(recipients: Iterable[User]) -> list[User]:
     return list(seen.values())
 
 
+@dataclass(frozen=True)
+class Message:
+    """One thing to tell a set of recipients (see `notify` for the fields)."""
+
+    recipients: Iterable[User]
+    kind: str
+    title: Text
+    body: Text
+    data: dict | None = None
+    email: bool = True
+    dedupe_key: str | None = None
+
+
 @transaction.atomic
 def notify(
     *,
@@ -79,40 +94,52 @@ def notify(
     by this call. E-mails are queued only once the surrounding transaction commits, so a
     rolled-back change never mails anyone.
     """
-    kind_validator(kind)
-    users = _unique_recipients(recipients)
-    if not users:
+    return notify_many(
+        [Message(recipients, kind, title, body, data=data, email=email, dedupe_key=dedupe_key)]
+    )
+
+
+@transaction.atomic
+def notify_many(messages: Iterable[Message]) -> list[Notification]:
+    """`notify` for many messages at once, in a constant number of queries (one dedupe read,
+    one insert, one re-read when keys are used) and one queued task for all the e-mails: a
+    register with thirty absentees costs what a register with one does. Same rules as `notify`,
+    per message."""
+    rows: list[Notification] = []
+    mailed: set = set()
+    for message in messages:
+        kind_validator(message.kind)
+        key = (message.dedupe_key or "").strip()
+        for user in _unique_recipients(message.recipients):
+            language = recipient_language(user)
+            row = Notification(
+                school_id=user.school_id,
+                recipient=user,
+                kind=message.kind,
+                title=Truncator(_render(message.title, language)).chars(200),
+                body=_render(message.body, language),
+                data=message.data or {},
+                language=language,
+                dedupe_key=key,
+            )
+            row.full_clean(
+                exclude=["recipient", "school"], validate_unique=False, validate_constraints=False
+            )
+            rows.append(row)
+            if message.email:
+                mailed.add(row.pk)
+    if not rows:
         return []
-    key = (dedupe_key or "").strip()
-    if key:
-        already = set(
-            Notification.objects.filter(
-                recipient_id__in=[u.pk for u in users], dedupe_key=key
-            ).values_list("recipient_id", flat=True)
-        )
-        users = [u for u in users if u.pk not in already]
-        if not users:
+
+    keyed = [r for r in rows if r.dedupe_key]
+    if keyed:
+        pairs = Q()
+        for row in keyed:
+            pairs |= Q(recipient_id=row.recipient_id, dedupe_key=row.dedupe_key)
+        already = set(Notification.objects.filter(pairs).values_list("recipient_id", "dedupe_key"))
+        rows = [r for r in rows if (r.recipient_id, r.dedupe_key) not in already]
+        if not rows:
             return []
-
-    rows = []
-    for user in users:
-        language = recipient_language(user)
-        row = Notification(
-            school_id=user.school_id,
-            recipient=user,
-            kind=kind,
-            title=Truncator(_render(title, language)).chars(200),
-            body=_render(body, language),
-            data=data or {},
-            language=language,
-            dedupe_key=key,
-        )
-        row.full_clean(
-            exclude=["recipient", "school"], validate_unique=False, validate_constraints=False
-        )
-        rows.append(row)
-
-    if key:
         # A concurrent call may have inserted the same (recipient, key) since the check above:
         # ON CONFLICT DO NOTHING skips it, and re-reading our own ids tells which rows are ours.
         Notification.objects.bulk_create(rows, ignore_conflicts=True)
@@ -123,19 +150,19 @@ def notify(
     else:
         Notification.objects.bulk_create(rows)
 
-    if email and rows:
-        ids = [str(r.pk) for r in rows]
+    ids = [str(r.pk) for r in rows if r.pk in mailed]
+    if ids:
         transaction.on_commit(lambda: _enqueue_emails(ids))
     return rows
 
 
 def _enqueue_emails(ids: list[str]) -> None:
-    """One task per notification: each retries and is idempotent on its own. A broker outage
-    must not turn a committed request into an error: the in-app notification stands."""
-    from ..tasks import send_notification_email
+    """One message for the whole batch; the worker fans it out to one task per notification,
+    each retried and idempotent on its own. A broker outage must not turn a committed request
+    into an error: the in-app notifications stand."""
+    from ..tasks import send_notification_emails
 
-    for notification_id in ids:
-        try:
-            send_notification_email.delay(notification_id)
-        except Exception:
-            logger.exception("Could not queue the e-mail for notification %s", notification_id)
+    try:
+        send_notification_emails.delay(ids)
+    except Exception:
+        logger.exception("Could not queue the e-mails for %d notifications", len(ids))
