@@ -7,6 +7,7 @@ module validates everything first, so the buffer only ever holds marks Postgres 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -151,6 +152,20 @@ def _values(entry: dict) -> dict[str, Any]:
     }
 
 
+@dataclass
+class MarkPlan:
+    """What a marking request will write, once every rule has passed (`check_attendance_mark`)."""
+
+    actor: Any
+    section: Section
+    date: dt.date
+    period: TimetableEntry | None
+    late_edit: bool
+    records: list[dict] = field(default_factory=list)  # the buffer records to put
+    changes: list[tuple] = field(default_factory=list)  # (enrollment, before, after) to audit
+    newly_absent: list = field(default_factory=list)  # StudentProfiles whose guardians hear
+
+
 @transaction.atomic
 def attendance_mark(
     *,
@@ -160,7 +175,25 @@ def attendance_mark(
     period: TimetableEntry | None,
     entries: list[dict],
 ) -> list[dict]:
-    """Mark students of `section` on `date`, for the day (`period` None) or one period.
+    """Mark students of `section` on `date`, for the day (`period` None) or one period: the
+    rules in `check_attendance_mark`, the writes in `do_attendance_mark`. Returns the
+    register's marks after the write."""
+    plan = check_attendance_mark(
+        actor=actor, section=section, date=date, period=period, entries=entries
+    )
+    do_attendance_mark(plan)
+    return selectors.describe(selectors.section_day(section, date, period))
+
+
+def check_attendance_mark(
+    *,
+    actor,
+    section: Section,
+    date: dt.date,
+    period: TimetableEntry | None,
+    entries: list[dict],
+) -> MarkPlan:
+    """Every rule of marking, checked before anything is written; returns the plan.
 
     Rules: the actor may mark this register (`_check_actor`); the period is the section's and
     falls on the date's weekday; the date lies in the section's academic year, is not in the
@@ -170,7 +203,7 @@ def attendance_mark(
     ATTENDANCE_EDIT_WINDOW_DAYS days after the date; after that only admins may, and every
     change of an existing mark is audit-logged (before/after). Unchanged marks are not written
     again. Students newly marked absent have their guardians notified (once per student, date
-    and period; e-mails after commit). Returns the register's marks after the write.
+    and period; e-mails after commit).
     """
     if not entries:
         raise _refuse(_("Send at least one entry."), code="no_entries", fields=["entries"])
@@ -193,9 +226,14 @@ def attendance_mark(
         )
 
     existing = {m["student_id"]: m for m in selectors.section_day(section, date, period)}
-    late_edit = (selectors.school_today(section.school) - date).days > edit_window_days()
+    plan = MarkPlan(
+        actor=actor,
+        section=section,
+        date=date,
+        period=period,
+        late_edit=(selectors.school_today(section.school) - date).days > edit_window_days(),
+    )
     is_admin = is_platform_superuser(actor) or actor.role == Role.ADMIN
-    records, changes, newly_absent = [], [], []
     refused: list[dict] = []
     for entry in entries:
         student_id = str(entry["student"])
@@ -206,7 +244,7 @@ def attendance_mark(
         if before == values:
             continue  # nothing changes: not written again, not audited
         if held is not None:
-            if late_edit and not is_admin:
+            if plan.late_edit and not is_admin:
                 refused[-1] = {
                     "student": [
                         _("Marks older than %(days)s days can only be changed by a school admin.")
@@ -214,10 +252,10 @@ def attendance_mark(
                     ]
                 }
                 continue
-            changes.append((enrolled[student_id], before, values))
+            plan.changes.append((enrolled[student_id], before, values))
         if values["status"] == Status.ABSENT and (held is None or held["status"] != Status.ABSENT):
-            newly_absent.append(enrolled[student_id].student)
-        records.append(
+            plan.newly_absent.append(enrolled[student_id].student)
+        plan.records.append(
             {
                 "id": str(mark_id(section.school_id, student_id, date, period and period.pk)),
                 "school_id": str(section.school_id),
@@ -236,12 +274,18 @@ def attendance_mark(
             code="edit_window_closed",
             fields={"entries": refused},
         )
+    return plan
 
+
+def do_attendance_mark(plan: MarkPlan) -> None:
+    """Write a checked plan: the audit rows, the guardians' alerts, then the buffer."""
+    section, date, period = plan.section, plan.date, plan.period
+    action = "attendance.change_after_window" if plan.late_edit else "attendance.change"
     audit.record_many(
         [
             {
-                "actor": actor,
-                "action": "attendance.change_after_window" if late_edit else "attendance.change",
+                "actor": plan.actor,
+                "action": action,
                 "instance": AttendanceRecord(
                     id=mark_id(
                         section.school_id, enrollment.student_id, date, period and period.pk
@@ -257,13 +301,12 @@ def attendance_mark(
                 "after": after,
                 "school": section.school,
             }
-            for enrollment, before, after in changes
+            for enrollment, before, after in plan.changes
         ]
     )
-    _notify_guardians(section, date, period, newly_absent)
+    _notify_guardians(section, date, period, plan.newly_absent)
     # Last, so a refusal above leaves the buffer untouched; put is not transactional.
-    buffer.put_many(KIND, records)
-    return selectors.describe(selectors.section_day(section, date, period))
+    buffer.put_many(KIND, plan.records)
 
 
 def _notify_guardians(section: Section, date: dt.date, period, students: list) -> None:
