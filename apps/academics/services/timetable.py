@@ -50,7 +50,24 @@ def _lock_year(year_id) -> None:
     AcademicYear.objects.select_for_update().only("pk").get(pk=year_id)
 
 
+Clash = tuple[list[str], str]  # (fields, message)
+
+
 def _check(entry: TimetableEntry) -> None:
+    """All of the module's rules for one entry; every clash found is reported at once."""
+    _check_times_and_assignment(entry)
+    clashes = _period_clashes(entry) + _overlap_clashes(entry)
+    if clashes:
+        fields: dict[str, list[str]] = {}
+        for names, message in clashes:
+            for name in names:
+                fields.setdefault(name, []).append(message)
+        raise ApplicationError(
+            " ".join(message for _names, message in clashes), code="timetable_clash", fields=fields
+        )
+
+
+def _check_times_and_assignment(entry: TimetableEntry) -> None:
     section = entry.section
     if entry.end_time <= entry.start_time:
         raise refuse(
@@ -74,29 +91,32 @@ def _check(entry: TimetableEntry) -> None:
             fields=["teacher"],
         )
 
+
+def _period_clashes(entry: TimetableEntry) -> list[Clash]:
+    """The section already has this period number on this weekday."""
     same_period = (
         TimetableEntry.objects.filter(
-            section_id=section.pk, weekday=entry.weekday, period=entry.period
+            section_id=entry.section_id, weekday=entry.weekday, period=entry.period
         )
         .exclude(pk=entry.pk)
         .first()
     )
-    clashes: list[tuple[list[str], str]] = []
-    if same_period is not None:
-        clashes.append(
-            (
-                ["period"],
-                _("%(section)s already has period %(period)d on %(slot)s.")
-                % {
-                    "section": section.display_name,
-                    "period": entry.period,
-                    "slot": same_period.slot,
-                },
-            )
-        )
+    if same_period is None:
+        return []
+    message = _("%(section)s already has period %(period)d on %(slot)s.") % {
+        "section": entry.section.display_name,
+        "period": entry.period,
+        "slot": same_period.slot,
+    }
+    return [(["period"], message)]
 
-    # One query for every entry of the year that overlaps this slot and shares the section,
-    # the teacher or the room. Intervals are half-open: a period may start as another ends.
+
+def _overlap_clashes(entry: TimetableEntry) -> list[Clash]:
+    """The first overlapping booking of the section, the teacher and the room, if any.
+
+    One query for every entry of the year that overlaps this slot and shares the section, the
+    teacher or the room. Intervals are half-open: a period may start as another ends."""
+    section = entry.section
     sharing = Q(section_id=section.pk) | Q(teacher_id=entry.teacher_id)
     if entry.room:
         sharing |= Q(room__iexact=entry.room)
@@ -112,7 +132,7 @@ def _check(entry: TimetableEntry) -> None:
         .select_related("section__school_class", "subject", "teacher__user")
         .order_by("start_time")
     )
-    seen: set[str] = set()
+    found: dict[str, Clash] = {}
     for other in overlapping:
         facts = {
             "section": other.section.display_name,
@@ -121,30 +141,29 @@ def _check(entry: TimetableEntry) -> None:
             "slot": other.slot,
             "room": other.room,
         }
-        if other.section_id == section.pk and "section" not in seen:
-            seen.add("section")
-            clashes.append(
+        if other.section_id == section.pk:
+            found.setdefault(
+                "section",
                 (
                     ["start_time", "end_time"],
                     _("%(section)s already has %(subject)s with %(teacher)s on %(slot)s.") % facts,
-                )
+                ),
             )
-        elif other.teacher_id == entry.teacher_id and "teacher" not in seen:
-            seen.add("teacher")
-            clashes.append(
+        elif other.teacher_id == entry.teacher_id:
+            found.setdefault(
+                "teacher",
                 (
                     ["teacher"],
                     _("%(teacher)s already teaches %(section)s (%(subject)s) on %(slot)s.") % facts,
-                )
+                ),
             )
         if (
             entry.room
             and other.section_id != section.pk
             and other.room.lower() == entry.room.lower()
-            and "room" not in seen
         ):
-            seen.add("room")
-            clashes.append(
+            found.setdefault(
+                "room",
                 (
                     ["room"],
                     _(
@@ -152,16 +171,9 @@ def _check(entry: TimetableEntry) -> None:
                         "on %(slot)s."
                     )
                     % facts,
-                )
+                ),
             )
-    if clashes:
-        fields: dict[str, list[str]] = {}
-        for names, message in clashes:
-            for name in names:
-                fields.setdefault(name, []).append(message)
-        raise ApplicationError(
-            " ".join(message for _names, message in clashes), code="timetable_clash", fields=fields
-        )
+    return list(found.values())
 
 
 @transaction.atomic
