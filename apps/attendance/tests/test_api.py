@@ -10,6 +10,7 @@ import io
 import socket
 
 import pytest
+import time_machine
 from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -549,7 +550,15 @@ def test_section_day_summary(cast, att, api, month_of_marks):
     )
 
 
-def test_monthly_register_json_and_csv(cast, att, api, month_of_marks):
+@pytest.fixture
+def late_march():
+    """Today is Saturday 28 March 2026 (before `att` is made): the day, old_day, the third
+    marked day and the holiday of the register test all fall in March, whatever the real date."""
+    with time_machine.travel(dt.datetime(2026, 3, 28, 5, 0, tzinfo=dt.UTC), tick=True):
+        yield
+
+
+def test_monthly_register_json_and_csv(late_march, cast, att, api, month_of_marks):
     _holiday_day = att.day - dt.timedelta(days=1)
     from apps.calendar.models import Audience, CalendarEvent, EventKind
 
@@ -574,12 +583,14 @@ def test_monthly_register_json_and_csv(cast, att, api, month_of_marks):
     rows = {row["name"]: row for row in body["students"]}
     assert list(rows) == ["Sam Student", "Oscar Other"]
     sam = rows["Sam Student"]
-    expected = {}
-    for d, code in ((att.day, "P"), (att.old_day, "A"), (month_of_marks, "L")):
-        if d.strftime("%Y-%m") == month:
-            expected[d] = code
-    if _holiday_day.strftime("%Y-%m") == month:
-        expected[_holiday_day] = "H"
+    assert month == "2026-03" and len(days) == 31
+    expected = {
+        dt.date(2026, 3, 27): "P",  # att.day
+        dt.date(2026, 3, 17): "A",  # att.old_day
+        dt.date(2026, 3, 10): "L",  # month_of_marks
+        dt.date(2026, 3, 26): "H",  # the section's holiday
+    }
+    assert (att.day, att.old_day, month_of_marks, _holiday_day) == tuple(expected)
     assert {d: c for d, c in zip(days, sam["days"], strict=True) if c} == expected
     assert rows["Oscar Other"]["days"][days.index(att.day)] == "E"
 
