@@ -28,7 +28,9 @@ def test_quiz_and_attempt_screens_are_scoped(api, cast, make_quiz, Q, client):
     assert reverse("admin:quizzes_attempt_add") not in page.content.decode()
 
     client.force_login(cast.admin2)
-    assert "Fractions" not in client.get(reverse("admin:quizzes_quiz_changelist")).content.decode()
+    theirs = client.get(reverse("admin:quizzes_quiz_changelist"))
+    assert theirs.status_code == 200 and theirs.context["cl"].result_count == 0
+    assert "Fractions" not in theirs.content.decode()
     other = client.get(reverse("admin:quizzes_attempt_change", args=[attempt["id"]]))
     assert other.status_code == 302  # "does not exist": back to the index
     client.force_login(cast.teacher.user)
