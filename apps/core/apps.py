@@ -12,6 +12,7 @@ class CoreConfig(AppConfig):
 
         from . import checks  # noqa: F401  (registers system checks)
         from .buffer.observability import install as install_buffer_observability
+        from .queue_metrics import install as install_queue_metrics
         from .tasks import install_periodic_tasks_after_migrate
 
         # Periodic tasks follow the current settings after every migrate (a fresh deploy too).
@@ -21,3 +22,4 @@ class CoreConfig(AppConfig):
             dispatch_uid="core.install_periodic_tasks",
         )
         install_buffer_observability()  # /metrics gauges and the /readyz buffer figures
+        install_queue_metrics()  # Celery queue depth on /metrics

@@ -14,11 +14,9 @@ import sys
 import tempfile
 import threading
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 
 from apps.academics.tests.factories import EnrollmentFactory
 from apps.accounts.tests.factories import StudentFactory
@@ -26,6 +24,7 @@ from apps.attendance.buffer_kinds import KIND
 from apps.attendance.models import AttendanceRecord
 from apps.core import buffer
 from apps.core.buffer import store
+from apps.core.testing import database_url
 
 from .conftest import flush_here
 from .test_api import LIST, as_db, db_marks, entry, mark
@@ -38,14 +37,6 @@ STATUSES = [
     {"status": "present", "remarks": "front row"},
     {"status": "absent"},
 ]
-
-
-def _database_url() -> str:
-    s = connection.settings_dict
-    auth = quote(s["USER"] or "", safe="")
-    if s["PASSWORD"]:
-        auth += ":" + quote(s["PASSWORD"], safe="")
-    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
 def _weekdays_before(day: dt.date, n: int, first: dt.date) -> list[dt.date]:
@@ -62,7 +53,7 @@ def _start_flusher(settings, prefix: str, failpoint: str):
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "schools24.settings.test",
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": database_url(),
         "REDIS_URL": settings.REDIS_URL,
         "SCHOOLS24_BUFFER_TEST_KINDS": "apps.attendance.tests.flush_failpoint",
         "ATTENDANCE_TEST_PREFIX": prefix,

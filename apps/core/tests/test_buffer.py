@@ -23,7 +23,6 @@ import threading
 import time
 from pathlib import Path
 from unittest import mock
-from urllib.parse import quote
 
 import orjson
 import pytest
@@ -37,7 +36,7 @@ from apps.core import buffer
 from apps.core.buffer import store
 from apps.core.codecs import Codec
 from apps.core.models import TimeStampedModel
-from apps.core.testing import buffer_namespace
+from apps.core.testing import buffer_namespace, database_url
 from apps.core.tests import buffer_probe as probe
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -192,14 +191,6 @@ def test_stale_age_is_reported_not_expired(settings, school):
 
 
 # --- 2. SIGKILL at every step ----------------------------------------------------------------
-def _database_url() -> str:
-    s = connection.settings_dict
-    auth = quote(s["USER"] or "", safe="")
-    if s["PASSWORD"]:
-        auth += ":" + quote(s["PASSWORD"], safe="")
-    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
-
-
 FLUSHER = (
     "import django; django.setup(); from apps.core.tests import buffer_probe; buffer_probe.main()"
 )
@@ -212,7 +203,7 @@ def _start_flusher(
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "schools24.settings.test",
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": database_url(),
         "REDIS_URL": settings.REDIS_URL,
         "SCHOOLS24_BUFFER_TEST_KINDS": "apps.core.tests.buffer_probe",
         "BUFFER_PROBE_KIND": "probe",

@@ -128,3 +128,48 @@ volumeMounts:
 {{- define "schools24.checksum" -}}
 checksum/config: {{ include (print $.Template.BasePath "/configmap.yaml") . | sha256sum }}
 {{- end -}}
+
+{{/* Settings the chart derives from other values (the bundled Redis services), as a dict. */}}
+{{- define "schools24.derivedConfig" -}}
+{{- $out := dict -}}
+{{- $base := include "schools24.fullname" . -}}
+{{- if .Values.redis.cache.enabled -}}
+{{- $_ := set $out "REDIS_URL" (printf "redis://%s-redis-cache:6379/0" $base) -}}
+{{- end -}}
+{{- if .Values.redis.buffer.enabled -}}
+{{- $url := printf "redis://%s-redis-buffer:6379/0" $base -}}
+{{- $_ := set $out "BATCH_PROCESSOR_REDIS_URL" $url -}}
+{{- $_ := set $out "CELERY_BROKER_URL" $url -}}
+{{- end -}}
+{{- toYaml $out -}}
+{{- end -}}
+
+{{/* Every environment variable the ConfigMap carries: chart-derived, then values.config. */}}
+{{- define "schools24.configEnv" -}}
+{{- $env := dict "HOME" "/tmp" "PORT" (toString .Values.web.port) -}}
+{{- $_ := set $env "WEB_CONCURRENCY" (toString .Values.web.workers) -}}
+{{- $_ := set $env "GUNICORN_THREADS" (toString .Values.web.threads) -}}
+{{- $_ := set $env "GUNICORN_TIMEOUT" (toString .Values.web.timeout) -}}
+{{- $env = merge (fromYaml (include "schools24.derivedConfig" .)) $env -}}
+{{- range $key, $value := .Values.config -}}
+{{- $_ := set $env $key (toString $value) -}}
+{{- end -}}
+{{- toYaml $env -}}
+{{- end -}}
+
+{{/*
+PostgreSQL connections the release may hold at once: every HPA at its maximum plus one surge pod
+per Deployment (maxSurge 1 during a rolling update), each gunicorn thread and each Celery child
+holding one connection, plus beat and the migrate job.
+*/}}
+{{- define "schools24.pgConnections" -}}
+{{- $v := .Values -}}
+{{- $web := int $v.web.replicaCount -}}
+{{- if $v.web.autoscaling.enabled }}{{ $web = int $v.web.autoscaling.maxReplicas }}{{ end -}}
+{{- $worker := int $v.worker.replicaCount -}}
+{{- if $v.worker.autoscaling.enabled }}{{ $worker = int $v.worker.autoscaling.maxReplicas }}{{ end -}}
+{{- $total := mul (add1 $web) (int $v.web.workers) (int $v.web.threads) -}}
+{{- $total = add $total (mul (add1 $worker) (int $v.worker.concurrency)) 1 -}}
+{{- if $v.migrate.enabled }}{{ $total = add1 $total }}{{ end -}}
+{{- $total -}}
+{{- end -}}
