@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
+from apps.core import csv_export
 from apps.core.exceptions import ApplicationError
 
 from . import services
@@ -58,7 +59,7 @@ class _Rollback(Exception):
 
 
 def export_students(queryset: Iterable[StudentProfile], out) -> None:
-    writer = csv.writer(out)
+    writer = csv_export.writer(out)
     writer.writerow(COLUMNS)
     for student in queryset:
         user = student.user
@@ -100,7 +101,11 @@ def _read_rows(file) -> list[dict[str, str]]:
             "columns": ", ".join(missing)
         }
         raise ApplicationError(message, fields={"file": [message]})
-    rows = [{(k or "").strip(): (v or "").strip() for k, v in row.items()} for row in reader]
+    # The export neutralised formula-looking cells with a leading '; take off only that one.
+    rows = [
+        {(k or "").strip(): csv_export.unescape((v or "").strip()) for k, v in row.items()}
+        for row in reader
+    ]
     if len(rows) > MAX_ROWS:
         message = _("At most %(n)d rows per file.") % {"n": MAX_ROWS}
         raise ApplicationError(message, fields={"file": [message]})

