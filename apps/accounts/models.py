@@ -119,6 +119,12 @@ class User(AbstractBaseUser, PermissionsMixin, TimeStampedModel):
                 condition=models.Q(is_superuser=True) | models.Q(school__isnull=False),
                 name="user_has_school_unless_superuser",
             ),
+            # A platform superuser belongs to no school, so no school admin can ever list,
+            # read or change one through the school's own screens.
+            models.CheckConstraint(
+                condition=models.Q(is_superuser=False) | models.Q(school__isnull=True),
+                name="user_superuser_has_no_school",
+            ),
         ]
         indexes = [models.Index(fields=["school", "role"], name="user_school_role")]
         verbose_name = _("user")

@@ -22,6 +22,7 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenRefreshView
 
+from apps.core.access import is_platform_superuser
 from apps.core.api.views import (
     EVERYONE,
     ScopedModelViewSet,
@@ -291,7 +292,13 @@ class UserViewSet(ActivationMixin, ScopedModelViewSet):
     permission_model = User
 
     def base_queryset(self):
-        return User.objects.select_related("school")
+        users = User.objects.select_related("school")
+        user = getattr(self.request, "user", None)
+        if user is not None and is_platform_superuser(user):
+            return users
+        # Platform superusers have no school (a database constraint), so the school filter
+        # already leaves them out; say so here too, where the school's people are listed.
+        return users.exclude(is_superuser=True)
 
     @extend_schema(
         request=s.UserCreateSerializer,

@@ -1,0 +1,26 @@
+"""A platform superuser belongs to no school. An account that is both (possible before) keeps
+its school and role and loses the superuser flag: the API already treated it as a school user."""
+
+from django.db import migrations, models
+
+
+def demote_superusers_with_a_school(apps, schema_editor):
+    User = apps.get_model("accounts", "User")
+    User.objects.filter(is_superuser=True, school__isnull=False).update(is_superuser=False)
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("accounts", "0001_initial"),
+    ]
+
+    operations = [
+        migrations.RunPython(demote_superusers_with_a_school, migrations.RunPython.noop),
+        migrations.AddConstraint(
+            model_name="user",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("is_superuser", False), ("school__isnull", True), _connector="OR"),
+                name="user_superuser_has_no_school",
+            ),
+        ),
+    ]
