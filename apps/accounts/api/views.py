@@ -35,7 +35,7 @@ from apps.core.models import AuditLog
 from .. import csv_io, selectors, services
 from ..models import Guardian, Role, School, StaffProfile, StudentProfile, TeacherProfile, User
 from . import serializers as s
-from .filters import GuardianFilter, StudentFilter, UserFilter
+from .filters import AuditLogFilter, GuardianFilter, StudentFilter, UserFilter
 
 A, T, ST, P, SF = Role.ADMIN, Role.TEACHER, Role.STUDENT, Role.PARENT, Role.STAFF
 
@@ -627,7 +627,7 @@ class GuardianViewSet(ScopedModelViewSet):
 @extend_schema(tags=["audit"], description="Roles: school admin; staff with the permission.")
 class AuditLogViewSet(ScopedReadOnlyViewSet):
     serializer_class = None
-    filterset_fields = ["object_type", "object_id", "action", "actor"]
+    filterset_class = AuditLogFilter
     ordering = ["-created_at", "-id"]
     roles = {"list": {A, SF}, "retrieve": {A, SF}}
     permission_model = AuditLog
