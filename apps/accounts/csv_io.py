@@ -16,7 +16,7 @@ from apps.core import csv_export
 from apps.core.exceptions import ApplicationError
 
 from . import services
-from .api.serializers import StudentInputSerializer
+from .api.serializers import PersonNameField, StudentInputSerializer
 from .models import Guardian, Relation, Role, School, StudentProfile, User, phone_validator
 
 GUARDIAN_SLOTS = 2
@@ -44,7 +44,7 @@ class ImportReportSerializer(serializers.Serializer):
 
 
 class GuardianRowSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=150)
+    name = PersonNameField()
     email = serializers.EmailField()
     phone = serializers.CharField(
         max_length=20, required=False, allow_blank=True, validators=[phone_validator]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 import zoneinfo
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -18,6 +19,30 @@ phone_validator = RegexValidator(
     regex=r"^\+?[0-9][0-9 \-]{6,18}[0-9]$",
     message=_("Enter a phone number of 8 to 20 digits, optionally starting with +."),
 )
+
+
+NAME_MAX_LENGTH = 150
+# Zero-width non-joiner and joiner are "format" characters that Indic scripts need to spell
+# names right; every other control, format or unassigned code point has no place in a name.
+_NAME_JOINERS = {"\u200c", "\u200d"}
+
+
+def validate_person_name(value: str) -> None:
+    """A person's name as people type it: at least one letter, no markup brackets, no control
+    or invisible formatting characters (line breaks, tabs, direction overrides). Names go into
+    e-mails, notifications, CSV exports and other people's screens, always as plain text."""
+    if any(ch in "<>" for ch in value):
+        raise ValidationError(_("A name cannot contain < or >."), code="name_markup")
+    if any(unicodedata.category(ch).startswith("C") and ch not in _NAME_JOINERS for ch in value):
+        raise ValidationError(
+            _(
+                "A name cannot contain control or invisible characters "
+                "(line breaks, tabs, direction marks)."
+            ),
+            code="name_control_character",
+        )
+    if not any(unicodedata.category(ch).startswith("L") for ch in value):
+        raise ValidationError(_("A name needs at least one letter."), code="name_no_letter")
 
 
 def validate_timezone(value: str) -> None:
@@ -92,7 +117,9 @@ class User(AbstractBaseUser, PermissionsMixin, TimeStampedModel):
     )
     email = models.EmailField(_("e-mail"), max_length=254, unique=True)
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, db_index=True)
-    full_name = models.CharField(_("full name"), max_length=150)
+    full_name = models.CharField(
+        _("full name"), max_length=NAME_MAX_LENGTH, validators=[validate_person_name]
+    )
     phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[phone_validator])
     profile_picture = models.ImageField(
         _("profile picture"), upload_to="users/pictures/", blank=True

@@ -6,6 +6,7 @@ from rest_framework import serializers
 from apps.core.api.fields import SchoolRelatedField
 
 from ..models import (
+    NAME_MAX_LENGTH,
     BloodGroup,
     Gender,
     Guardian,
@@ -17,7 +18,17 @@ from ..models import (
     TeacherProfile,
     User,
     phone_validator,
+    validate_person_name,
 )
+
+
+class PersonNameField(serializers.CharField):
+    """A person's full name (`validate_person_name`); surrounding spaces are dropped."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", NAME_MAX_LENGTH)
+        super().__init__(**kwargs)
+        self.validators.append(validate_person_name)
 
 
 def _file_url(field_file, request) -> str | None:
@@ -75,7 +86,7 @@ class UserSerializer(serializers.ModelSerializer):
 
 class UserCreateSerializer(serializers.Serializer):
     email = serializers.EmailField()
-    full_name = serializers.CharField(max_length=150)
+    full_name = PersonNameField()
     role = serializers.ChoiceField(choices=Role.choices)
     phone = serializers.CharField(
         max_length=20, required=False, allow_blank=True, validators=[phone_validator]
@@ -88,7 +99,7 @@ class UserCreateSerializer(serializers.Serializer):
 
 class UserUpdateSerializer(serializers.Serializer):
     email = serializers.EmailField(required=False)
-    full_name = serializers.CharField(max_length=150, required=False)
+    full_name = PersonNameField(required=False)
     phone = serializers.CharField(
         max_length=20, required=False, allow_blank=True, validators=[phone_validator]
     )
@@ -96,7 +107,7 @@ class UserUpdateSerializer(serializers.Serializer):
 
 
 class MeUpdateSerializer(serializers.Serializer):
-    full_name = serializers.CharField(max_length=150, required=False)
+    full_name = PersonNameField(required=False)
     phone = serializers.CharField(
         max_length=20, required=False, allow_blank=True, validators=[phone_validator]
     )
@@ -204,7 +215,7 @@ class StudentSerializer(ProfileUserFields, serializers.ModelSerializer):
 
 class PersonInputSerializer(serializers.Serializer):
     email = serializers.EmailField()
-    full_name = serializers.CharField(max_length=150)
+    full_name = PersonNameField()
     phone = serializers.CharField(
         max_length=20, required=False, allow_blank=True, validators=[phone_validator]
     )
@@ -296,7 +307,7 @@ class GuardianSerializer(serializers.ModelSerializer):
 
 class NewParentSerializer(serializers.Serializer):
     email = serializers.EmailField()
-    full_name = serializers.CharField(max_length=150)
+    full_name = PersonNameField()
     phone = serializers.CharField(
         max_length=20, required=False, allow_blank=True, validators=[phone_validator]
     )

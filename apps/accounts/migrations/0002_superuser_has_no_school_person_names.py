@@ -1,7 +1,10 @@
 """A platform superuser belongs to no school. An account that is both (possible before) keeps
-its school and role and loses the superuser flag: the API already treated it as a school user."""
+its school and role and loses the superuser flag: the API already treated it as a school user.
+Full names are checked (`validate_person_name`; a validator only, no change to the column)."""
 
 from django.db import migrations, models
+
+import apps.accounts.models
 
 
 def demote_superusers_with_a_school(apps, schema_editor):
@@ -15,6 +18,15 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AlterField(
+            model_name="user",
+            name="full_name",
+            field=models.CharField(
+                max_length=150,
+                validators=[apps.accounts.models.validate_person_name],
+                verbose_name="full name",
+            ),
+        ),
         migrations.RunPython(demote_superusers_with_a_school, migrations.RunPython.noop),
         migrations.AddConstraint(
             model_name="user",
