@@ -8,11 +8,12 @@ import io
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
-from apps.core import csv_export
+from apps.core import csv_export, uploads
 from apps.core.exceptions import ApplicationError
 
 from . import services
@@ -83,7 +84,7 @@ def export_students(queryset: Iterable[StudentProfile], out) -> None:
 
 
 def _read_rows(file) -> list[dict[str, str]]:
-    raw = file.read()
+    raw = uploads.read_bounded(file, settings.UPLOAD_CSV_MAX_BYTES)
     try:
         text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
     except UnicodeDecodeError:

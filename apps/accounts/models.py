@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.models import SchoolScopedModel, TimeStampedModel
+from apps.core.uploads import ImageUpload
 
 phone_validator = RegexValidator(
     regex=r"^\+?[0-9][0-9 \-]{6,18}[0-9]$",
@@ -71,7 +72,9 @@ class School(TimeStampedModel):
     contact_phone = models.CharField(
         _("contact phone"), max_length=20, blank=True, validators=[phone_validator]
     )
-    logo = models.ImageField(_("logo"), upload_to="schools/logos/", blank=True)
+    logo = models.ImageField(
+        _("logo"), upload_to="schools/logos/", blank=True, validators=[ImageUpload()]
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -122,7 +125,7 @@ class User(AbstractBaseUser, PermissionsMixin, TimeStampedModel):
     )
     phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[phone_validator])
     profile_picture = models.ImageField(
-        _("profile picture"), upload_to="users/pictures/", blank=True
+        _("profile picture"), upload_to="users/pictures/", blank=True, validators=[ImageUpload()]
     )
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(
@@ -207,7 +210,9 @@ class StudentProfile(SchoolScopedModel):
         _("emergency phone"), max_length=20, blank=True, validators=[phone_validator]
     )
     admission_date = models.DateField(_("admission date"), null=True, blank=True)
-    photo = models.ImageField(_("photo"), upload_to="students/photos/", blank=True)
+    photo = models.ImageField(
+        _("photo"), upload_to="students/photos/", blank=True, validators=[ImageUpload()]
+    )
 
     class Meta:
         ordering = ["admission_number"]

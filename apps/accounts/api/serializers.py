@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from apps.core import uploads
 from apps.core.api.fields import SchoolRelatedField
 
 from ..models import (
@@ -29,6 +31,19 @@ class PersonNameField(serializers.CharField):
         kwargs.setdefault("max_length", NAME_MAX_LENGTH)
         super().__init__(**kwargs)
         self.validators.append(validate_person_name)
+
+
+class CheckedImageField(serializers.ImageField):
+    """An image upload within `UPLOAD_IMAGE_MAX_BYTES`, of an image type by its content
+    (`apps.core.uploads.check_image`), checked before Pillow decodes it."""
+
+    def to_internal_value(self, data):
+        if hasattr(data, "read"):
+            try:
+                uploads.check_image(data)
+            except DjangoValidationError as exc:
+                raise serializers.ValidationError(exc.messages) from None
+        return super().to_internal_value(data)
 
 
 def _file_url(field_file, request) -> str | None:
@@ -111,7 +126,7 @@ class MeUpdateSerializer(serializers.Serializer):
     phone = serializers.CharField(
         max_length=20, required=False, allow_blank=True, validators=[phone_validator]
     )
-    profile_picture = serializers.ImageField(required=False, allow_null=True)
+    profile_picture = CheckedImageField(required=False, allow_null=True)
 
 
 class MeSerializer(UserSerializer):
@@ -243,7 +258,7 @@ class StudentInputSerializer(PersonInputSerializer):
         max_length=20, required=False, allow_blank=True, validators=[phone_validator]
     )
     admission_date = serializers.DateField(required=False, allow_null=True)
-    photo = serializers.ImageField(required=False, allow_null=True)
+    photo = CheckedImageField(required=False, allow_null=True)
 
     def validate(self, attrs):
         dob, admitted = attrs.get("date_of_birth"), attrs.get("admission_date")
@@ -337,5 +352,8 @@ class GuardianUpdateSerializer(serializers.Serializer):
 
 # --- Import ------------------------------------------------------------------------------------------
 class StudentImportSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text=_("CSV in the export's layout (UTF-8)."))
+    file = serializers.FileField(
+        help_text=_("CSV in the export's layout (UTF-8)."),
+        validators=[uploads.check_text_upload],
+    )
     dry_run = serializers.BooleanField(default=False)

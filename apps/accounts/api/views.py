@@ -6,6 +6,7 @@ Who may call what is declared in each view's `roles`; what they see is decided b
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
@@ -22,6 +23,7 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenRefreshView
 
+from apps.core import uploads
 from apps.core.access import is_platform_superuser
 from apps.core.api.views import (
     EVERYONE,
@@ -430,7 +432,9 @@ class StudentViewSet(ProfileViewSet):
         responses={200: csv_io.ImportReportSerializer, 400: csv_io.ImportReportSerializer},
         description="Roles: school admin. CSV of students and their guardians, in the export's "
         "layout. `dry_run=true` validates every row and writes nothing; a real run writes all "
-        "rows or none. Existing admission numbers are updated.",
+        "rows or none. Existing admission numbers are updated. A file over "
+        "UPLOAD_CSV_MAX_BYTES (5 MB by default) or not text is a 400 (`file_too_large`, "
+        "`file_type_not_allowed`).",
     )
     @action(
         detail=False,
@@ -439,6 +443,7 @@ class StudentViewSet(ProfileViewSet):
         parser_classes=[MultiPartParser, FormParser],
     )
     def import_csv(self, request):
+        uploads.refuse_oversized_request(request, settings.UPLOAD_CSV_MAX_BYTES)
         data = s.StudentImportSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         report = csv_io.import_students(

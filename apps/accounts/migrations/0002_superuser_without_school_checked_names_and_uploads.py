@@ -1,10 +1,12 @@
 """A platform superuser belongs to no school. An account that is both (possible before) keeps
 its school and role and loses the superuser flag: the API already treated it as a school user.
-Full names are checked (`validate_person_name`; a validator only, no change to the column)."""
+Full names and uploaded images are checked (`validate_person_name`, `ImageUpload`): validators
+only, no change to the columns."""
 
 from django.db import migrations, models
 
 import apps.accounts.models
+import apps.core.uploads
 
 
 def demote_superusers_with_a_school(apps, schema_editor):
@@ -18,6 +20,36 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AlterField(
+            model_name="school",
+            name="logo",
+            field=models.ImageField(
+                blank=True,
+                upload_to="schools/logos/",
+                validators=[apps.core.uploads.ImageUpload()],
+                verbose_name="logo",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="studentprofile",
+            name="photo",
+            field=models.ImageField(
+                blank=True,
+                upload_to="students/photos/",
+                validators=[apps.core.uploads.ImageUpload()],
+                verbose_name="photo",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="user",
+            name="profile_picture",
+            field=models.ImageField(
+                blank=True,
+                upload_to="users/pictures/",
+                validators=[apps.core.uploads.ImageUpload()],
+                verbose_name="profile picture",
+            ),
+        ),
         migrations.AlterField(
             model_name="user",
             name="full_name",
