@@ -83,3 +83,11 @@ def test_emails_carry_names_as_plain_text(cast, api, django_capture_on_commit_ca
     assert not getattr(message, "alternatives", [])  # no HTML part to inject into
     assert message.body.startswith(f"Hello {name},")
     assert "&amp;" not in message.body and "&#x27;" not in message.body
+
+
+def test_name_errors_in_hindi(cast, api):
+    response = api(cast.student.user).patch(
+        "/api/v1/me/", {"full_name": "<b>Sam</b>"}, format="json", HTTP_ACCEPT_LANGUAGE="hi"
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]["full_name"] == ["नाम में < या > नहीं हो सकते।"]

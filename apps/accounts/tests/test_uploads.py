@@ -171,3 +171,16 @@ def test_the_reader_never_reads_past_the_cap():
         uploads.read_bounded(file, 100)
     assert file.asked == [101]
     assert uploads.read_bounded(Counting(b"a" * 100), 100) == b"a" * 100
+
+
+def test_upload_errors_in_hindi(cast, api):
+    response = api(cast.parent).patch(
+        "/api/v1/me/",
+        {"profile_picture": upload("me.png", HTML)},
+        format="multipart",
+        HTTP_ACCEPT_LANGUAGE="hi",
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]["profile_picture"] == [
+        "JPEG, PNG, WebP या GIF छवि अपलोड करें।"
+    ]
