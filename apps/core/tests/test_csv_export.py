@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+from pathlib import Path
 
 import pytest
 
@@ -34,3 +36,17 @@ def test_non_text_cells_are_written_as_they_are():
     csv_export.writer(out).writerow([-3, 2.5, None, True, "=1+1"])
     assert out.getvalue() == "-3,2.5,,True,'=1+1\r\n"
     assert list(csv.reader(io.StringIO(out.getvalue()))) == [["-3", "2.5", "", "True", "'=1+1"]]
+
+
+def test_no_export_writes_csv_around_the_one_writer():
+    """A new export that builds its own `csv.writer` would skip the formula guard."""
+    root = Path(__file__).resolve().parents[2]
+    own = root / "core" / "csv_export.py"
+    offenders = [
+        str(path.relative_to(root.parent))
+        for path in root.rglob("*.py")
+        if path != own
+        and "tests" not in path.parts
+        and re.search(r"\bcsv\.(writer|DictWriter)\(", path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []
