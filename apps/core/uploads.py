@@ -6,8 +6,8 @@ or the Content-Type the client sent.
   same type, so a stored file is never served as anything else (an HTML or SVG page named
   `.png`, or a PNG named `.html`). Pillow then checks that the image decodes (ImageField).
 - Text imports (the student CSV): at most `UPLOAD_CSV_MAX_BYTES`, refused by the request's
-  Content-Length before the body is parsed, and read in one bounded read; not a binary
-  format by its magic bytes, and no NUL bytes.
+  Content-Length before the body is parsed, and read in one bounded read; no NUL bytes and no
+  binary format by its magic bytes (an .xlsx, an image).
 
 Validators raise Django's `ValidationError`, which the API answers as a 400 field error and
 the admin shows on the form. `ImageUpload` is the model fields' validator (deconstructible, the
@@ -104,14 +104,25 @@ class ImageUpload:
         return hash(ImageUpload)
 
 
+def _decodes_as_utf8(head: bytes) -> bool:
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # A multi-byte character cut off by the end of the sample is still text.
+        return len(head) == HEAD_BYTES and exc.start >= len(head) - 3
+    return True
+
+
 def check_text_upload(file) -> None:
-    """Refuse `file` unless it looks like text (CSV) and is within `UPLOAD_CSV_MAX_BYTES`."""
+    """Refuse `file` over `UPLOAD_CSV_MAX_BYTES`, or when its content is binary: NUL bytes, or
+    the signature of a known format (a spreadsheet, an image, an archive) that is not text.
+    Text in another encoding is left to the reader, which says it is not UTF-8."""
     limit = settings.UPLOAD_CSV_MAX_BYTES
     if _size(file) > limit:
         raise _too_big(limit)
     head = _head(file)
     kind = filetype.guess(head)
-    if kind is not None or b"\x00" in head:
+    if b"\x00" in head or (kind is not None and not _decodes_as_utf8(head)):
         raise ValidationError(
             _("Upload a CSV text file, not %(type)s.")
             % {"type": kind.mime if kind is not None else _("binary data")},

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -184,3 +185,21 @@ def test_upload_errors_in_hindi(cast, api):
     assert response.json()["error"]["fields"]["profile_picture"] == [
         "JPEG, PNG, WebP या GIF छवि अपलोड करें।"
     ]
+
+
+def test_text_that_merely_starts_like_a_signature_is_still_a_csv(cast, api):
+    text = b"BMI,admission_number,full_name,email\n21.5,BM-1,Bea Mehta,bea@alice.test\n"
+    assert uploads.filetype.guess(text).mime == "image/bmp"  # "BM" is all a BMP needs
+    response = post_csv(api(cast.admin), text)
+    assert response.status_code == 200, response.content
+    assert StudentProfile.objects.filter(admission_number="BM-1").exists()
+
+
+def test_an_xlsx_is_not_a_csv(cast, api):
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as book:
+        book.writestr("[Content_Types].xml", "<Types/>")
+        book.writestr("xl/workbook.xml", "<workbook/>" * 50)
+    response = post_csv(api(cast.admin), out.getvalue(), name="students.xlsx")
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]["file"][0].startswith("Upload a CSV text file, not")
