@@ -8,14 +8,16 @@ import io
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
+from apps.core import csv_export, uploads
 from apps.core.exceptions import ApplicationError
 
 from . import services
-from .api.serializers import StudentInputSerializer
+from .api.serializers import PersonNameField, StudentInputSerializer
 from .models import Guardian, Relation, Role, School, StudentProfile, User, phone_validator
 
 GUARDIAN_SLOTS = 2
@@ -43,7 +45,7 @@ class ImportReportSerializer(serializers.Serializer):
 
 
 class GuardianRowSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=150)
+    name = PersonNameField()
     email = serializers.EmailField()
     phone = serializers.CharField(
         max_length=20, required=False, allow_blank=True, validators=[phone_validator]
@@ -58,7 +60,7 @@ class _Rollback(Exception):
 
 
 def export_students(queryset: Iterable[StudentProfile], out) -> None:
-    writer = csv.writer(out)
+    writer = csv_export.writer(out)
     writer.writerow(COLUMNS)
     for student in queryset:
         user = student.user
@@ -82,7 +84,7 @@ def export_students(queryset: Iterable[StudentProfile], out) -> None:
 
 
 def _read_rows(file) -> list[dict[str, str]]:
-    raw = file.read()
+    raw = uploads.read_bounded(file, settings.UPLOAD_CSV_MAX_BYTES)
     try:
         text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
     except UnicodeDecodeError:
@@ -100,7 +102,11 @@ def _read_rows(file) -> list[dict[str, str]]:
             "columns": ", ".join(missing)
         }
         raise ApplicationError(message, fields={"file": [message]})
-    rows = [{(k or "").strip(): (v or "").strip() for k, v in row.items()} for row in reader]
+    # The export neutralised formula-looking cells with a leading '; take off only that one.
+    rows = [
+        {(k or "").strip(): csv_export.unescape((v or "").strip()) for k, v in row.items()}
+        for row in reader
+    ]
     if len(rows) > MAX_ROWS:
         message = _("At most %(n)d rows per file.") % {"n": MAX_ROWS}
         raise ApplicationError(message, fields={"file": [message]})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 import zoneinfo
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -13,11 +14,36 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.models import SchoolScopedModel, TimeStampedModel
+from apps.core.uploads import ImageUpload
 
 phone_validator = RegexValidator(
     regex=r"^\+?[0-9][0-9 \-]{6,18}[0-9]$",
     message=_("Enter a phone number of 8 to 20 digits, optionally starting with +."),
 )
+
+
+NAME_MAX_LENGTH = 150
+# Zero-width non-joiner and joiner are "format" characters that Indic scripts need to spell
+# names right; every other control, format or unassigned code point has no place in a name.
+_NAME_JOINERS = {"\u200c", "\u200d"}
+
+
+def validate_person_name(value: str) -> None:
+    """A person's name as people type it: at least one letter, no markup brackets, no control
+    or invisible formatting characters (line breaks, tabs, direction overrides). Names go into
+    e-mails, notifications, CSV exports and other people's screens, always as plain text."""
+    if any(ch in "<>" for ch in value):
+        raise ValidationError(_("A name cannot contain < or >."), code="name_markup")
+    if any(unicodedata.category(ch).startswith("C") and ch not in _NAME_JOINERS for ch in value):
+        raise ValidationError(
+            _(
+                "A name cannot contain control or invisible characters "
+                "(line breaks, tabs, direction marks)."
+            ),
+            code="name_control_character",
+        )
+    if not any(unicodedata.category(ch).startswith("L") for ch in value):
+        raise ValidationError(_("A name needs at least one letter."), code="name_no_letter")
 
 
 def validate_timezone(value: str) -> None:
@@ -46,7 +72,9 @@ class School(TimeStampedModel):
     contact_phone = models.CharField(
         _("contact phone"), max_length=20, blank=True, validators=[phone_validator]
     )
-    logo = models.ImageField(_("logo"), upload_to="schools/logos/", blank=True)
+    logo = models.ImageField(
+        _("logo"), upload_to="schools/logos/", blank=True, validators=[ImageUpload()]
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -92,10 +120,12 @@ class User(AbstractBaseUser, PermissionsMixin, TimeStampedModel):
     )
     email = models.EmailField(_("e-mail"), max_length=254, unique=True)
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, db_index=True)
-    full_name = models.CharField(_("full name"), max_length=150)
+    full_name = models.CharField(
+        _("full name"), max_length=NAME_MAX_LENGTH, validators=[validate_person_name]
+    )
     phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[phone_validator])
     profile_picture = models.ImageField(
-        _("profile picture"), upload_to="users/pictures/", blank=True
+        _("profile picture"), upload_to="users/pictures/", blank=True, validators=[ImageUpload()]
     )
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(
@@ -118,6 +148,12 @@ class User(AbstractBaseUser, PermissionsMixin, TimeStampedModel):
             models.CheckConstraint(
                 condition=models.Q(is_superuser=True) | models.Q(school__isnull=False),
                 name="user_has_school_unless_superuser",
+            ),
+            # A platform superuser belongs to no school, so no school admin can ever list,
+            # read or change one through the school's own screens.
+            models.CheckConstraint(
+                condition=models.Q(is_superuser=False) | models.Q(school__isnull=True),
+                name="user_superuser_has_no_school",
             ),
         ]
         indexes = [models.Index(fields=["school", "role"], name="user_school_role")]
@@ -174,7 +210,9 @@ class StudentProfile(SchoolScopedModel):
         _("emergency phone"), max_length=20, blank=True, validators=[phone_validator]
     )
     admission_date = models.DateField(_("admission date"), null=True, blank=True)
-    photo = models.ImageField(_("photo"), upload_to="students/photos/", blank=True)
+    photo = models.ImageField(
+        _("photo"), upload_to="students/photos/", blank=True, validators=[ImageUpload()]
+    )
 
     class Meta:
         ordering = ["admission_number"]

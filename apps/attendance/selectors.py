@@ -14,7 +14,7 @@ import calendar as pycalendar
 import datetime as dt
 import zoneinfo
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -142,10 +142,17 @@ def _placement(student: StudentProfile, start: dt.date, end: dt.date) -> Placeme
     return Placement([(section_id, first, last) for section_id, first, last in spans])
 
 
-def student_marks(student: StudentProfile, start: dt.date, end: dt.date) -> list[Mark]:
+def student_marks(
+    student: StudentProfile,
+    start: dt.date,
+    end: dt.date,
+    *,
+    section_ids: Collection[str] | None = None,
+) -> list[Mark]:
     """Every mark of `student` with a date in [start, end] (at most MAX_RANGE_DAYS days),
     pending ones included: pending marks are read from the groups of the sections the student
-    was enrolled in on each day. Two queries."""
+    was enrolled in on each day. With `section_ids`, only the marks taken in those sections
+    (`apps.attendance.scopes.readable_section_ids`). Two queries."""
     placement = _placement(student, start, end)
     records = [
         r
@@ -155,9 +162,10 @@ def student_marks(student: StudentProfile, start: dt.date, end: dt.date) -> list
     rows = _rows(
         AttendanceRecord.objects.filter(student_id=student.pk, date__gte=start, date__lte=end)
     )
-    return sorted(
-        _merge(rows, records), key=lambda m: (m["date"], m["period_id"] is not None, m["slot"])
-    )
+    marks = _merge(rows, records)
+    if section_ids is not None:
+        marks = [m for m in marks if m["section_id"] in section_ids]
+    return sorted(marks, key=lambda m: (m["date"], m["period_id"] is not None, m["slot"]))
 
 
 # --- shaping for the API ------------------------------------------------------------------------
@@ -227,10 +235,16 @@ def percentage(by_status: dict[str, int]) -> float | None:
     return round(100 * (by_status[Status.PRESENT] + by_status[Status.LATE]) / total, 2)
 
 
-def student_summary(student: StudentProfile, start: dt.date, end: dt.date) -> dict[str, Any]:
+def student_summary(
+    student: StudentProfile,
+    start: dt.date,
+    end: dt.date,
+    *,
+    section_ids: Collection[str] | None = None,
+) -> dict[str, Any]:
     """Counts by status and the attendance percentage of `student` over [start, end], from the
-    daily marks; period marks are counted separately."""
-    marks = student_marks(student, start, end)
+    daily marks (of `section_ids` only, if given); period marks are counted separately."""
+    marks = student_marks(student, start, end, section_ids=section_ids)
     daily = counts(m for m in marks if m["period_id"] is None)
     periods = counts(m for m in marks if m["period_id"] is not None)
     return {

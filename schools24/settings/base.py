@@ -324,6 +324,9 @@ STORAGES = {
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Caps of what users upload (apps.core.uploads): pictures, photos and logos; CSV imports.
+UPLOAD_IMAGE_MAX_BYTES = env.int("UPLOAD_IMAGE_MAX_BYTES", default=2 * 1024 * 1024)
+UPLOAD_CSV_MAX_BYTES = env.int("UPLOAD_CSV_MAX_BYTES", default=5 * 1024 * 1024)
 
 # --- E-mail and providers ----------------------------------------------------------------------
 SENDGRID_API_KEY = envsecret("SENDGRID_API_KEY")

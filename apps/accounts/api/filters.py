@@ -1,4 +1,11 @@
+"""Query filters. Related ids are plain UUID filters, not choice fields: a choice field would
+answer 400 for an id of another school and so tell the caller that the id exists."""
+
+from __future__ import annotations
+
 import django_filters
+
+from apps.core.models import AuditLog
 
 from ..models import Guardian, StudentProfile, User
 
@@ -20,6 +27,17 @@ class StudentFilter(django_filters.FilterSet):
 
 
 class GuardianFilter(django_filters.FilterSet):
+    student = django_filters.UUIDFilter(field_name="student_id")
+    parent = django_filters.UUIDFilter(field_name="parent_id")
+
     class Meta:
         model = Guardian
         fields = ["student", "parent", "relation", "is_primary"]
+
+
+class AuditLogFilter(django_filters.FilterSet):
+    actor = django_filters.UUIDFilter(field_name="actor_id")
+
+    class Meta:
+        model = AuditLog
+        fields = ["object_type", "object_id", "action", "actor"]

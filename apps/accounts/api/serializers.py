@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from apps.core import uploads
 from apps.core.api.fields import SchoolRelatedField
 
 from ..models import (
+    NAME_MAX_LENGTH,
     BloodGroup,
     Gender,
     Guardian,
@@ -17,7 +20,30 @@ from ..models import (
     TeacherProfile,
     User,
     phone_validator,
+    validate_person_name,
 )
+
+
+class PersonNameField(serializers.CharField):
+    """A person's full name (`validate_person_name`); surrounding spaces are dropped."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", NAME_MAX_LENGTH)
+        super().__init__(**kwargs)
+        self.validators.append(validate_person_name)
+
+
+class CheckedImageField(serializers.ImageField):
+    """An image upload within `UPLOAD_IMAGE_MAX_BYTES`, of an image type by its content
+    (`apps.core.uploads.check_image`), checked before Pillow decodes it."""
+
+    def to_internal_value(self, data):
+        if hasattr(data, "read"):
+            try:
+                uploads.check_image(data)
+            except DjangoValidationError as exc:
+                raise serializers.ValidationError(exc.messages) from None
+        return super().to_internal_value(data)
 
 
 def _file_url(field_file, request) -> str | None:
@@ -75,7 +101,7 @@ class UserSerializer(serializers.ModelSerializer):
 
 class UserCreateSerializer(serializers.Serializer):
     email = serializers.EmailField()
-    full_name = serializers.CharField(max_length=150)
+    full_name = PersonNameField()
     role = serializers.ChoiceField(choices=Role.choices)
     phone = serializers.CharField(
         max_length=20, required=False, allow_blank=True, validators=[phone_validator]
@@ -88,7 +114,7 @@ class UserCreateSerializer(serializers.Serializer):
 
 class UserUpdateSerializer(serializers.Serializer):
     email = serializers.EmailField(required=False)
-    full_name = serializers.CharField(max_length=150, required=False)
+    full_name = PersonNameField(required=False)
     phone = serializers.CharField(
         max_length=20, required=False, allow_blank=True, validators=[phone_validator]
     )
@@ -96,11 +122,11 @@ class UserUpdateSerializer(serializers.Serializer):
 
 
 class MeUpdateSerializer(serializers.Serializer):
-    full_name = serializers.CharField(max_length=150, required=False)
+    full_name = PersonNameField(required=False)
     phone = serializers.CharField(
         max_length=20, required=False, allow_blank=True, validators=[phone_validator]
     )
-    profile_picture = serializers.ImageField(required=False, allow_null=True)
+    profile_picture = CheckedImageField(required=False, allow_null=True)
 
 
 class MeSerializer(UserSerializer):
@@ -204,7 +230,7 @@ class StudentSerializer(ProfileUserFields, serializers.ModelSerializer):
 
 class PersonInputSerializer(serializers.Serializer):
     email = serializers.EmailField()
-    full_name = serializers.CharField(max_length=150)
+    full_name = PersonNameField()
     phone = serializers.CharField(
         max_length=20, required=False, allow_blank=True, validators=[phone_validator]
     )
@@ -232,7 +258,7 @@ class StudentInputSerializer(PersonInputSerializer):
         max_length=20, required=False, allow_blank=True, validators=[phone_validator]
     )
     admission_date = serializers.DateField(required=False, allow_null=True)
-    photo = serializers.ImageField(required=False, allow_null=True)
+    photo = CheckedImageField(required=False, allow_null=True)
 
     def validate(self, attrs):
         dob, admitted = attrs.get("date_of_birth"), attrs.get("admission_date")
@@ -296,7 +322,7 @@ class GuardianSerializer(serializers.ModelSerializer):
 
 class NewParentSerializer(serializers.Serializer):
     email = serializers.EmailField()
-    full_name = serializers.CharField(max_length=150)
+    full_name = PersonNameField()
     phone = serializers.CharField(
         max_length=20, required=False, allow_blank=True, validators=[phone_validator]
     )
@@ -326,5 +352,8 @@ class GuardianUpdateSerializer(serializers.Serializer):
 
 # --- Import ------------------------------------------------------------------------------------------
 class StudentImportSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text=_("CSV in the export's layout (UTF-8)."))
+    file = serializers.FileField(
+        help_text=_("CSV in the export's layout (UTF-8)."),
+        validators=[uploads.check_text_upload],
+    )
     dry_run = serializers.BooleanField(default=False)

@@ -6,6 +6,7 @@ Who may call what is declared in each view's `roles`; what they see is decided b
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
@@ -22,6 +23,8 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenRefreshView
 
+from apps.core import uploads
+from apps.core.access import is_platform_superuser
 from apps.core.api.views import (
     EVERYONE,
     ScopedModelViewSet,
@@ -34,7 +37,7 @@ from apps.core.models import AuditLog
 from .. import csv_io, selectors, services
 from ..models import Guardian, Role, School, StaffProfile, StudentProfile, TeacherProfile, User
 from . import serializers as s
-from .filters import GuardianFilter, StudentFilter, UserFilter
+from .filters import AuditLogFilter, GuardianFilter, StudentFilter, UserFilter
 
 A, T, ST, P, SF = Role.ADMIN, Role.TEACHER, Role.STUDENT, Role.PARENT, Role.STAFF
 
@@ -291,7 +294,13 @@ class UserViewSet(ActivationMixin, ScopedModelViewSet):
     permission_model = User
 
     def base_queryset(self):
-        return User.objects.select_related("school")
+        users = User.objects.select_related("school")
+        user = getattr(self.request, "user", None)
+        if user is not None and is_platform_superuser(user):
+            return users
+        # Platform superusers have no school (a database constraint), so the school filter
+        # already leaves them out; say so here too, where the school's people are listed.
+        return users.exclude(is_superuser=True)
 
     @extend_schema(
         request=s.UserCreateSerializer,
@@ -423,7 +432,9 @@ class StudentViewSet(ProfileViewSet):
         responses={200: csv_io.ImportReportSerializer, 400: csv_io.ImportReportSerializer},
         description="Roles: school admin. CSV of students and their guardians, in the export's "
         "layout. `dry_run=true` validates every row and writes nothing; a real run writes all "
-        "rows or none. Existing admission numbers are updated.",
+        "rows or none. Existing admission numbers are updated. A file over "
+        "UPLOAD_CSV_MAX_BYTES (5 MB by default) or not text is a 400 (`file_too_large`, "
+        "`file_type_not_allowed`).",
     )
     @action(
         detail=False,
@@ -432,6 +443,7 @@ class StudentViewSet(ProfileViewSet):
         parser_classes=[MultiPartParser, FormParser],
     )
     def import_csv(self, request):
+        uploads.refuse_oversized_request(request, settings.UPLOAD_CSV_MAX_BYTES)
         data = s.StudentImportSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         report = csv_io.import_students(
@@ -620,7 +632,7 @@ class GuardianViewSet(ScopedModelViewSet):
 @extend_schema(tags=["audit"], description="Roles: school admin; staff with the permission.")
 class AuditLogViewSet(ScopedReadOnlyViewSet):
     serializer_class = None
-    filterset_fields = ["object_type", "object_id", "action", "actor"]
+    filterset_class = AuditLogFilter
     ordering = ["-created_at", "-id"]
     roles = {"list": {A, SF}, "retrieve": {A, SF}}
     permission_model = AuditLog

