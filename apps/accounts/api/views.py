@@ -14,7 +14,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import AuthenticationFailed
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
@@ -189,7 +189,7 @@ class PasswordResetConfirmView(APIView):
 
 class MeView(APIView):
     permission_classes = [IsAuthenticated]
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [JSONParser, MultiPartParser]
 
     @extend_schema(responses=s.MeSerializer, description="Roles: any signed-in user.", tags=["me"])
     def get(self, request):
@@ -226,7 +226,6 @@ class SchoolViewSet(
     roles = {"list": EVERYONE, "retrieve": EVERYONE, "update": {A}, "partial_update": {A}}
     staff_perms = {"list": "accounts.view_school", "retrieve": "accounts.view_school"}
     permission_model = School
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
     http_method_names = ["get", "patch", "head", "options"]
 
     def base_queryset(self):
@@ -346,7 +345,6 @@ class ProfileViewSet(ActivationMixin, ScopedModelViewSet):
     """Shared shape of the student/teacher/staff endpoints: input serializer -> service."""
 
     http_method_names = ["get", "post", "patch", "head", "options"]
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
     input_serializer = None
     create_service = None
     update_service = None
@@ -387,6 +385,7 @@ class StudentViewSet(ProfileViewSet):
     students themselves; staff with the permission read."""
 
     serializer_class = s.StudentSerializer
+    parser_classes = [JSONParser, MultiPartParser]  # the student's photo
     input_serializer = s.StudentInputSerializer
     create_service = staticmethod(services.student_create)
     update_service = staticmethod(services.student_update)
@@ -440,7 +439,7 @@ class StudentViewSet(ProfileViewSet):
         detail=False,
         methods=["post"],
         url_path="import",
-        parser_classes=[MultiPartParser, FormParser],
+        parser_classes=[MultiPartParser],
     )
     def import_csv(self, request):
         uploads.refuse_oversized_request(request, settings.UPLOAD_CSV_MAX_BYTES)

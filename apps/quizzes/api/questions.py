@@ -18,7 +18,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
@@ -293,7 +293,6 @@ class QuestionViewSet(viewsets.ViewSet):
     roles = {"*": AUTHORS}
     serializer_class = QuestionSerializer
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     def check_permissions(self, request):
         super().check_permissions(request)
@@ -412,7 +411,12 @@ class QuestionViewSet(viewsets.ViewSet):
         "All or none: any error (reported with the line the question starts on) writes "
         "nothing (400); `dry_run=true` checks and writes nothing (200).",
     )
-    @action(detail=False, methods=["post"], url_path="import")
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="import",
+        parser_classes=[JSONParser, MultiPartParser],  # GIFT text or a .gift file
+    )
     def import_gift(self, request):
         data = self._bank_data(self.input(GiftImportSerializer))
         text, dry_run = data.pop("gift"), data.pop("dry_run")
