@@ -16,7 +16,6 @@ from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
@@ -28,8 +27,10 @@ from apps.core.api.views import (
     ScopedReadOnlyViewSet,
     ScopedViewSetMixin,
 )
+from apps.core.clients import client_ident
 from apps.core.exceptions import ApplicationError
 from apps.core.models import AuditLog
+from apps.core.throttling import ScopedRateThrottle
 
 from .. import csv_io, selectors, services
 from ..models import Guardian, Role, School, StaffProfile, StudentProfile, TeacherProfile, User
@@ -37,10 +38,6 @@ from . import serializers as s
 from .filters import GuardianFilter, StudentFilter, UserFilter
 
 A, T, ST, P, SF = Role.ADMIN, Role.TEACHER, Role.STUDENT, Role.PARENT, Role.STAFF
-
-
-def _client_ident(request) -> str:
-    return BaseThrottle().get_ident(request) or "unknown"
 
 
 # --- Auth -----------------------------------------------------------------------------------------
@@ -68,7 +65,7 @@ class TokenObtainView(APIView):
         data = s.TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         email, password = data.validated_data["email"], data.validated_data["password"]
-        client = _client_ident(request)
+        client = client_ident(request)
         services.login_lockout_check(email=email, client=client)
         user = authenticate(request, email=email, password=password)
         if user is None:
