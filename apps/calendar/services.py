@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from apps.academics.models import AcademicYear, SchoolClass, Section, Subject
 from apps.accounts.models import School, User
+from apps.accounts.principals import principal_may_act
 from apps.core import audit
 from apps.core.exceptions import ApplicationError
 
@@ -450,19 +451,22 @@ def feed_token_delete(*, token: CalendarFeedToken, actor: User | None) -> None:
 
 def feed_token_for(plain: str) -> CalendarFeedToken | None:
     """The live token for `plain` (with its user and school loaded), or None when it is
-    unknown, revoked, or its user is deactivated or no longer in the token's school."""
+    unknown, revoked, its user is no longer in the token's school, or `principal_may_act`
+    refuses the user (deactivated, or the school is inactive)."""
     if not plain or len(plain) > 200:
         return None
-    return (
+    found = (
         CalendarFeedToken.objects.select_related("user__school")
         .filter(
             token_hash=hash_token(plain),
             revoked_at__isnull=True,
-            user__is_active=True,
             user__school_id=models.F("school_id"),
         )
         .first()
     )
+    if found is None or not principal_may_act(found.user):
+        return None
+    return found
 
 
 def feed_token_touch(*, token: CalendarFeedToken) -> None:

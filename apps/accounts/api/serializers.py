@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from apps.core.api.fields import SchoolRelatedField
+from apps.core.exceptions import ApplicationError
 
 from ..models import (
     BloodGroup,
@@ -127,8 +128,22 @@ class MeSerializer(UserSerializer):
 
 
 # --- Auth ------------------------------------------------------------------------------------------
+class SignInEmailField(serializers.EmailField):
+    """An address as typed at sign-in, in its normalised form (`services.email_normalise`):
+    look-alike spellings become one address, and one still not plain ASCII is a field error."""
+
+    def to_internal_value(self, data):
+        from ..services import email_normalise
+
+        value = super().to_internal_value(data)
+        try:
+            return email_normalise(value)
+        except ApplicationError as exc:
+            raise serializers.ValidationError(exc.fields["email"]) from exc
+
+
 class TokenRequestSerializer(serializers.Serializer):
-    email = serializers.EmailField()
+    email = SignInEmailField()
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
 
 

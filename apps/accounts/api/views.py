@@ -27,7 +27,6 @@ from apps.core.api.views import (
     ScopedReadOnlyViewSet,
     ScopedViewSetMixin,
 )
-from apps.core.clients import client_ident
 from apps.core.exceptions import ApplicationError
 from apps.core.models import AuditLog
 from apps.core.throttling import ScopedRateThrottle
@@ -65,15 +64,12 @@ class TokenObtainView(APIView):
         data = s.TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         email, password = data.validated_data["email"], data.validated_data["password"]
-        client = client_ident(request)
-        services.login_lockout_check(email=email, client=client)
+        # The backend applies the lockout (per account and client) and `principal_may_act`.
         user = authenticate(request, email=email, password=password)
         if user is None:
-            services.login_failure_record(email=email, client=client)
             raise AuthenticationFailed(
                 _("No active account found with the given credentials."), code="invalid_credentials"
             )
-        services.login_failure_clear(email=email, client=client)
         refresh = RefreshToken.for_user(user)
         user.mark_login()
         return Response(

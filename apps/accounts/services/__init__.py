@@ -1,12 +1,15 @@
 """Writes with business rules for schools, users, profiles and guardians."""
 
 from .auth import (  # noqa: F401
+    LockedOut,
+    email_normalise,
     login_failure_clear,
     login_failure_record,
     login_lockout_check,
     password_change,
     password_reset_confirm,
     password_reset_request,
+    sign_in_authenticate,
     sign_out_everywhere,
 )
 from .people import (  # noqa: F401
