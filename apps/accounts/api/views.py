@@ -19,7 +19,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
-from rest_framework_simplejwt.views import TokenRefreshView
 
 from apps.core.api.views import (
     EVERYONE,
@@ -70,24 +69,34 @@ class TokenObtainView(APIView):
             raise AuthenticationFailed(
                 _("No active account found with the given credentials."), code="invalid_credentials"
             )
-        refresh = RefreshToken.for_user(user)
+        tokens = services.tokens_for_sign_in(user=user)
         user.mark_login()
-        return Response(
-            {
-                "access": str(refresh.access_token),
-                "refresh": str(refresh),
-                "user": s.UserSummarySerializer(user).data,
-            }
-        )
+        return Response({**tokens, "user": s.UserSummarySerializer(user).data})
 
 
-@extend_schema(
-    tags=["auth"],
-    description="Roles: anyone holding a refresh token. The old refresh "
-    "token is blacklisted; use the new one from the response.",
-)
-class TokenRefreshRotateView(TokenRefreshView):
-    pass
+class TokenRefreshRotateView(APIView):
+    """Trade a refresh token for new access and refresh tokens (rotation)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+    def get_authenticate_header(self, request):
+        return 'Bearer realm="api"'
+
+    @extend_schema(
+        request=s.TokenRefreshSerializer,
+        responses={200: s.TokenRefreshSerializer},
+        description="Roles: anyone holding a refresh token. The old refresh token is used up; "
+        "use the new one from the response. A session lasts at most `JWT_EXPIRY_HOURS` from "
+        "the password sign-in, however often it is refreshed (`session_expired`). Presenting a "
+        "refresh token that was already used ends the whole session: the newest token stops "
+        "working too (`token_reused`). All refusals are 401.",
+        tags=["auth"],
+    )
+    def post(self, request):
+        data = s.TokenRefreshSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(services.tokens_refresh(raw=data.validated_data["refresh"]))
 
 
 class LogoutView(APIView):
@@ -119,6 +128,7 @@ class LogoutView(APIView):
                 fields={"refresh": [_("This refresh token is not yours.")]},
             )
         token.blacklist()
+        services.token_family_end(family_id=token.get("fam"), reason="sign_out")
         return Response(status=status.HTTP_205_RESET_CONTENT)
 
 

@@ -6,6 +6,7 @@ from .auth import (  # noqa: F401
     login_failure_clear,
     login_failure_record,
     login_lockout_check,
+    on_sign_out_everywhere,
     password_change,
     password_reset_confirm,
     password_reset_request,
@@ -27,4 +28,10 @@ from .people import (  # noqa: F401
     user_create,
     user_set_active,
     user_update,
+)
+from .tokens import (  # noqa: F401
+    TokenRefused,
+    token_family_end,
+    tokens_for_sign_in,
+    tokens_refresh,
 )

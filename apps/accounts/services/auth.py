@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import unicodedata
+from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -141,12 +142,33 @@ def sign_in_authenticate(*, email: str, password: str, client: str) -> User | No
     return user
 
 
+# What else a sign-out everywhere ends, registered by the apps that own it (e.g. the calendar's
+# feed tokens), so this module needs no import of theirs: callables taking the user.
+SIGN_OUT_EVERYWHERE_HOOKS: list[Callable[[User], None]] = []
+
+
+def on_sign_out_everywhere(hook: Callable[[User], None]) -> Callable[[User], None]:
+    """Register `hook(user)` to run, in the same transaction, whenever a user is signed out
+    everywhere (password change or reset, deactivation, a password set by an admin)."""
+    if hook not in SIGN_OUT_EVERYWHERE_HOOKS:
+        SIGN_OUT_EVERYWHERE_HOOKS.append(hook)
+    return hook
+
+
+@transaction.atomic
 def sign_out_everywhere(user: User) -> None:
-    """Blacklist every refresh token of `user`: each device must sign in again."""
+    """End every session of `user`: every refresh token is blacklisted and every sign-in's token
+    family ended, so each device must sign in again; registered hooks end the rest (calendar
+    feed tokens)."""
     from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
-    for token in OutstandingToken.objects.filter(user=user):
+    from .tokens import token_families_end_all
+
+    for token in OutstandingToken.objects.filter(user=user).exclude(blacklistedtoken__isnull=False):
         BlacklistedToken.objects.get_or_create(token=token)
+    token_families_end_all(user=user, reason="sign_out_everywhere")
+    for hook in SIGN_OUT_EVERYWHERE_HOOKS:
+        hook(user)
 
 
 def _validate_new_password(password: str, user: User) -> None:
