@@ -439,6 +439,37 @@ def feed_token_revoke(*, token: CalendarFeedToken, actor: User | None) -> Calend
 
 
 @transaction.atomic
+def feed_tokens_revoke_all(user: User) -> int:
+    """Revoke every live feed token of `user`; run by every sign-out everywhere (password change
+    or reset, deactivation), so a feed address given to a lost phone dies with the sessions.
+    Each revocation is audited. Returns how many were revoked."""
+    tokens = list(
+        CalendarFeedToken.objects.select_for_update().filter(user=user, revoked_at__isnull=True)
+    )
+    if not tokens:
+        return 0
+    now = timezone.now()
+    entries = []
+    for token in tokens:
+        before = audit.snapshot(token, TOKEN_FIELDS)
+        token.revoked_at = now
+        entries.append(
+            {
+                "actor": None,
+                "action": "calendar_feed_token.revoke",
+                "instance": token,
+                "before": before,
+                "after": audit.snapshot(token, TOKEN_FIELDS),
+            }
+        )
+    CalendarFeedToken.objects.filter(pk__in=[t.pk for t in tokens]).update(
+        revoked_at=now, updated_at=now
+    )
+    audit.record_many(entries)
+    return len(tokens)
+
+
+@transaction.atomic
 def feed_token_delete(*, token: CalendarFeedToken, actor: User | None) -> None:
     audit.record(
         actor=actor,
