@@ -159,3 +159,16 @@ def test_inactive_school_stops_sign_in_tokens_sessions_and_feeds(client, cast):
     assert bearer.get("/api/v1/me/").status_code == 200
     assert APIClient().get(feed).status_code == 200
     assert api_login(cast.teacher.user.email).status_code == 200
+
+
+def test_new_sign_in_messages_speak_hindi(cast):
+    response = api_login("alice@al\u0131ce.test", HTTP_ACCEPT_LANGUAGE="hi")
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]["email"] == [
+        "ईमेल पता सामान्य लैटिन अक्षरों, अंकों और विराम चिह्नों में लिखें।"
+    ]
+    first = api_login(cast.admin.email).json()["refresh"]
+    APIClient().post(REFRESH, {"refresh": first}, format="json")
+    reused = APIClient().post(REFRESH, {"refresh": first}, format="json", HTTP_ACCEPT_LANGUAGE="hi")
+    assert reused.status_code == 401
+    assert reused.json()["error"]["message"].startswith("यह रिफ़्रेश टोकन पहले ही")
