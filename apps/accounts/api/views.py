@@ -55,8 +55,11 @@ class TokenObtainView(APIView):
         request=s.TokenRequestSerializer,
         responses={200: s.TokenResponseSerializer},
         summary="Obtain access and refresh tokens",
-        description="Roles: anyone with an account. Wrong password and inactive account both "
-        "answer 401; repeated failures for one account or client answer 429.",
+        description="Roles: anyone with an account. Wrong password, inactive account and "
+        "inactive school all answer 401; repeated failures for one account or client answer "
+        "429 (`locked_out`), even with the right password, until the lockout ends. The address "
+        "is compared after NFKC normalisation and case folding; one that is still not plain "
+        "ASCII answers 400 on `email`.",
         tags=["auth"],
     )
     def post(self, request):

@@ -204,7 +204,11 @@ def password_reset_request(*, email: str) -> None:
     answer never tells whether an address is registered."""
     from ..tasks import send_password_reset_email
 
-    user = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
+    try:
+        email = email_normalise(email)
+    except ApplicationError:
+        return  # no account has such an address; say nothing, as for any unknown address
+    user = User.objects.filter(email__iexact=email, is_active=True).first()
     if user is None:
         return
     language = translation.get_language() or settings.LANGUAGE_CODE

@@ -172,3 +172,16 @@ def test_new_sign_in_messages_speak_hindi(cast):
     reused = APIClient().post(REFRESH, {"refresh": first}, format="json", HTTP_ACCEPT_LANGUAGE="hi")
     assert reused.status_code == 401
     assert reused.json()["error"]["message"].startswith("यह रिफ़्रेश टोकन पहले ही")
+
+
+def test_password_reset_finds_the_account_by_a_look_alike_spelling(
+    cast, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = APIClient().post(
+            "/api/v1/auth/password/reset/", {"email": "tara@\uff41lice.test"}, format="json"
+        )
+    assert response.status_code == 202
+    assert [message.to for message in mail.outbox] == [["tara@alice.test"]]
