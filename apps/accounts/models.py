@@ -278,6 +278,8 @@ class TokenFamily(TimeStampedModel):
     presenting an already-rotated token revokes the family, so a stolen token and its thief's
     or victim's descendants all stop at once."""
 
+    CLAIM = "fam"  # the JWT claim (refresh and access tokens) naming a token's family
+
     user = models.ForeignKey(
         User, on_delete=models.CASCADE, related_name="token_families", verbose_name=_("user")
     )

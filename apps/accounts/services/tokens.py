@@ -30,7 +30,7 @@ from ..principals import principal_may_act
 
 logger = logging.getLogger("schools24.auth")
 
-FAMILY_CLAIM = "fam"
+FAMILY_CLAIM = TokenFamily.CLAIM
 AUTH_TIME_CLAIM = "auth_time"
 
 

@@ -151,3 +151,30 @@ def test_a_token_issued_before_sessions_existed_is_adopted_once(cast):
 
 def test_new_sign_in_access_token_works(cast):
     assert me(sign_in()["access"]).json()["email"] == "alice@alice.test"
+
+
+def test_access_tokens_of_an_ended_session_are_refused_at_once(cast):
+    first = sign_in()
+    rotated = refresh(first["refresh"]).json()
+    other = sign_in()
+    assert me(rotated["access"]).status_code == 200
+    refresh(first["refresh"])  # reuse ends the first session
+    refused = me(rotated["access"])
+    assert refused.status_code == 401
+    assert refused.json()["error"]["code"] == "session_revoked"
+    assert me(first["access"]).status_code == 401
+    assert me(other["access"]).status_code == 200  # another sign-in is not affected
+
+
+def test_password_change_ends_every_sessions_access_tokens(cast):
+    tokens = sign_in("tara@alice.test")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
+    changed = client.post(
+        "/api/v1/auth/password/change/",
+        {"old_password": PASSWORD, "new_password": "a-much-better-secret-42"},
+        format="json",
+    )
+    assert changed.status_code == 200
+    assert client.get("/api/v1/me/").status_code == 401
+    assert refresh(tokens["refresh"]).status_code == 401
