@@ -178,3 +178,17 @@ def test_password_change_ends_every_sessions_access_tokens(cast):
     assert changed.status_code == 200
     assert client.get("/api/v1/me/").status_code == 401
     assert refresh(tokens["refresh"]).status_code == 401
+
+
+def test_the_session_check_costs_no_extra_query(cast, api):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as plain:
+        assert api(cast.admin).get("/api/v1/me/").status_code == 200  # token without a session
+    access = sign_in()["access"]
+    with CaptureQueriesContext(connection) as with_session:
+        assert me(access).status_code == 200
+    assert len(with_session) == len(plain)
+    user_query = with_session.captured_queries[0]["sql"]
+    assert "accounts_tokenfamily" in user_query and "accounts_school" in user_query
