@@ -7,6 +7,7 @@ Everything is tunable from the environment:
     GUNICORN_TIMEOUT   seconds a request may take before the worker is restarted (60)
     GUNICORN_GRACEFUL_TIMEOUT / GUNICORN_KEEPALIVE / GUNICORN_MAX_REQUESTS(_JITTER)
     GUNICORN_ACCESS_LOG  "-" (stdout, default) or "" to turn the access log off
+    FORWARDED_ALLOW_IPS  proxies trusted for X-Forwarded-Proto (127.0.0.1)
 """
 
 import json
@@ -46,8 +47,11 @@ control_socket_disable = control_socket is None
 if control_socket is None:
     del control_socket
 
-# Behind a load balancer / ingress: trust its X-Forwarded-* headers.
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "*")
+# Addresses (or CIDR networks, comma-separated) of the proxies whose X-Forwarded-Proto/-Ssl
+# gunicorn believes. Only the local host by default: "*" would let any client claim HTTPS. Set it
+# to the ingress/load balancer's network; the client address itself is chosen by the
+# application from TRUSTED_PROXY_COUNT, never by gunicorn.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "").strip() or "127.0.0.1"
 proxy_allow_ips = forwarded_allow_ips
 
 # Logs go to stdout/stderr for the platform to collect. The access log is one JSON object per

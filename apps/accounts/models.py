@@ -308,3 +308,28 @@ class Guardian(SchoolScopedModel):
 
     def __str__(self) -> str:
         return f"{self.parent.full_name} → {self.student.user.full_name} ({self.relation})"
+
+
+class TokenFamily(TimeStampedModel):
+    """The refresh tokens descended from one password sign-in (a device's session). Rotation
+    keeps the family and its `signed_in_at`, which bounds the session (`JWT_EXPIRY_HOURS`);
+    presenting an already-rotated token revokes the family, so a stolen token and its thief's
+    or victim's descendants all stop at once."""
+
+    CLAIM = "fam"  # the JWT claim (refresh and access tokens) naming a token's family
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="token_families", verbose_name=_("user")
+    )
+    signed_in_at = models.DateTimeField(_("signed in at"))
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_reason = models.CharField(_("revoked because"), max_length=32, blank=True)
+
+    class Meta:
+        ordering = ["-signed_in_at"]
+        indexes = [models.Index(fields=["user", "revoked_at"], name="tokenfamily_user_revoked")]
+        verbose_name = _("sign-in session")
+        verbose_name_plural = _("sign-in sessions")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} @ {self.signed_in_at:%Y-%m-%d %H:%M}"

@@ -10,8 +10,13 @@ class CalendarConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.accounts.duties import DUTIES, add_duty_permissions
+        from apps.accounts.services import on_sign_out_everywhere
 
         from . import scopes  # noqa: F401  (registers the access rules)
+        from .services import feed_tokens_revoke_all
+
+        # Signing a user out everywhere also kills their calendar feed addresses.
+        on_sign_out_everywhere(feed_tokens_revoke_all)
 
         # The school calendar is no secret inside the school: every staff duty reads it (staff
         # see the whole school's calendar, as their permissions are not tied to sections).

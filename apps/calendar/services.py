@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from apps.academics.models import AcademicYear, SchoolClass, Section, Subject
 from apps.accounts.models import School, User
+from apps.accounts.principals import principal_may_act
 from apps.core import audit
 from apps.core.exceptions import ApplicationError
 
@@ -438,6 +439,37 @@ def feed_token_revoke(*, token: CalendarFeedToken, actor: User | None) -> Calend
 
 
 @transaction.atomic
+def feed_tokens_revoke_all(user: User) -> int:
+    """Revoke every live feed token of `user`; run by every sign-out everywhere (password change
+    or reset, deactivation), so a feed address given to a lost phone dies with the sessions.
+    Each revocation is audited. Returns how many were revoked."""
+    tokens = list(
+        CalendarFeedToken.objects.select_for_update().filter(user=user, revoked_at__isnull=True)
+    )
+    if not tokens:
+        return 0
+    now = timezone.now()
+    entries = []
+    for token in tokens:
+        before = audit.snapshot(token, TOKEN_FIELDS)
+        token.revoked_at = now
+        entries.append(
+            {
+                "actor": None,
+                "action": "calendar_feed_token.revoke",
+                "instance": token,
+                "before": before,
+                "after": audit.snapshot(token, TOKEN_FIELDS),
+            }
+        )
+    CalendarFeedToken.objects.filter(pk__in=[t.pk for t in tokens]).update(
+        revoked_at=now, updated_at=now
+    )
+    audit.record_many(entries)
+    return len(tokens)
+
+
+@transaction.atomic
 def feed_token_delete(*, token: CalendarFeedToken, actor: User | None) -> None:
     audit.record(
         actor=actor,
@@ -450,19 +482,22 @@ def feed_token_delete(*, token: CalendarFeedToken, actor: User | None) -> None:
 
 def feed_token_for(plain: str) -> CalendarFeedToken | None:
     """The live token for `plain` (with its user and school loaded), or None when it is
-    unknown, revoked, or its user is deactivated or no longer in the token's school."""
+    unknown, revoked, its user is no longer in the token's school, or `principal_may_act`
+    refuses the user (deactivated, or the school is inactive)."""
     if not plain or len(plain) > 200:
         return None
-    return (
+    found = (
         CalendarFeedToken.objects.select_related("user__school")
         .filter(
             token_hash=hash_token(plain),
             revoked_at__isnull=True,
-            user__is_active=True,
             user__school_id=models.F("school_id"),
         )
         .first()
     )
+    if found is None or not principal_may_act(found.user):
+        return None
+    return found
 
 
 def feed_token_touch(*, token: CalendarFeedToken) -> None:

@@ -162,13 +162,24 @@ def _service_errors():
 @cache
 def authentication_form():
     """The admin login form, refusing accounts that may not use the admin with the usual message.
+    The lockout itself is the authentication backend's, shared with the API's sign-in.
 
-    Built on first use: Django's admin forms import the auth models, and this module is loaded
-    from INSTALLED_APPS before models may be imported.
+        Built on first use: Django's admin forms import the auth models, and this module is loaded
+        from INSTALLED_APPS before models may be imported.
     """
     from django.contrib.admin.forms import AdminAuthenticationForm
 
+    from .exceptions import ApplicationError
+
     class Schools24AuthenticationForm(AdminAuthenticationForm):
+        def clean(self):
+            # The authentication backend refuses with an ApplicationError when the account or
+            # the client is locked out (or the address is not plain ASCII): show its message.
+            try:
+                return super().clean()
+            except ApplicationError as exc:
+                raise ValidationError(exc.message, code=exc.code) from exc
+
         def confirm_login_allowed(self, user):
             super().confirm_login_allowed(user)
             if not may_use_admin_site(user):

@@ -10,6 +10,7 @@ from uuid import UUID
 from django.db import models
 from django.db.models.fields.files import FieldFile
 
+from .clients import client_ip_var
 from .logging import request_id_var
 from .models import AuditLog
 
@@ -55,7 +56,7 @@ def record(
         before=before,
         after=after,
         school=school,
-        ip_address=ip_address,
+        ip_address=ip_address if ip_address is not None else client_ip_var.get(),
     )
     if entry is not None:
         entry.save()
@@ -97,5 +98,5 @@ def _entry(
         before=before,
         after=after,
         request_id=request_id_var.get() if request_id_var.get() != "-" else "",
-        ip_address=ip_address,
+        ip_address=ip_address if ip_address is not None else client_ip_var.get(),
     )

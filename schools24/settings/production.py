@@ -1,7 +1,27 @@
 """Production settings: HTTPS only, strict hosts. Everything else comes from the environment."""
 
+from environ import ImproperlyConfigured
+
 from .base import *  # noqa: F403
-from .base import env
+from .base import DEVELOPMENT_SECRET_KEY, SECRET_KEY, SIMPLE_JWT, env
+
+
+def refuse_development_key(name: str, value: str) -> None:
+    """Refuse to start with a key anyone can read in the repository (the development default,
+    the test settings' key, Django's `django-insecure-` keys)."""
+    if (
+        value == DEVELOPMENT_SECRET_KEY
+        or value.startswith(("insecure-", "django-insecure-"))
+        or "not-for-production" in value
+    ):
+        raise ImproperlyConfigured(
+            f"{name} is a development key; production needs its own secret (set {name} or "
+            f"{name}_FILE to a long random value)."
+        )
+
+
+refuse_development_key("SECRET_KEY", SECRET_KEY)
+refuse_development_key("JWT_SECRET", SIMPLE_JWT["SIGNING_KEY"])
 
 DEBUG = False
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

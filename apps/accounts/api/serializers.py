@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from apps.core import uploads
 from apps.core.api.fields import SchoolRelatedField
+from apps.core.exceptions import ApplicationError
 
 from ..models import (
     NAME_MAX_LENGTH,
@@ -153,8 +154,22 @@ class MeSerializer(UserSerializer):
 
 
 # --- Auth ------------------------------------------------------------------------------------------
+class SignInEmailField(serializers.EmailField):
+    """An address as typed at sign-in, in its normalised form (`services.email_normalise`):
+    look-alike spellings become one address, and one still not plain ASCII is a field error."""
+
+    def to_internal_value(self, data):
+        from ..services import email_normalise
+
+        value = super().to_internal_value(data)
+        try:
+            return email_normalise(value)
+        except ApplicationError as exc:
+            raise serializers.ValidationError(exc.fields["email"]) from exc
+
+
 class TokenRequestSerializer(serializers.Serializer):
-    email = serializers.EmailField()
+    email = SignInEmailField()
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
 
 
@@ -166,6 +181,11 @@ class TokenResponseSerializer(serializers.Serializer):
 
 class RefreshSerializer(serializers.Serializer):
     refresh = serializers.CharField()
+
+
+class TokenRefreshSerializer(serializers.Serializer):
+    refresh = serializers.CharField()
+    access = serializers.CharField(read_only=True)
 
 
 class PasswordChangeSerializer(serializers.Serializer):

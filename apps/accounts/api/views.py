@@ -17,11 +17,9 @@ from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
-from rest_framework_simplejwt.views import TokenRefreshView
 
 from apps.core import uploads
 from apps.core.access import is_platform_superuser
@@ -33,6 +31,7 @@ from apps.core.api.views import (
 )
 from apps.core.exceptions import ApplicationError
 from apps.core.models import AuditLog
+from apps.core.throttling import ScopedRateThrottle
 
 from .. import csv_io, selectors, services
 from ..models import Guardian, Role, School, StaffProfile, StudentProfile, TeacherProfile, User
@@ -40,10 +39,6 @@ from . import serializers as s
 from .filters import AuditLogFilter, GuardianFilter, StudentFilter, UserFilter
 
 A, T, ST, P, SF = Role.ADMIN, Role.TEACHER, Role.STUDENT, Role.PARENT, Role.STAFF
-
-
-def _client_ident(request) -> str:
-    return BaseThrottle().get_ident(request) or "unknown"
 
 
 # --- Auth -----------------------------------------------------------------------------------------
@@ -63,41 +58,51 @@ class TokenObtainView(APIView):
         request=s.TokenRequestSerializer,
         responses={200: s.TokenResponseSerializer},
         summary="Obtain access and refresh tokens",
-        description="Roles: anyone with an account. Wrong password and inactive account both "
-        "answer 401; repeated failures for one account or client answer 429.",
+        description="Roles: anyone with an account. Wrong password, inactive account and "
+        "inactive school all answer 401; repeated failures for one account or client answer "
+        "429 (`locked_out`), even with the right password, until the lockout ends. The address "
+        "is compared after NFKC normalisation and case folding; one that is still not plain "
+        "ASCII answers 400 on `email`.",
         tags=["auth"],
     )
     def post(self, request):
         data = s.TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         email, password = data.validated_data["email"], data.validated_data["password"]
-        client = _client_ident(request)
-        services.login_lockout_check(email=email, client=client)
+        # The backend applies the lockout (per account and client) and `principal_may_act`.
         user = authenticate(request, email=email, password=password)
         if user is None:
-            services.login_failure_record(email=email, client=client)
             raise AuthenticationFailed(
                 _("No active account found with the given credentials."), code="invalid_credentials"
             )
-        services.login_failure_clear(email=email, client=client)
-        refresh = RefreshToken.for_user(user)
+        tokens = services.tokens_for_sign_in(user=user)
         user.mark_login()
-        return Response(
-            {
-                "access": str(refresh.access_token),
-                "refresh": str(refresh),
-                "user": s.UserSummarySerializer(user).data,
-            }
-        )
+        return Response({**tokens, "user": s.UserSummarySerializer(user).data})
 
 
-@extend_schema(
-    tags=["auth"],
-    description="Roles: anyone holding a refresh token. The old refresh "
-    "token is blacklisted; use the new one from the response.",
-)
-class TokenRefreshRotateView(TokenRefreshView):
-    pass
+class TokenRefreshRotateView(APIView):
+    """Trade a refresh token for new access and refresh tokens (rotation)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+    def get_authenticate_header(self, request):
+        return 'Bearer realm="api"'
+
+    @extend_schema(
+        request=s.TokenRefreshSerializer,
+        responses={200: s.TokenRefreshSerializer},
+        description="Roles: anyone holding a refresh token. The old refresh token is used up; "
+        "use the new one from the response. A session lasts at most `JWT_EXPIRY_HOURS` from "
+        "the password sign-in, however often it is refreshed (`session_expired`). Presenting a "
+        "refresh token that was already used ends the whole session: the newest token stops "
+        "working too (`token_reused`). All refusals are 401.",
+        tags=["auth"],
+    )
+    def post(self, request):
+        data = s.TokenRefreshSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(services.tokens_refresh(raw=data.validated_data["refresh"]))
 
 
 class LogoutView(APIView):
@@ -129,6 +134,7 @@ class LogoutView(APIView):
                 fields={"refresh": [_("This refresh token is not yours.")]},
             )
         token.blacklist()
+        services.token_family_end(family_id=token.get("fam"), reason="sign_out")
         return Response(status=status.HTTP_205_RESET_CONTENT)
 
 

@@ -1,15 +1,22 @@
 """Sign-in protection and password workflows.
 
+`sign_in_authenticate` is the one sign-in rule, reached through the authentication backend by
+both doors: the API's token endpoint and the admin's login form.
+
 Lockout counters live in Redis and are *reserved before* the password is checked: each attempt
 first INCRs the account's and the client's counters, and only attempts inside the limit reach the
 password check. So twenty concurrent guesses cannot all slip through while the count is still
-low; a success gives its reservation back.
+low; a success gives its reservation back. The account's counter is keyed on the account found
+(or, for an unknown address, on the normalised address), so look-alike spellings of one address
+share it; the client's on `apps.core.clients.client_ident` (trusted proxies only).
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import unicodedata
+from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -29,6 +36,7 @@ from apps.core import audit
 from apps.core.exceptions import ApplicationError
 
 from ..models import User
+from ..principals import principal_may_act
 
 logger = logging.getLogger("schools24.auth")
 
@@ -37,17 +45,29 @@ class LockedOut(ApplicationError):
     status_code = status.HTTP_429_TOO_MANY_REQUESTS
 
 
-def _keys(email: str, client: str) -> tuple[str, str]:
-    digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
+def email_normalise(email: str) -> str:
+    """The comparable form of a typed address: NFKC (full-width and compatibility characters
+    become their plain forms), case-folded, trimmed. Anything still not plain ASCII is refused
+    with a field error: accounts are registered under ASCII addresses only."""
+    normal = unicodedata.normalize("NFKC", email or "").casefold().strip()
+    if not normal.isascii():
+        message = _("Type the e-mail address in plain Latin letters, digits and punctuation.")
+        raise ApplicationError(message, code="invalid_email", fields={"email": [message]})
+    return normal
+
+
+def _keys(account: str, client: str) -> tuple[str, str]:
+    digest = hashlib.sha256(account.encode()).hexdigest()[:32]
     # Same key namespace as the cache, so cache tooling (and tests) see these counters too.
     return cache.make_key(f"login-fail:acct:{digest}"), cache.make_key(
         f"login-fail:client:{client}"
     )
 
 
-def login_lockout_check(*, email: str, client: str) -> None:
-    """Reserve one attempt for this account and client, or refuse with 429 when over the limit."""
-    account_key, client_key = _keys(email, client)
+def login_lockout_check(*, account: str, client: str) -> None:
+    """Reserve one attempt for this account key and client, or refuse with 429 when over the
+    limit (then even the right password is refused)."""
+    account_key, client_key = _keys(account, client)
     ttl = settings.LOGIN_LOCKOUT_SECONDS
     try:
         redis = get_redis_connection("default")
@@ -78,14 +98,16 @@ def login_lockout_check(*, email: str, client: str) -> None:
         )
 
 
-def login_failure_record(*, email: str, client: str) -> None:
+def login_failure_record(*, account: str, client: str) -> None:
     """A failed attempt keeps its reservation; nothing more to do, but log it."""
-    logger.info("Failed sign-in for account hash %s from %s", _keys(email, client)[0][-8:], client)
+    logger.info(
+        "Failed sign-in for account hash %s from %s", _keys(account, client)[0][-8:], client
+    )
 
 
-def login_failure_clear(*, email: str, client: str) -> None:
+def login_failure_clear(*, account: str, client: str) -> None:
     """A successful sign-in clears the account's failures and returns the client's reservation."""
-    account_key, client_key = _keys(email, client)
+    account_key, client_key = _keys(account, client)
     try:
         redis = get_redis_connection("default")
         pipe = redis.pipeline()
@@ -96,12 +118,57 @@ def login_failure_clear(*, email: str, client: str) -> None:
         logger.warning("Login lockout counters unavailable (Redis down)")
 
 
+def sign_in_authenticate(*, email: str, password: str, client: str) -> User | None:
+    """The user for this e-mail and password, or None. Rules, in order:
+    - the address is normalised (`email_normalise`); one not plain ASCII is a 400 field error;
+    - one attempt is reserved on the account found (unknown address: on the normalised address)
+      and on the client *before* the password is checked; over either limit the attempt is
+      refused with `LockedOut` (429), even with the right password;
+    - unknown address, wrong password, deactivated account or inactive school: None (the
+      reservation stays, so it counts as a failure), and all four look the same to the caller;
+    - success clears the account's failures and gives the client's reservation back."""
+    email = email_normalise(email)
+    user = User.objects.select_related("school").filter(email__iexact=email).first()
+    account = f"user:{user.pk}" if user is not None else f"email:{email}"
+    login_lockout_check(account=account, client=client)
+    if user is None:
+        User().set_password(password)  # take as long as a real check: do not reveal addresses
+        login_failure_record(account=account, client=client)
+        return None
+    if not user.check_password(password) or not principal_may_act(user):
+        login_failure_record(account=account, client=client)
+        return None
+    login_failure_clear(account=account, client=client)
+    return user
+
+
+# What else a sign-out everywhere ends, registered by the apps that own it (e.g. the calendar's
+# feed tokens), so this module needs no import of theirs: callables taking the user.
+SIGN_OUT_EVERYWHERE_HOOKS: list[Callable[[User], None]] = []
+
+
+def on_sign_out_everywhere(hook: Callable[[User], None]) -> Callable[[User], None]:
+    """Register `hook(user)` to run, in the same transaction, whenever a user is signed out
+    everywhere (password change or reset, deactivation, a password set by an admin)."""
+    if hook not in SIGN_OUT_EVERYWHERE_HOOKS:
+        SIGN_OUT_EVERYWHERE_HOOKS.append(hook)
+    return hook
+
+
+@transaction.atomic
 def sign_out_everywhere(user: User) -> None:
-    """Blacklist every refresh token of `user`: each device must sign in again."""
+    """End every session of `user`: every refresh token is blacklisted and every sign-in's token
+    family ended, so each device must sign in again; registered hooks end the rest (calendar
+    feed tokens)."""
     from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
-    for token in OutstandingToken.objects.filter(user=user):
+    from .tokens import token_families_end_all
+
+    for token in OutstandingToken.objects.filter(user=user).exclude(blacklistedtoken__isnull=False):
         BlacklistedToken.objects.get_or_create(token=token)
+    token_families_end_all(user=user, reason="sign_out_everywhere")
+    for hook in SIGN_OUT_EVERYWHERE_HOOKS:
+        hook(user)
 
 
 def _validate_new_password(password: str, user: User) -> None:
@@ -137,7 +204,11 @@ def password_reset_request(*, email: str) -> None:
     answer never tells whether an address is registered."""
     from ..tasks import send_password_reset_email
 
-    user = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
+    try:
+        email = email_normalise(email)
+    except ApplicationError:
+        return  # no account has such an address; say nothing, as for any unknown address
+    user = User.objects.filter(email__iexact=email, is_active=True).first()
     if user is None:
         return
     language = translation.get_language() or settings.LANGUAGE_CODE

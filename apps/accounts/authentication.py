@@ -1,0 +1,57 @@
+"""JWT authentication that also asks `principal_may_act`: a deactivated account or an inactive
+school loses access with its very next request, whatever tokens are still unexpired. An access
+token of a sign-in session that has ended (sign-out, sign-out everywhere, refresh-token reuse)
+is refused too."""
+
+from __future__ import annotations
+
+from django.apps import apps as django_apps
+from django.db.models import Exists
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework_simplejwt import authentication
+from rest_framework_simplejwt.exceptions import InvalidToken
+from rest_framework_simplejwt.settings import api_settings
+
+from .principals import principal_may_act
+
+# DRF imports this module while it sets up (rest_framework.views reads the authentication
+# classes), which can be in the middle of importing models: the model is looked up lazily.
+
+
+class JWTAuthentication(authentication.JWTAuthentication):
+    def get_user(self, validated_token):
+        TokenFamily = django_apps.get_model("accounts", "TokenFamily")  # noqa: N806
+        try:
+            user_id = validated_token[api_settings.USER_ID_CLAIM]
+        except KeyError:
+            raise InvalidToken(_("Token contained no recognizable user identification")) from None
+        # The school and whether the token's sign-in session has ended come with the user, in
+        # one query as before, so the rules below cost nothing more.
+        users = self.user_model.objects.select_related("school").filter(
+            **{api_settings.USER_ID_FIELD: user_id}
+        )
+        family = validated_token.get(TokenFamily.CLAIM)
+        if family:
+            ended = TokenFamily.objects.filter(pk=family, revoked_at__isnull=False)
+            users = users.annotate(session_ended=Exists(ended))
+        user = users.first()
+        if user is None:
+            raise AuthenticationFailed(_("User not found"), code="user_not_found")
+        if not principal_may_act(user):
+            raise AuthenticationFailed(
+                _("This account cannot be used at the moment."), code="user_inactive"
+            )
+        if family and user.session_ended:
+            # Signed out, signed out everywhere, or its refresh token was reused.
+            raise AuthenticationFailed(
+                _("This session has ended. Sign in again."), code="session_revoked"
+            )
+        return user
+
+
+class JWTScheme(SimpleJWTScheme):
+    """The OpenAPI security scheme of the class above (drf-spectacular matches exact classes)."""
+
+    target_class = "apps.accounts.authentication.JWTAuthentication"
