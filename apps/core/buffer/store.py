@@ -109,12 +109,15 @@ def get_client() -> redis.Redis:
                     ident[0],
                     max_connections=int(getattr(settings, "REDIS_POOL_SIZE", 100)),
                     timeout=REDIS_TIMEOUT,
-                    socket_connect_timeout=REDIS_TIMEOUT,
-                    socket_timeout=REDIS_TIMEOUT,
+                    socket_connect_timeout=getattr(settings, "REDIS_CONNECT_TIMEOUT", 2.0),
+                    socket_timeout=getattr(settings, "REDIS_SOCKET_TIMEOUT", 2.0),
                     health_check_interval=30,
-                    # One quick retry: every buffer command is safe to repeat (put compares
-                    # timestamps, the flush scripts check state and lock tokens).
-                    retry=Retry(NoBackoff(), 1),
+                    # One quick retry after a dropped connection: every buffer command is safe
+                    # to repeat (put compares timestamps, the flush scripts check state and lock
+                    # tokens). Not after a timeout: a Redis that hangs would double the wait.
+                    retry=Retry(
+                        NoBackoff(), 1, supported_errors=(redis.exceptions.ConnectionError,)
+                    ),
                 )
                 _client, _client_id = redis.Redis(connection_pool=pool), ident
             client = _client
