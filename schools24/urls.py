@@ -23,5 +23,7 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
 ]
+handler500 = "apps.core.middleware.server_error"
+
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

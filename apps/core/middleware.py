@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 import uuid
 
 from django.http import JsonResponse
@@ -59,3 +60,16 @@ class StoreUnavailableMiddleware:
         response = JsonResponse(store_unavailable_body(), status=503)
         response["Retry-After"] = RETRY_AFTER_SECONDS
         return response
+
+
+def server_error(request, *args, **kwargs):
+    """handler500: an outage met outside a view (another middleware, e.g. saving the session)
+    still answers 503 in the error shape; anything else gets Django's own 500 page."""
+    from django.views.defaults import server_error as default_server_error
+
+    exception = sys.exc_info()[1]
+    if exception is not None and unavailable_store(exception) is not None:
+        response = JsonResponse(store_unavailable_body(), status=503)
+        response["Retry-After"] = RETRY_AFTER_SECONDS
+        return response
+    return default_server_error(request, *args, **kwargs)

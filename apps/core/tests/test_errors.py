@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 import pytest
@@ -160,3 +161,21 @@ def test_the_503_message_is_translated(cast, api):
     with translation.override("hi"):
         message = store_unavailable_body()["error"]["message"]
     assert message != "The service is temporarily unavailable. Please try again in a moment."
+
+
+def test_an_outage_met_outside_a_view_is_a_503_too(rf):
+    from django.db import OperationalError
+
+    from apps.core.middleware import server_error
+
+    request = rf.get("/admin/")
+    try:
+        raise OperationalError("server closed the connection unexpectedly")
+    except OperationalError:
+        response = server_error(request)
+    assert response.status_code == 503
+    assert json.loads(response.content)["error"]["code"] == "service_unavailable"
+    try:
+        raise RuntimeError("a bug")
+    except RuntimeError:
+        assert server_error(request).status_code == 500
