@@ -173,7 +173,7 @@ def run_checks() -> tuple[dict[str, dict], dict]:
             extra = extras.result(timeout=remaining)
         except FutureTimeout:
             logger.warning("Readiness figures timed out")
-            extra = {"write_buffer": {"ok": False, "error": "Timeout"}}
+            extra = {"write_buffer": {"ok": False, "error": "Timeout"}}  # the one extra today
     finally:
         executor.shutdown(wait=False, cancel_futures=True)
     return {name: results[name] for name in CHECKS}, extra
