@@ -8,12 +8,15 @@ Everything is tunable from the environment:
     GUNICORN_GRACEFUL_TIMEOUT / GUNICORN_KEEPALIVE / GUNICORN_MAX_REQUESTS(_JITTER)
     GUNICORN_ACCESS_LOG  "-" (stdout, default) or "" to turn the access log off
     FORWARDED_ALLOW_IPS  proxies trusted for X-Forwarded-Proto (127.0.0.1)
+    PROMETHEUS_MULTIPROC_DIR  where workers keep their metric files (default: a fresh directory
+                       under /dev/shm); emptied at start, so one scrape sums every worker
 """
 
 import json
 import multiprocessing
 import os
 import re
+import tempfile
 from datetime import UTC, datetime
 
 from gunicorn import glogging
@@ -22,6 +25,31 @@ from gunicorn import glogging
 def _int(name: str, default: int) -> int:
     value = os.environ.get(name, "").strip()
     return int(value) if value else default
+
+
+def prepare_prometheus_dir(environ=os.environ) -> str:
+    """Put prometheus_client in multiprocess mode for this server: every worker writes its
+    counters and histograms to files in PROMETHEUS_MULTIPROC_DIR and /metrics (whichever worker
+    answers) sums them. Must run before the application (and prometheus_client) is imported,
+    i.e. when this file is read. An operator's directory is emptied the first time (files of an
+    earlier run would be added to this one's counts); without one a fresh directory is made."""
+    path = environ.get("PROMETHEUS_MULTIPROC_DIR", "").strip()
+    if not path:
+        base = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
+        path = tempfile.mkdtemp(prefix="schools24-prometheus-", dir=base)
+        environ["PROMETHEUS_MULTIPROC_DIR"] = path
+        environ["SCHOOLS24_PROMETHEUS_DIR_MADE"] = path  # removed again by on_exit
+    elif environ.get("SCHOOLS24_PROMETHEUS_DIR_READY") != path:  # not again on a reload (HUP)
+        os.makedirs(path, exist_ok=True)
+        for name in os.listdir(path):
+            if name.endswith(".db"):
+                os.unlink(os.path.join(path, name))
+    environ["SCHOOLS24_PROMETHEUS_DIR_READY"] = path
+    return path
+
+
+if __name__ == "__config__":  # read by gunicorn (tests import this file for its functions)
+    prepare_prometheus_dir()
 
 
 bind = os.environ.get("BIND") or f"0.0.0.0:{_int('PORT', 8080)}"
@@ -119,3 +147,18 @@ def when_ready(server):
         worker_class,
         timeout,
     )
+
+
+def child_exit(server, worker):
+    # A dead worker's live gauges must not linger in the sums; its counters stay (they count).
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    made = os.environ.get("SCHOOLS24_PROMETHEUS_DIR_MADE")
+    if made and made == os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        import shutil
+
+        shutil.rmtree(made, ignore_errors=True)

@@ -8,9 +8,13 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
+        from django.core.signals import request_started
         from django.db.models.signals import post_migrate
 
-        from . import checks  # noqa: F401  (registers system checks)
+        from . import (
+            checks,  # noqa: F401  (registers system checks)
+            pgtimeout,
+        )
         from .buffer.observability import install as install_buffer_observability
         from .queue_metrics import install as install_queue_metrics
         from .tasks import install_periodic_tasks_after_migrate
@@ -21,5 +25,7 @@ class CoreConfig(AppConfig):
             sender=self,
             dispatch_uid="core.install_periodic_tasks",
         )
+        # A request that found PostgreSQL hanging fails fast; the next one tries again.
+        request_started.connect(pgtimeout.request_started, dispatch_uid="core.pgtimeout")
         install_buffer_observability()  # /metrics gauges and the /readyz buffer figures
         install_queue_metrics()  # Celery queue depth on /metrics

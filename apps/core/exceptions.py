@@ -71,7 +71,55 @@ def _body(code: str, message: str, fields: dict[str, Any] | None = None) -> dict
     return {"error": {"code": code, "message": str(message), "fields": fields or {}}}
 
 
+def _store_errors() -> dict[type[BaseException], str]:
+    """Errors meaning "a backing store did not answer": connection refused, dropped or timed
+    out (the time limits are settings: DATABASE_*, REDIS_*, MONGODB_*_TIMEOUT*)."""
+    import kombu.exceptions
+    import pymongo.errors
+    import redis.exceptions
+    from django.db import InterfaceError, OperationalError
+    from django_redis.exceptions import ConnectionInterrupted
+
+    return {
+        OperationalError: "postgres",
+        InterfaceError: "postgres",
+        ConnectionInterrupted: "redis",
+        redis.exceptions.ConnectionError: "redis",
+        redis.exceptions.TimeoutError: "redis",
+        pymongo.errors.ConnectionFailure: "mongodb",  # also NetworkTimeout, ServerSelection...
+        pymongo.errors.ExecutionTimeout: "mongodb",
+        kombu.exceptions.OperationalError: "broker",
+    }
+
+
+def unavailable_store(exc: BaseException) -> str | None:
+    """The store ("postgres", "redis", "mongodb", "broker") whose failure `exc` is, or None."""
+    for error, store in _store_errors().items():
+        if isinstance(exc, error):
+            return store
+    return None
+
+
+def store_unavailable_body() -> dict[str, Any]:
+    return _body(
+        "service_unavailable",
+        _("The service is temporarily unavailable. Please try again in a moment."),
+    )
+
+
+RETRY_AFTER_SECONDS = "5"
+
+
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    store = unavailable_store(exc)
+    if store is not None:
+        view = context.get("view").__class__.__name__
+        logger.warning("%s unavailable in %s: %s: %s", store, view, exc.__class__.__name__, exc)
+        return Response(
+            store_unavailable_body(),
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": RETRY_AFTER_SECONDS},
+        )
     if isinstance(exc, ApplicationError):
         return Response(_body(exc.code, exc.message, exc.fields), status=exc.status_code)
     if isinstance(exc, ProtectedError | RestrictedError):

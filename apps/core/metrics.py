@@ -17,12 +17,12 @@ A callback returns a number, or (with `labels`) a mapping of label-value tuples 
 None to publish no sample this time. One that raises is skipped for that scrape and logged; the
 rest of /metrics is unaffected.
 
-The collector lives in prometheus_client's default REGISTRY, which django-prometheus' /metrics
-view serves. Under gunicorn with several workers each worker has its own counters; with
-PROMETHEUS_MULTIPROC_DIR set, prometheus_client aggregates them across workers, but
-django-prometheus' view then builds a fresh registry without these gauges. `metrics_view` here
-serves both cases (the gauges are process-independent figures, e.g. read from Redis, so any
-worker can answer them); route `/metrics` to it to use multiprocess mode.
+The collector lives in prometheus_client's default REGISTRY. Under gunicorn each worker has its
+own counters; deploy/gunicorn.conf.py sets PROMETHEUS_MULTIPROC_DIR, so prometheus_client keeps
+them in files that `metrics_view` (routed at /metrics, internal addresses only) sums across
+workers, adding these gauges (process-independent figures, e.g. read from Redis, so any worker
+can answer them; they are therefore not multiprocess-file gauges needing a multiprocess_mode).
+Without the directory (runserver, tests) it serves the process's own REGISTRY.
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from contextlib import contextmanager
 from urllib.parse import quote, urlencode
@@ -35,15 +36,21 @@ def buffer_namespace(settings, label: str):
         client.close()
 
 
-def database_url(alias: str = "default") -> str:
+def database_url(
+    alias: str = "default", *, host: str | None = None, port: int | None = None
+) -> str:
     """A DATABASE_URL for a child process that reaches the very database this test uses.
 
     Built from the connection's settings, not only host and port: a unix-socket directory (the
     embedded PostgreSQL's, which django-environ puts in OPTIONS["host"] or HOST) and every other
-    libpq option travel in the query string, so the child never falls back to 127.0.0.1:5432."""
+    libpq option travel in the query string, so the child never falls back to 127.0.0.1:5432.
+    `host`/`port` replace the address (e.g. a proxy's in front of the server)."""
     from django.db import connections
 
-    s = connections[alias].settings_dict
+    s = dict(connections[alias].settings_dict)
+    if host is not None:
+        s["HOST"], s["PORT"] = host, port or ""
+        s["OPTIONS"] = {k: v for k, v in (s.get("OPTIONS") or {}).items() if k != "host"}
     auth = quote(s["USER"] or "", safe="")
     if s["PASSWORD"]:
         auth += ":" + quote(s["PASSWORD"], safe="")
@@ -59,3 +66,280 @@ def database_url(alias: str = "default") -> str:
     netloc = f"{auth}@{host}" + (f":{port}" if host and port else "")
     query = f"?{urlencode(options)}" if options else ""
     return f"postgresql://{netloc}/{quote(s['NAME'], safe='')}{query}"
+
+
+# --- Private servers and a freezable proxy, for tests of a store that hangs -----------------------
+# A test that must stop a store never touches the machine's shared servers: it starts its own
+# redis-server, or puts a `FreezableProxy` in front of PostgreSQL. A frozen proxy keeps every
+# connection open and accepts new ones but forwards nothing, which is what a client sees of a
+# server whose process was stopped with SIGSTOP (its kernel still acknowledges the bytes).
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class FreezableProxy:
+    """A TCP proxy on 127.0.0.1:`port` to `upstream` ((host, port), or a Unix socket path)."""
+
+    def __init__(self, upstream: tuple[str, int] | str):
+        import socket
+        import threading
+
+        self.upstream = upstream
+        self._frozen = threading.Event()
+        self._closed = threading.Event()
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        self._thread = threading.Thread(target=self._accept, daemon=True, name="proxy-accept")
+        self._thread.start()
+
+    def freeze(self) -> None:
+        self._frozen.set()
+        time.sleep(0.25)  # let every pump finish the read it was in (select waits 0.1 s)
+
+    def thaw(self) -> None:
+        self._frozen.clear()
+
+    def close(self) -> None:
+        self._closed.set()
+        self._frozen.clear()
+        self._listener.close()
+        with self._lock:
+            for sock in self._sockets:
+                try:
+                    sock.close()
+                except OSError:
+                    pass
+
+    def __enter__(self) -> FreezableProxy:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _connect_upstream(self):
+        import socket
+
+        if isinstance(self.upstream, str):
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            sock.connect(self.upstream)
+            return sock
+        return socket.create_connection(self.upstream)
+
+    def _accept(self) -> None:
+        import threading
+
+        while not self._closed.is_set():
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            try:
+                server = self._connect_upstream()
+            except OSError:
+                client.close()
+                continue
+            with self._lock:
+                self._sockets += [client, server]
+            for src, dst in ((client, server), (server, client)):
+                threading.Thread(target=self._pump, args=(src, dst), daemon=True).start()
+
+    def _pump(self, src, dst) -> None:
+        import select
+
+        try:
+            while not self._closed.is_set():
+                if self._frozen.is_set():
+                    time.sleep(0.02)  # read nothing: the bytes wait in the kernel, unanswered
+                    continue
+                readable, _, _ = select.select([src], [], [], 0.1)
+                if not readable or self._frozen.is_set():
+                    continue
+                data = src.recv(65536)
+                if not data:
+                    break
+                dst.sendall(data)
+        except (OSError, ValueError):  # ValueError: a socket closed meanwhile
+            pass
+        finally:
+            for sock in (src, dst):
+                try:
+                    sock.close()
+                except OSError:
+                    pass
+
+
+class PrivateRedis:
+    """A redis-server of this test's own (the binary on PATH) on a free port; freeze() stops its
+    process with SIGSTOP, thaw() continues it. Extra arguments go to redis-server."""
+
+    def __init__(self, *args: str):
+        import shutil
+        import subprocess
+
+        import redis
+
+        binary = shutil.which("redis-server")
+        if not binary:
+            raise RuntimeError("redis-server is not on PATH")
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process = subprocess.Popen(  # noqa: S603 - a fixed binary and arguments
+            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
+            + ["--appendonly", "no", "--protected-mode", "no", *args],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL,
+        )
+        client = redis.Redis.from_url(self.url, socket_timeout=1, socket_connect_timeout=1)
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                client.ping()
+                break
+            except redis.exceptions.RedisError:
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    self.stop()
+                    raise RuntimeError("the private redis-server did not start") from None
+                time.sleep(0.05)
+            finally:
+                client.close()
+
+    def freeze(self) -> None:
+        import signal
+
+        os.kill(self.process.pid, signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        import signal
+
+        os.kill(self.process.pid, signal.SIGCONT)
+
+    def stop(self) -> None:
+        import subprocess
+
+        if self.process.poll() is None:
+            self.thaw()  # a stopped process does not act on SIGTERM until continued
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+
+    def __enter__(self) -> PrivateRedis:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def postgres_address(settings_dict: dict) -> tuple[str, int] | str:
+    """Where a DATABASES entry's server listens: (host, port), or a Unix socket's path."""
+    options = settings_dict.get("OPTIONS") or {}
+    host = settings_dict.get("HOST") or options.get("host") or "127.0.0.1"
+    port = int(settings_dict.get("PORT") or options.get("port") or 5432)
+    if host.startswith("/"):
+        return f"{host}/.s.PGSQL.{port}"
+    return (host, port)
+
+
+class AppServer:
+    """The application under gunicorn (deploy/gunicorn.conf.py) in a subprocess on a free port.
+
+    `env` is added to a copy of this process's environment (e.g. DATABASE_URL, REDIS_URL).
+    `get()` makes one HTTP request and returns (status, headers, body bytes, seconds taken).
+    """
+
+    def __init__(self, env: dict[str, str], *, workers: int = 1, threads: int = 4, log=None):
+        import subprocess
+        import sys
+        from pathlib import Path
+
+        root = Path(__file__).resolve().parent.parent.parent
+        self.port = free_port()
+        full_env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": os.environ.get(
+                "DJANGO_SETTINGS_MODULE", "schools24.settings.test"
+            ),
+            "BIND": f"127.0.0.1:{self.port}",
+            "WEB_CONCURRENCY": str(workers),
+            "GUNICORN_THREADS": str(threads),
+            "GUNICORN_ACCESS_LOG": "",
+            "GUNICORN_MAX_REQUESTS": "0",
+            "PYTHONUNBUFFERED": "1",
+            **env,
+        }
+        full_env.pop("PYTEST_XDIST_WORKER", None)
+        gunicorn = Path(sys.executable).with_name("gunicorn")
+        self.process = subprocess.Popen(  # noqa: S603 - our own server, fixed arguments
+            [str(gunicorn), "-c", str(root / "deploy" / "gunicorn.conf.py")]
+            + ["schools24.wsgi:application"],
+            cwd=root,
+            env=full_env,
+            stdout=log or subprocess.DEVNULL,
+            stderr=subprocess.STDOUT if log else subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if self.get("/healthz", timeout=2)[0] == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                self.stop()
+                raise RuntimeError("the application server did not start")
+            time.sleep(0.2)
+
+    def get(
+        self,
+        path: str,
+        *,
+        headers: dict | None = None,
+        method: str = "GET",
+        body=None,
+        timeout: float = 30,
+    ):
+        import http.client
+
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        started = time.monotonic()
+        try:
+            conn.request(method, path, body=body, headers=headers or {})
+            response = conn.getresponse()
+            content = response.read()
+            return (
+                response.status,
+                dict(response.getheaders()),
+                content,
+                (time.monotonic() - started),
+            )
+        finally:
+            conn.close()
+
+    def stop(self) -> None:
+        import subprocess
+
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+
+    def __enter__(self) -> AppServer:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()

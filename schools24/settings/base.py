@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "apps.core.middleware.RequestIdMiddleware",
     "apps.core.clients.ClientIpMiddleware",
+    "apps.core.middleware.StoreUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -121,7 +122,34 @@ else:
 # Keep connections open between requests only when the operator allows idle connections.
 DATABASES["default"]["CONN_MAX_AGE"] = 60 if POSTGRES_IDLE_CONNECTIONS > 0 else 0
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 5
+# A PostgreSQL that hangs must give a prompt 503, never a hung worker (apps/core/pgtimeout.py):
+# libpq's connect_timeout bounds connecting; DATABASE_SOCKET_TIMEOUT bounds each round trip a web
+# request makes (client side: a stopped server never enforces statement_timeout, and its kernel
+# keeps acknowledging, so keepalives and tcp_user_timeout only catch a vanished host or network).
+DATABASE_CONNECT_TIMEOUT = env.int("DATABASE_CONNECT_TIMEOUT", default=3)
+DATABASE_SOCKET_TIMEOUT = env.float("DATABASE_SOCKET_TIMEOUT", default=3.0)
+DATABASE_TCP_USER_TIMEOUT = env.int("DATABASE_TCP_USER_TIMEOUT", default=30)
+DATABASE_STATEMENT_TIMEOUT = env.int("DATABASE_STATEMENT_TIMEOUT", default=0)
+_db_options = DATABASES["default"].setdefault("OPTIONS", {})
+_db_options.update(
+    {
+        "connect_timeout": max(DATABASE_CONNECT_TIMEOUT, 2),  # libpq treats 1 as 2
+        "keepalives": 1,
+        "keepalives_idle": 30,
+        "keepalives_interval": 10,
+        "keepalives_count": 3,
+        "tcp_user_timeout": DATABASE_TCP_USER_TIMEOUT * 1000,
+    }
+)
+if DATABASE_STATEMENT_TIMEOUT > 0:
+    _db_options["options"] = (
+        f"{_db_options.get('options', '')} -c statement_timeout={DATABASE_STATEMENT_TIMEOUT}s"
+    ).strip()
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    from apps.core.pgtimeout import TimedConnection, TimedCursor
+
+    _db_options.setdefault("connection_factory", TimedConnection)
+    _db_options.setdefault("cursor_factory", TimedCursor)
 
 # --- Redis: cache, throttles, broker ---------------------------------------------------------
 # REDIS_URL wins; otherwise REDIS_HOST/PORT/PASSWORD/DB.
@@ -140,6 +168,10 @@ REDIS_COMPRESSION_ALGORITHM = env.str("REDIS_COMPRESSION_ALGORITHM", default="sn
 REDIS_COMPRESSION_MIN_BYTES = env.int("REDIS_COMPRESSION_MIN_BYTES", default=256)
 REDIS_DEFAULT_TTL = env.int("REDIS_DEFAULT_TTL", default=3600)
 REDIS_WRITE_BUFFER_TTL = env.int("REDIS_WRITE_BUFFER_TTL", default=7200)
+# Seconds to wait for Redis (cache, throttles, write buffer) to connect and to answer a command;
+# past them the request answers 503 (or a buffered write goes straight to Postgres).
+REDIS_CONNECT_TIMEOUT = env.float("REDIS_CONNECT_TIMEOUT", default=2.0)
+REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=2.0)
 
 CACHES = {
     "default": {
@@ -153,16 +185,27 @@ CACHES = {
             # entries compressed before the switch.
             "COMPRESSOR": "apps.core.codecs.CacheCompressor",
             "CONNECTION_POOL_KWARGS": {"max_connections": REDIS_POOL_SIZE},
-            "SOCKET_CONNECT_TIMEOUT": 2,
-            "SOCKET_TIMEOUT": 2,
+            "SOCKET_CONNECT_TIMEOUT": REDIS_CONNECT_TIMEOUT,
+            "SOCKET_TIMEOUT": REDIS_SOCKET_TIMEOUT,
         },
     }
 }
 
 # --- Readiness ----------------------------------------------------------------------------------
-READYZ_TIMEOUT_SECONDS = env.float("READYZ_TIMEOUT_SECONDS", default=2.0)
+# Each dependency's check gets READYZ_TIMEOUT_SECONDS unless READYZ_TIMEOUTS names its own
+# (e.g. "postgres=1,redis=0.5,mongodb=1,broker=1,write_buffer=1"); they run at the same time.
+READYZ_TIMEOUT_SECONDS = env.float("READYZ_TIMEOUT_SECONDS", default=1.0)
+READYZ_TIMEOUTS = {
+    name: float(value) for name, value in env.dict("READYZ_TIMEOUTS", default={}).items()
+}
 # Checks reported by /readyz but answering 200 "degraded" rather than 503 when down.
 READINESS_NON_CRITICAL = env.list("READINESS_NON_CRITICAL", default=[])
+# Client addresses served /metrics, the detailed /readyz body and the API docs and schema
+# (apps/core/internal.py); anyone else gets a 404 (and only the status from /readyz).
+INTERNAL_IPS_CIDRS = env.list(
+    "INTERNAL_IPS_CIDRS",
+    default=["127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"],
+)
 
 # --- Batch processor (write-behind buffer) ---------------------------------------------------
 BATCH_PROCESSOR_ENABLED = env.bool("BATCH_PROCESSOR_ENABLED", default=True)
@@ -188,7 +231,10 @@ QUIZ_AUTOSUBMIT_INTERVAL = env.int("QUIZ_AUTOSUBMIT_INTERVAL", default=60)
 # --- MongoDB (question bank) -----------------------------------------------------------------
 MONGODB_URI = envsecret("MONGODB_URI", "mongodb://127.0.0.1:27017")
 MONGODB_DATABASE = env.str("MONGODB_DATABASE", default="schools24_mongodb")
+# Server selection and connect (MONGODB_TIMEOUT_MS), and waiting for an answer on an open
+# connection (MONGODB_SOCKET_TIMEOUT_MS): past them the request answers 503.
 MONGODB_TIMEOUT_MS = env.int("MONGODB_TIMEOUT_MS", default=3000)
+MONGODB_SOCKET_TIMEOUT_MS = env.int("MONGODB_SOCKET_TIMEOUT_MS", default=3000)
 
 # --- Celery -----------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)

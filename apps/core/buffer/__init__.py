@@ -21,7 +21,8 @@ unreachable put writes straight to Postgres and logs a warning. Pending records 
 REDIS_WRITE_BUFFER_TTL only marks a backlog older than it `stale`. At most ~1 s of buffered
 writes can be lost if Redis itself dies (AOF ``appendfsync everysec``); the Redis holding the
 buffer must not evict keys (``maxmemory-policy noeviction`` or a ``volatile-*`` policy, since
-buffer keys carry no TTL).
+buffer keys carry no TTL). With an ``allkeys-*`` policy the flusher refuses to start (logged, and
+/readyz's write_buffer says why) and puts write straight to Postgres.
 
 Design and crash analysis: `store` (keys, scripts, reads) and `flusher` (hand-off, batches).
 Settings: BATCH_PROCESSOR_ENABLED, BATCH_PROCESSOR_INTERVAL (beat), BATCH_PROCESSOR_PARALLEL_WORKERS,
@@ -33,7 +34,9 @@ BATCH_PROCESSOR_KEY_PREFIX (``s24:wb``), BATCH_PROCESSOR_REDIS_URL (default REDI
 from .flusher import HOOKS, FlushResult, LockLost, flush, flush_all, flush_shard
 from .kinds import BufferKind, get_kind, register_kind, registered_kinds, unregister_kind
 from .store import (
+    BufferRedisUnsafe,
     decode_record,
+    eviction_problem,
     get_client,
     now_micros,
     overlay,
@@ -51,10 +54,12 @@ from .upsert import Upsert
 __all__ = [
     "HOOKS",
     "BufferKind",
+    "BufferRedisUnsafe",
     "FlushResult",
     "LockLost",
     "Upsert",
     "decode_record",
+    "eviction_problem",
     "flush",
     "flush_all",
     "flush_shard",

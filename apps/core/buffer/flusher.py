@@ -263,9 +263,14 @@ def flush(
     BATCH_PROCESSOR_PARALLEL_WORKERS; `workers=0` flushes shard by shard on the calling thread
     and its database connection (so the rows may refer to data the caller has not committed,
     as in tests). `size` (records per transaction) defaults to BATCH_PROCESSOR_BATCH_SIZE.
-    Raises the first error a shard met, after the others finished.
+    Raises the first error a shard met, after the others finished; refuses to start
+    (`BufferRedisUnsafe`, logged) while the buffer's Redis has an allkeys-* eviction policy.
     """
     k = get_kind(kind)
+    problem = store.eviction_problem()
+    if problem:
+        logger.error("Write buffer: the flusher refuses to start: %s", problem)
+        raise store.BufferRedisUnsafe(problem)
     started = time.monotonic()
     result = FlushResult(k.name)
     todo = _shards_with_work(k)

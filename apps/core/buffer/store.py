@@ -109,12 +109,15 @@ def get_client() -> redis.Redis:
                     ident[0],
                     max_connections=int(getattr(settings, "REDIS_POOL_SIZE", 100)),
                     timeout=REDIS_TIMEOUT,
-                    socket_connect_timeout=REDIS_TIMEOUT,
-                    socket_timeout=REDIS_TIMEOUT,
+                    socket_connect_timeout=getattr(settings, "REDIS_CONNECT_TIMEOUT", 2.0),
+                    socket_timeout=getattr(settings, "REDIS_SOCKET_TIMEOUT", 2.0),
                     health_check_interval=30,
-                    # One quick retry: every buffer command is safe to repeat (put compares
-                    # timestamps, the flush scripts check state and lock tokens).
-                    retry=Retry(NoBackoff(), 1),
+                    # One quick retry after a dropped connection: every buffer command is safe
+                    # to repeat (put compares timestamps, the flush scripts check state and lock
+                    # tokens). Not after a timeout: a Redis that hangs would double the wait.
+                    retry=Retry(
+                        NoBackoff(), 1, supported_errors=(redis.exceptions.ConnectionError,)
+                    ),
                 )
                 _client, _client_id = redis.Redis(connection_pool=pool), ident
             client = _client
@@ -129,6 +132,63 @@ def reset_client() -> None:
             _client.connection_pool.disconnect()
         _client = _client_id = None
         _down_until = 0.0
+        _policy_checked.clear()
+
+
+# --- the Redis holding the buffer must not evict it ------------------------------------------
+POLICY_CHECK_INTERVAL = 60.0  # seconds a process trusts its last look at maxmemory-policy
+_policy_checked: dict[tuple, tuple[float, str | None]] = {}
+
+
+class BufferRedisUnsafe(RuntimeError):
+    """The buffer's Redis may evict keys (an allkeys-* maxmemory-policy): buffered writes could
+    vanish before a flush. The flusher refuses to run and puts go straight to Postgres."""
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def maxmemory_policy(client: redis.Redis | None = None) -> str | None:
+    """The buffer Redis's maxmemory-policy: CONFIG GET, or, where CONFIG is disabled or renamed
+    (managed Redis services), the `maxmemory_policy` field of INFO memory; None if neither
+    says."""
+    client = client or get_client()
+    try:
+        reply = client.config_get("maxmemory-policy")
+        for name, value in (reply or {}).items():
+            if _text(name) == "maxmemory-policy" and value:
+                return _text(value)
+    except redis.exceptions.ResponseError:
+        pass  # "unknown command" / "NOPERM": fall back to INFO
+    value = client.info("memory").get("maxmemory_policy")
+    return _text(value) if value else None
+
+
+def eviction_problem(*, refresh: bool = False) -> str | None:
+    """Why the buffer's Redis is unsafe for it, or None. Checked at most every
+    POLICY_CHECK_INTERVAL seconds per process; Redis errors propagate."""
+    ident = (redis_url(), os.getpid())
+    checked = _policy_checked.get(ident)
+    if checked and not refresh and time.monotonic() - checked[0] < POLICY_CHECK_INTERVAL:
+        return checked[1]
+    policy = maxmemory_policy()
+    problem = None
+    if policy and policy.startswith("allkeys-"):
+        problem = (
+            f"the write buffer's Redis has maxmemory-policy {policy}, so it may evict buffered "
+            "records before they are flushed; set noeviction (or a volatile-* policy) on "
+            "BATCH_PROCESSOR_REDIS_URL's Redis"
+        )
+    _policy_checked[ident] = (time.monotonic(), problem)
+    return problem
+
+
+def _unsafe_for_put() -> str | None:
+    try:
+        return eviction_problem()
+    except REDIS_ERRORS:
+        return None  # the put itself meets the outage and writes through
 
 
 def _redis_for_put() -> redis.Redis:
@@ -483,6 +543,16 @@ def put_many(kind: str | BufferKind, records: Iterable[Mapping[str, Any]]) -> li
     if not enabled():
         write_through(k, stored)
         return stored
+    problem = _unsafe_for_put()
+    if problem:
+        logger.warning(
+            "Write buffer: %s; wrote %d %s record(s) straight to Postgres",
+            problem,
+            len(stored),
+            k.name,
+        )
+        write_through(k, stored)
+        return stored
     try:
         biggest = _put_redis(k, stored)
     except REDIS_ERRORS as exc:
@@ -763,13 +833,18 @@ def stats(kind: str | BufferKind | None = None) -> dict[str, dict[str, Any]]:
 
 
 def readiness() -> dict[str, Any]:
-    """A /readyz figure: ``{"write_buffer": {"ok", "stale", "kinds" | "error"}}``."""
+    """A /readyz figure: ``{"write_buffer": {"ok", "stale", "kinds" | "error"[, "reason"]}}``;
+    `reason` says why the flusher refuses to run (an evicting Redis)."""
     try:
         figures = stats()
+        problem = eviction_problem()
     except Exception as exc:  # noqa: BLE001 - a probe figure never raises
         return {"write_buffer": {"ok": False, "error": exc.__class__.__name__}}
     stale = sorted(name for name, f in figures.items() if f["stale"])
-    return {"write_buffer": {"ok": not stale, "stale": stale, "kinds": figures}}
+    figure: dict[str, Any] = {"ok": not stale and not problem, "stale": stale, "kinds": figures}
+    if problem:
+        figure["reason"] = problem
+    return {"write_buffer": figure}
 
 
 # --- records set aside -----------------------------------------------------------------------

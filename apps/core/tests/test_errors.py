@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
+import pytest
 from django.core.exceptions import ValidationError
 from rest_framework.test import APIRequestFactory
 
@@ -93,3 +95,87 @@ def test_delete_refused_by_a_protecting_key_is_a_409_naming_what_refers(cast, ap
     assert response.json()["error"]["code"] == "in_use"
     assert "attendance records" in response.json()["error"]["message"]
     assert entry.__class__.objects.filter(pk=entry.pk).exists()
+
+
+# --- a backing store that does not answer: 503 in the error shape, never a generic 500 ------------
+
+
+def _store_errors():
+    import kombu.exceptions
+    import redis
+    from django.db import OperationalError
+    from django_redis.exceptions import ConnectionInterrupted
+    from pymongo.errors import NetworkTimeout, ServerSelectionTimeoutError
+
+    return [
+        OperationalError("PostgreSQL did not answer within 3 s (DATABASE_SOCKET_TIMEOUT)"),
+        ConnectionInterrupted(connection=None),
+        redis.exceptions.TimeoutError("Timeout reading from socket"),
+        redis.exceptions.ConnectionError("Error 111 connecting"),
+        NetworkTimeout("timed out"),
+        ServerSelectionTimeoutError("no servers"),
+        kombu.exceptions.OperationalError("broker unreachable"),
+    ]
+
+
+def test_store_outages_are_a_503_in_the_shape(caplog):
+    for exc in _store_errors():
+        with caplog.at_level(logging.WARNING, logger="schools24.api"):
+            response = api_exception_handler(exc, _context())
+        assert response.status_code == 503, exc
+        assert response.data["error"]["code"] == "service_unavailable"
+        assert response.data["error"]["fields"] == {}
+        assert response["Retry-After"] == "5"
+    assert any("unavailable" in r.message for r in caplog.records)
+
+
+@pytest.mark.urls("apps.core.tests.store_views")
+@pytest.mark.parametrize("path", ["/postgres", "/redis", "/mongodb"])
+def test_plain_django_views_answer_503_in_the_shape_too(client, path):
+    response = client.get(path)
+    assert response.status_code == 503
+    assert response["Content-Type"] == "application/json"
+    assert response["Retry-After"] == "5"
+    assert response.json() == {
+        "error": {
+            "code": "service_unavailable",
+            "message": "The service is temporarily unavailable. Please try again in a moment.",
+            "fields": {},
+        }
+    }
+
+
+@pytest.mark.urls("apps.core.tests.store_views")
+def test_other_errors_of_plain_views_are_left_alone(client):
+    client.raise_request_exception = True
+    with pytest.raises(RuntimeError):
+        client.get("/broken")
+    assert client.get("/fine").content == b"ok"
+
+
+def test_the_503_message_is_translated(cast, api):
+    from django.utils import translation
+
+    from apps.core.exceptions import store_unavailable_body
+
+    with translation.override("hi"):
+        message = store_unavailable_body()["error"]["message"]
+    assert message != "The service is temporarily unavailable. Please try again in a moment."
+
+
+def test_an_outage_met_outside_a_view_is_a_503_too(rf):
+    from django.db import OperationalError
+
+    from apps.core.middleware import server_error
+
+    request = rf.get("/admin/")
+    try:
+        raise OperationalError("server closed the connection unexpectedly")
+    except OperationalError:
+        response = server_error(request)
+    assert response.status_code == 503
+    assert json.loads(response.content)["error"]["code"] == "service_unavailable"
+    try:
+        raise RuntimeError("a bug")
+    except RuntimeError:
+        assert server_error(request).status_code == 500
