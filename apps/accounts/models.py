@@ -324,6 +324,13 @@ class TokenFamily(TimeStampedModel):
     signed_in_at = models.DateTimeField(_("signed in at"))
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     revoked_reason = models.CharField(_("revoked because"), max_length=32, blank=True)
+    last_used_at = models.DateTimeField(
+        _("last used at"), null=True, blank=True, help_text=_("The sign-in or the last refresh.")
+    )
+    client = models.CharField(
+        _("client"), max_length=200, blank=True, help_text=_("The device's User-Agent.")
+    )
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
 
     class Meta:
         ordering = ["-signed_in_at"]

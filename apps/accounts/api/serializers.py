@@ -377,3 +377,19 @@ class StudentImportSerializer(serializers.Serializer):
         validators=[uploads.check_text_upload],
     )
     dry_run = serializers.BooleanField(default=False)
+
+
+class SessionSerializer(serializers.Serializer):
+    """One signed-in device of the caller."""
+
+    id = serializers.UUIDField()
+    signed_in_at = serializers.DateTimeField(help_text=_("When the password was entered."))
+    last_used_at = serializers.DateTimeField(
+        allow_null=True, help_text=_("The sign-in or the last token refresh.")
+    )
+    expires_at = serializers.DateTimeField(
+        help_text=_("When the session ends however often it is refreshed (JWT_EXPIRY_HOURS).")
+    )
+    client = serializers.CharField(help_text=_("The device's User-Agent at sign-in."))
+    ip_address = serializers.IPAddressField(allow_null=True)
+    current = serializers.BooleanField(help_text=_("The session of this request's token."))

@@ -12,6 +12,7 @@ router.register("teachers", views.TeacherViewSet, basename="teacher")
 router.register("staff", views.StaffViewSet, basename="staff")
 router.register("guardians", views.GuardianViewSet, basename="guardian")
 router.register("audit-log", views.AuditLogViewSet, basename="auditlog")
+router.register("auth/sessions", views.SessionViewSet, basename="session")
 
 urlpatterns = [
     path("auth/token/", views.TokenObtainView.as_view(), name="token-obtain"),

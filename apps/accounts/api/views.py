@@ -29,12 +29,22 @@ from apps.core.api.views import (
     ScopedReadOnlyViewSet,
     ScopedViewSetMixin,
 )
+from apps.core.clients import client_ip
 from apps.core.exceptions import ApplicationError
 from apps.core.models import AuditLog
 from apps.core.throttling import ScopedRateThrottle
 
 from .. import csv_io, selectors, services
-from ..models import Guardian, Role, School, StaffProfile, StudentProfile, TeacherProfile, User
+from ..models import (
+    Guardian,
+    Role,
+    School,
+    StaffProfile,
+    StudentProfile,
+    TeacherProfile,
+    TokenFamily,
+    User,
+)
 from . import serializers as s
 from .filters import AuditLogFilter, GuardianFilter, StudentFilter, UserFilter
 
@@ -75,7 +85,11 @@ class TokenObtainView(APIView):
             raise AuthenticationFailed(
                 _("No active account found with the given credentials."), code="invalid_credentials"
             )
-        tokens = services.tokens_for_sign_in(user=user)
+        tokens = services.tokens_for_sign_in(
+            user=user,
+            client=request.META.get("HTTP_USER_AGENT", ""),
+            ip_address=client_ip(request),
+        )
         user.mark_login()
         return Response({**tokens, "user": s.UserSummarySerializer(user).data})
 
@@ -103,6 +117,55 @@ class TokenRefreshRotateView(APIView):
         data = s.TokenRefreshSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return Response(services.tokens_refresh(raw=data.validated_data["refresh"]))
+
+
+@extend_schema(tags=["auth"])
+class SessionViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
+    """The caller's signed-in devices; signing one out."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = s.SessionSerializer
+    lookup_value_regex = "[0-9a-f-]{36}"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no caller
+            return TokenFamily.objects.none()
+        return selectors.sessions_of(self.request.user)
+
+    def _rows(self, sessions) -> list[dict]:
+        current = str((self.request.auth or {}).get(TokenFamily.CLAIM) or "")
+        return [
+            {
+                "id": session.pk,
+                "signed_in_at": session.signed_in_at,
+                "last_used_at": session.last_used_at,
+                "expires_at": services.session_limit(session.signed_in_at),
+                "client": session.client,
+                "ip_address": session.ip_address,
+                "current": str(session.pk) == current,
+            }
+            for session in sessions
+        ]
+
+    @extend_schema(
+        description="Roles: any signed-in user, for their own sessions. One row per password "
+        "sign-in that is still valid (not signed out, not past `JWT_EXPIRY_HOURS`): when it "
+        "began, when it was last used (sign-in or token refresh), the device's User-Agent and "
+        "address, and which one this request's token belongs to (`current`)."
+    )
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(self.get_serializer(self._rows(page), many=True).data)
+
+    @extend_schema(
+        responses={204: None},
+        description="Roles: any signed-in user, for their own sessions. Signs that device out: "
+        "its refresh token is refused from now on and so are its access tokens. Another "
+        "user's session, or one already ended, is a 404.",
+    )
+    def destroy(self, request, *args, **kwargs):
+        services.session_end(user=request.user, session=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class LogoutView(APIView):

@@ -31,6 +31,8 @@ from .people import (  # noqa: F401
 )
 from .tokens import (  # noqa: F401
     TokenRefused,
+    session_end,
+    session_limit,
     token_family_end,
     tokens_for_sign_in,
     tokens_refresh,

@@ -74,11 +74,20 @@ def _pair(refresh: RefreshToken, limit: dt.datetime) -> dict[str, str]:
 
 
 @transaction.atomic
-def tokens_for_sign_in(*, user: User) -> dict[str, str]:
+def tokens_for_sign_in(
+    *, user: User, client: str = "", ip_address: str | None = None
+) -> dict[str, str]:
     """Access and refresh tokens for a password sign-in just made: a new family, whose session
-    ends `JWT_EXPIRY_HOURS` from now whatever happens to its tokens."""
+    ends `JWT_EXPIRY_HOURS` from now whatever happens to its tokens. `client` (the User-Agent)
+    and `ip_address` describe the device in the caller's list of sessions."""
     now = _now()
-    family = TokenFamily.objects.create(user=user, signed_in_at=now)
+    family = TokenFamily.objects.create(
+        user=user,
+        signed_in_at=now,
+        last_used_at=now,
+        client=(client or "")[:200],
+        ip_address=ip_address or None,
+    )
     refresh = _issue(user, family, now)
     return _pair(refresh, session_limit(family.signed_in_at))
 
@@ -146,6 +155,8 @@ def _rotate(raw: str) -> dict[str, str] | TokenRefused:
     if not principal_may_act(user):
         return _refused(_("This account cannot be used at the moment."), "user_inactive")
     _blacklist(jti, user, payload)
+    family.last_used_at = now
+    family.save(update_fields=["last_used_at", "updated_at"])
     refresh = _issue(user, family, now)
     return _pair(refresh, session_limit(family.signed_in_at))
 
@@ -181,3 +192,21 @@ def token_families_end_all(*, user: User, reason: str) -> None:
     TokenFamily.objects.filter(user=user, revoked_at__isnull=True).update(
         revoked_at=_now(), revoked_reason=reason
     )
+
+
+def session_end(*, user: User, session: TokenFamily) -> None:
+    """Sign one of `user`'s devices out: the session's refresh tokens are refused from now on,
+    and so are its access tokens (JWTAuthentication checks the family), audited."""
+    from apps.core import audit
+
+    ended = TokenFamily.objects.filter(pk=session.pk, revoked_at__isnull=True).update(
+        revoked_at=_now(), revoked_reason="signed_out_device"
+    )
+    if ended:
+        audit.record(
+            actor=user,
+            action="session.end",
+            instance=session,
+            before={"client": session.client, "signed_in_at": session.signed_in_at.isoformat()},
+            school=user.school,
+        )

@@ -26,6 +26,9 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/v1/auth/password/reset/confirm/"): PUBLIC,
     ("POST", "/api/v1/auth/logout/"): ALL,
     ("POST", "/api/v1/auth/password/change/"): ALL,
+    # signed-in devices: everyone lists their own; the session is the parent's
+    ("GET", "/api/v1/auth/sessions/"): ALL,
+    ("DELETE", "/api/v1/auth/sessions/{id}/"): {"parent"},
     ("GET", "/api/v1/me/"): ALL,
     ("PATCH", "/api/v1/me/"): ALL,
     # the school
@@ -224,6 +227,7 @@ def _object_ids(cast, *, mongo: bool = False) -> dict[str, str]:
         "guardians": link.pk,
         "audit-log": entry.pk,
         "notifications": _notification_id(cast),
+        "auth": _session_id(cast),
         **_academics_ids(cast),
         **_calendar_ids(cast),  # after _academics_ids: uses the student's section made there
         **_quiz_ids(cast),  # after _academics_ids too
@@ -257,6 +261,14 @@ def _undo_mongo(db):
             db[name].delete_many({})
             if documents:
                 db[name].insert_many(documents)
+
+
+def _session_id(cast) -> str:
+    from django.utils import timezone
+
+    from apps.accounts.models import TokenFamily
+
+    return TokenFamily.objects.create(user=cast.parent, signed_in_at=timezone.now()).pk
 
 
 def _notification_id(cast) -> str:
