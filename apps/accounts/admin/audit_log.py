@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 
 from django.contrib import admin
+from django.db.models import BooleanField, Value
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.access import is_platform_superuser
 from apps.core.admin import ReadOnlyAdminMixin, SchoolScopedAdmin
 from apps.core.models import AuditLog
 
@@ -16,7 +18,7 @@ from apps.core.models import AuditLog
 class AuditLogAdmin(ReadOnlyAdminMixin, SchoolScopedAdmin):
     """Who changed what. Nobody adds, edits or deletes entries; school admins see their school's."""
 
-    list_display = ("created_at", "action", "object_type", "object_repr", "actor", "school")
+    list_display = ("created_at", "action", "object_type", "object_repr", "who", "school")
     list_select_related = ("actor", "school")
     list_filter = ("object_type", "action", "school")
     search_fields = ("object_repr", "object_id", "action", "actor__email", "request_id")
@@ -28,7 +30,7 @@ class AuditLogAdmin(ReadOnlyAdminMixin, SchoolScopedAdmin):
         "object_type",
         "object_id",
         "object_repr",
-        "actor",
+        "who",
         "school",
         "changes",
         "request_id",
@@ -36,6 +38,23 @@ class AuditLogAdmin(ReadOnlyAdminMixin, SchoolScopedAdmin):
     )
     readonly_fields = fields
     show_full_result_count = False  # the log grows without bound; skip the second COUNT(*)
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if is_platform_superuser(request.user):
+            return qs
+        # A school never sees who a platform superuser is, only that the platform acted.
+        return qs.annotate(mask_platform_actor=Value(True, output_field=BooleanField()))
+
+    @admin.display(description=_("actor"), ordering="actor__email")
+    def who(self, obj):
+        actor = obj.actor
+        if actor is None:
+            return "-"
+        platform = actor.is_superuser and actor.school_id is None
+        if platform and getattr(obj, "mask_platform_actor", False):
+            return _("Platform operator")
+        return str(actor)
 
     @admin.display(description=_("changes"))
     def changes(self, obj):

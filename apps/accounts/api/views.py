@@ -268,7 +268,11 @@ class MeView(APIView):
     @extend_schema(
         request=s.MeUpdateSerializer,
         responses=s.MeSerializer,
-        description="Roles: any signed-in user. Role, school and e-mail are not writable here.",
+        description="Roles: any signed-in user. Role, school and e-mail are not writable here. "
+        "`full_name`: at most 150 characters with at least one letter, no `<` or `>`, no "
+        "control or invisible characters. `profile_picture`: a JPEG, PNG, WebP or GIF image "
+        "(by its content, with a matching extension) of at most UPLOAD_IMAGE_MAX_BYTES (2 MB "
+        "by default). Refusals are 400 field errors.",
         tags=["me"],
     )
     def patch(self, request):

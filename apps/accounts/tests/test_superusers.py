@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 
 from apps.accounts.models import Role, User
 from apps.accounts.tests.factories import UserFactory
+from apps.core import audit
 
 
 @pytest.fixture
@@ -43,3 +44,30 @@ def test_school_people_never_see_or_change_a_platform_superuser(cast, api, root,
     assert reset.status_code in (403, 404)
     root.refresh_from_db()
     assert root.full_name != "Owned" and root.is_active and root.is_superuser
+
+
+def test_the_audit_log_shows_a_platform_change_without_who_made_it(cast, api, root):
+    audit.record(
+        actor=root, action="user.update", instance=cast.teacher.user, before={}, after={"x": 1}
+    )
+    (entry,) = api(cast.admin).get("/api/v1/audit-log/").json()["results"]
+    assert entry["by_platform"] is True
+    assert entry["actor"] is None and entry["actor_email"] is None
+    assert root.email not in str(entry)
+
+
+def test_the_admin_audit_log_does_not_name_a_platform_superuser(cast, client, root):
+    entry = audit.record(
+        actor=root, action="user.update", instance=cast.teacher.user, before={}, after={"x": 1}
+    )
+    client.force_login(cast.admin)
+    page = client.get("/admin/core/auditlog/")
+    assert page.status_code == 200
+    assert "Platform operator" in page.content.decode()
+    assert root.email not in page.content.decode()
+    detail = client.get(f"/admin/core/auditlog/{entry.pk}/change/")
+    assert detail.status_code == 200
+    assert "Platform operator" in detail.content.decode()
+    assert root.email not in detail.content.decode()
+    client.force_login(root)
+    assert root.email in client.get("/admin/core/auditlog/").content.decode()
