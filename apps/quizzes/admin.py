@@ -1,8 +1,9 @@
 """Staff screens for quizzes and attempts.
 
 Quizzes: drafts are edited here like any model (school admins set anything in their school);
-publishing, closing and releasing results are actions that call the services, so the freeze of
-the questions and the audit trail are the API's. A published quiz's settings are read-only.
+publishing, closing and releasing results are actions that call the services, and extra time
+(the inline) is saved through `accommodation_set`, so the freeze of the questions, the rules and
+the audit trail are the API's. A published quiz's settings are read-only.
 Attempts and their answers are read-only (they are written by students through the API and the
 write-behind buffer); the one action submits attempts whose deadline has passed.
 """
@@ -76,6 +77,27 @@ class QuizAdmin(SchoolScopedAdmin):
         if not change and obj.created_by_id is None:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        """Extra time goes through `accommodation_set`, like the API: only a quiz manager, only
+        students of the quiz's sections, and every change audit-logged."""
+        if formset.model is not QuizAccommodation:
+            return super().save_formset(request, form, formset, change)
+        quiz, actor = form.instance, request.user
+        rows = formset.save(commit=False)
+        for obj, changed in formset.changed_objects:
+            if "student" in changed:  # the row moved to another student: take the old one's off
+                held = QuizAccommodation.objects.select_related("student").get(pk=obj.pk)
+                services.accommodation_set(
+                    actor=actor, quiz=quiz, student=held.student, extra_minutes=0
+                )
+        for obj in formset.deleted_objects:
+            services.accommodation_set(actor=actor, quiz=quiz, student=obj.student, extra_minutes=0)
+        for obj in rows:
+            services.accommodation_set(
+                actor=actor, quiz=quiz, student=obj.student, extra_minutes=obj.extra_minutes
+            )
+        return None
 
     def _each(self, request, queryset, service, done_message) -> None:
         done = 0

@@ -66,6 +66,11 @@ def _staff_view(user) -> bool:
     return is_platform_superuser(user) or user.role in (A, T, SF)
 
 
+MANAGERS = (
+    "Roles: school admin, the quiz's author, or a teacher of its subject in every one of its "
+    "sections; another teacher who sees the quiz (a colleague teaching another subject in one "
+    "of its sections) gets 403 `not_quiz_manager`."
+)
 READ = (
     "Roles: school admin (whole school), teacher (quizzes they made or set for a section they "
     "teach), student (published quizzes of their section), parent (their children's), staff "
@@ -108,6 +113,12 @@ class QuizViewSet(
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "staff_view": _staff_view(self.request.user)}
+
+    def _managed_object(self) -> Quiz:
+        """The quiz, if the caller may manage it (before any input is validated)."""
+        quiz = self.get_object()
+        services.check_manager(self.request.user, quiz)
+        return quiz
 
     def _out(self, quiz: Quiz, code: int = status.HTTP_200_OK) -> Response:
         quiz = selectors.quiz_queryset().get(pk=quiz.pk)
@@ -163,25 +174,25 @@ class QuizViewSet(
     @extend_schema(
         request=None,
         responses=s.QuizSerializer,
-        description="Roles: school admin, teacher (of the subject in every section). Publishes "
-        "a draft: it needs a section, a closing time in the future and at least one question "
+        description=MANAGERS + " Publishes a draft: it needs a section, a closing time in the "
+        "future and at least one question "
         "(a random draw: a pool at least as big as the draw). Every question it may use is "
         "frozen (document, version, marks), so later bank edits never change grading. 503 if "
         "the question bank is down.",
     )
     @action(detail=True, methods=["post"])
     def publish(self, request, pk=None):
-        return self._out(services.quiz_publish(actor=request.user, quiz=self.get_object()))
+        return self._out(services.quiz_publish(actor=request.user, quiz=self._managed_object()))
 
     @extend_schema(
         request=None,
         responses=s.QuizSerializer,
-        description="Roles: school admin, teacher. Closes a published quiz now (no new "
-        "attempts; attempts in progress keep their deadline).",
+        description=MANAGERS + " Closes a published quiz now (no new attempts; attempts in "
+        "progress keep their deadline). Audit-logged.",
     )
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
-        return self._out(services.quiz_close(actor=request.user, quiz=self.get_object()))
+        return self._out(services.quiz_close(actor=request.user, quiz=self._managed_object()))
 
     @extend_schema(
         request=s.ReleaseInputSerializer,
@@ -191,7 +202,7 @@ class QuizViewSet(
     )
     @action(detail=True, methods=["post"])
     def release(self, request, pk=None):
-        quiz = self.get_object()
+        quiz = self._managed_object()
         data = s.ReleaseInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         quiz = services.quiz_release_results(
@@ -208,13 +219,13 @@ class QuizViewSet(
         methods=["POST"],
         request=s.AccommodationInputSerializer,
         responses=s.AccommodationSerializer(many=True),
-        description="Roles: school admin, teacher. Sets a student's extra minutes (0 removes "
-        "them); the student must be in one of the quiz's sections. Applies to attempts started "
-        "afterwards: deadline = min(start + duration + extra, closes_at + extra).",
+        description=MANAGERS + " Sets a student's extra minutes (0 removes them); the student "
+        "must be in one of the quiz's sections. Applies to attempts started afterwards: "
+        "deadline = min(start + duration + extra, closes_at + extra). Audit-logged.",
     )
     @action(detail=True, methods=["get", "post"])
     def accommodations(self, request, pk=None):
-        quiz = self.get_object()
+        quiz = self._managed_object() if request.method == "POST" else self.get_object()
         if request.method == "POST":
             data = s.AccommodationInputSerializer(
                 data=request.data, context=self.get_serializer_context()
@@ -390,12 +401,13 @@ class AttemptViewSet(
     @extend_schema(
         request=s.OverrideInputSerializer,
         responses=s.AttemptSerializer,
-        description="Roles: school admin, teacher (of the quiz). Replaces a submitted "
-        "attempt's score (0..maximum; null removes the override) with a reason. Audit-logged.",
+        description=MANAGERS + " Replaces a submitted attempt's score (0..maximum; null removes "
+        "the override) with a reason. Audit-logged.",
     )
     @action(detail=True, methods=["post"])
     def override(self, request, pk=None):
         attempt = self.get_object()
+        services.check_manager(request.user, attempt.quiz)
         data = s.OverrideInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         attempt = services.attempt_override(

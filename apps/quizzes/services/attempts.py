@@ -36,7 +36,7 @@ from ..models import (
     Selection,
     answer_id,
 )
-from . import bank
+from . import bank, quizzes
 
 logger = logging.getLogger("schools24.quizzes")
 CENT = Decimal("0.01")
@@ -369,8 +369,12 @@ def attempts_submit_expired(*, limit: int = 500) -> int:
 @transaction.atomic
 def attempt_override(*, actor, attempt: Attempt, score: Decimal | None, reason: str) -> Attempt:
     """Set (or, with `score` None, remove) a teacher's score for a submitted attempt, between
-    0 and the attempt's maximum, with a reason. Audit-logged with the values before/after."""
-    attempt = Attempt.objects.select_for_update().get(pk=attempt.pk)
+    0 and the attempt's maximum, with a reason. Only a quiz manager (`scopes.can_manage_quiz`).
+    Audit-logged with the values before/after."""
+    attempt = (
+        Attempt.objects.select_for_update(of=("self",)).select_related("quiz").get(pk=attempt.pk)
+    )
+    quizzes.check_manager(actor, attempt.quiz)
     if not attempt.is_submitted:
         raise _refuse(
             _("Only a submitted attempt can have its score overridden."), code="not_submitted"

@@ -10,12 +10,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.academics.models import Enrollment, Section, Subject, TeachingAssignment
+from apps.academics.models import Enrollment, Section, Subject
 from apps.accounts.models import Role, StudentProfile
 from apps.core import audit
 from apps.core.access import is_platform_superuser
 from apps.core.exceptions import ApplicationError
 
+from .. import scopes
 from ..models import Quiz, QuizAccommodation, QuizQuestion, QuizStatus, Selection
 from . import bank
 
@@ -59,20 +60,27 @@ def _check_teaches(actor, subject: Subject, sections: list[Section]) -> None:
         return
     if actor.role != Role.TEACHER:
         raise _refuse(_("Your role may not set quizzes."), code="not_allowed", status_code=403)
-    taught = set(
-        TeachingAssignment.objects.filter(
-            teacher__user_id=actor.pk,
-            subject_id=subject.pk,
-            section_id__in=[s.pk for s in sections],
-        ).values_list("section_id", flat=True)
-    )
-    missing = [s.display_name for s in sections if s.pk not in taught]
+    missing_ids = scopes.sections_not_taught(actor, subject.pk, [s.pk for s in sections])
+    missing = [s.display_name for s in sections if s.pk in missing_ids]
     if missing or not sections:
         raise _refuse(
             _("You do not teach %(subject)s in %(sections)s.")
             % {"subject": subject.name, "sections": ", ".join(missing) or "-"},
             code="not_your_subject",
             fields=["sections"],
+            status_code=403,
+        )
+
+
+def check_manager(actor, quiz: Quiz) -> None:
+    """Refuse (403 `not_quiz_manager`) anyone `scopes.can_manage_quiz` says no to."""
+    if not scopes.can_manage_quiz(actor, quiz):
+        raise _refuse(
+            _(
+                "Only a school admin, the quiz's author or a teacher of its subject in every "
+                "one of its sections may do this."
+            ),
+            code="not_quiz_manager",
             status_code=403,
         )
 
@@ -142,8 +150,11 @@ def quiz_create(*, actor, school, sections: list[Section], **data: Any) -> Quiz:
 @transaction.atomic
 def quiz_update(*, actor, quiz: Quiz, sections: list[Section] | None = None, **data: Any) -> Quiz:
     """Edit a draft. A published quiz is frozen: only its title, instructions, closing time
-    (later, never earlier than now) and release policy may change."""
+    (later, never earlier than now) and release policies may change. Only a quiz manager
+    (`scopes.can_manage_quiz`), and a teacher only for a subject they teach in every section the
+    quiz then has."""
     quiz = Quiz.objects.select_for_update().get(pk=quiz.pk)
+    check_manager(actor, quiz)
     if quiz.status != QuizStatus.DRAFT:
         frozen = set(data) - {"title", "instructions", "closes_at", "release_policy"}
         if sections is not None or frozen:
@@ -175,11 +186,11 @@ def quiz_update(*, actor, quiz: Quiz, sections: list[Section] | None = None, **d
 @transaction.atomic
 def quiz_delete(*, actor, quiz: Quiz) -> None:
     """Only drafts are deleted; a published quiz holds attempts (close it instead)."""
+    _check_teaches(actor, quiz.subject, list(quiz.sections.all()))
     if quiz.status != QuizStatus.DRAFT:
         raise _refuse(
             _("Only a draft quiz can be deleted; close a published one."), code="quiz_published"
         )
-    _check_teaches(actor, quiz.subject, list(quiz.sections.all()))
     quiz.delete()
 
 
@@ -242,8 +253,8 @@ def quiz_publish(*, actor, quiz: Quiz) -> Quiz:
     quiz = Quiz.objects.select_for_update().select_related("subject").get(pk=quiz.pk)
     if quiz.status != QuizStatus.DRAFT:
         raise _refuse(_("This quiz is already published."), code="already_published")
+    check_manager(actor, quiz)
     sections = list(quiz.sections.select_related("school_class"))
-    _check_teaches(actor, quiz.subject, sections)
     if not sections:
         raise _refuse(
             _("Assign the quiz to at least one section."), code="no_sections", fields=["sections"]
@@ -274,6 +285,7 @@ def quiz_close(*, actor, quiz: Quiz) -> Quiz:
     """Close a published quiz now: no attempt starts any more; attempts in progress keep their
     deadline (the auto-submit task ends them)."""
     quiz = Quiz.objects.select_for_update().get(pk=quiz.pk)
+    check_manager(actor, quiz)
     if quiz.status != QuizStatus.PUBLISHED:
         raise _refuse(_("Only a published quiz can be closed."), code="not_published")
     quiz.status = QuizStatus.CLOSED
@@ -288,6 +300,7 @@ def quiz_close(*, actor, quiz: Quiz) -> Quiz:
 def quiz_release_results(*, actor, quiz: Quiz, released: bool = True) -> Quiz:
     """Show (or hide again) results and correct answers to students and parents."""
     quiz = Quiz.objects.select_for_update().get(pk=quiz.pk)
+    check_manager(actor, quiz)
     if quiz.status == QuizStatus.DRAFT:
         raise _refuse(_("Publish the quiz first."), code="not_published")
     before = {"results_released": quiz.results_released}
@@ -308,8 +321,12 @@ def quiz_release_results(*, actor, quiz: Quiz, released: bool = True) -> Quiz:
 def accommodation_set(
     *, actor, quiz: Quiz, student: StudentProfile, extra_minutes: int
 ) -> QuizAccommodation | None:
-    """Give `student` extra minutes in `quiz` (0 removes them). The student must be enrolled in
-    one of the quiz's sections. Applies to attempts started afterwards."""
+    """Give `student` extra minutes in `quiz` (0 removes them). Only a quiz manager
+    (`scopes.can_manage_quiz`); the student must be enrolled in one of the quiz's sections.
+    Applies to attempts started afterwards. Audit-logged on the quiz as ``{"extra_minutes":
+    {student id: minutes}}`` before and after; setting what is already set records nothing."""
+    quiz = Quiz.objects.select_for_update().get(pk=quiz.pk)
+    check_manager(actor, quiz)
     enrolled = Enrollment.objects.filter(
         student_id=student.pk, section_id__in=quiz.sections.values("pk")
     ).exists()
@@ -319,12 +336,23 @@ def accommodation_set(
             code="not_assigned",
             fields=["student"],
         )
+    held = QuizAccommodation.objects.filter(quiz=quiz, student=student).first()
+    before = held.extra_minutes if held else 0
+    accommodation = None
     if extra_minutes <= 0:
-        QuizAccommodation.objects.filter(quiz=quiz, student=student).delete()
-        return None
-    accommodation, _created = QuizAccommodation.objects.update_or_create(
-        quiz=quiz,
-        student=student,
-        defaults={"school_id": quiz.school_id, "extra_minutes": extra_minutes},
+        if held is not None:
+            held.delete()
+    else:
+        accommodation, _created = QuizAccommodation.objects.update_or_create(
+            quiz=quiz,
+            student=student,
+            defaults={"school_id": quiz.school_id, "extra_minutes": extra_minutes},
+        )
+    audit.record(
+        actor=actor,
+        action="quiz.accommodation",
+        instance=quiz,
+        before={"extra_minutes": {str(student.pk): before}},
+        after={"extra_minutes": {str(student.pk): max(extra_minutes, 0)}},
     )
     return accommodation

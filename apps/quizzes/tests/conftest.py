@@ -1,8 +1,8 @@
 """The quiz cast: the shared cast (root conftest) in a current academic year.
 
-School one: Class 7 with 7-A (Tara = cast.teacher teaches Mathematics there; Sam = cast.student
-roll 1, Oscar = cast.other_student roll 2) and 7-B (Vera teaches Mathematics; Sia = cast.sibling
-roll 1). `Q` holds three bank questions of school one, made through `question_bank`:
+School one: Class 7 with 7-A (Tara = cast.teacher teaches Mathematics there, Cole =
+cast.colleague Science; Sam = cast.student roll 1, Oscar = cast.other_student roll 2) and 7-B
+(Vera teaches Mathematics; Sia = cast.sibling roll 1). `Q` holds three bank questions of school one, made through `question_bank`:
 `single` (2 marks in quizzes made by `make_quiz`), `multiple` with partial credit, `numeric`.
 Every test gets a private write-buffer namespace in Redis.
 """
@@ -75,6 +75,7 @@ def env(cast) -> Env:
     science = SubjectFactory(school=cast.school, name="Science", code="SCI")
     TeachingAssignmentFactory(section=sec_a, subject=maths, teacher=cast.teacher, year=year)
     TeachingAssignmentFactory(section=sec_b, subject=maths, teacher=vera, year=year)
+    TeachingAssignmentFactory(section=sec_a, subject=science, teacher=cast.colleague, year=year)
     EnrollmentFactory(section=sec_a, student=cast.student, roll_number=1, year=year)
     EnrollmentFactory(section=sec_a, student=cast.other_student, roll_number=2, year=year)
     EnrollmentFactory(section=sec_b, student=cast.sibling, roll_number=1, year=year)
@@ -186,3 +187,24 @@ def no_mongo(monkeypatch):
         monkeypatch.setattr(question_bank, "get_database", boom)
 
     return switch_off
+
+
+def take(api, user, quiz, *pairs, submit: bool = True) -> dict:
+    """`user` (a student) starts an attempt at `quiz`, saves ``(question, answer)`` pairs and
+    submits it (unless `submit` is False); returns the attempt's JSON."""
+    client = api(user)
+    response = client.post(f"/api/v1/quizzes/{quiz['id']}/attempts/")
+    assert response.status_code in (200, 201), response.content
+    attempt = response.json()
+    if pairs:
+        response = client.put(
+            f"/api/v1/attempts/{attempt['id']}/answers/",
+            {"answers": [{"question": q["id"], "answer": a} for q, a in pairs]},
+            format="json",
+        )
+        assert response.status_code == 200, response.content
+    if submit:
+        response = client.post(f"/api/v1/attempts/{attempt['id']}/submit/")
+        assert response.status_code == 200, response.content
+        attempt = response.json()
+    return attempt
