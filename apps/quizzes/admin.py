@@ -20,7 +20,7 @@ from apps.core.exceptions import ApplicationError
 from . import services
 from .models import Attempt, AttemptAnswer, Quiz, QuizAccommodation, QuizQuestion, QuizStatus
 
-PUBLISHED_EDITABLE = {"title", "instructions", "closes_at", "release_policy"}
+PUBLISHED_EDITABLE = set(services.quizzes.PUBLISHED_EDITABLE)
 
 
 class FrozenQuestionInline(ReadOnlyAdminMixin, SchoolScopedInline):
@@ -49,8 +49,10 @@ class QuizAdmin(SchoolScopedAdmin):
         "selection",
         "release_policy",
         "results_released",
+        "answers_policy",
+        "answers_released",
     )
-    list_filter = ("status", "release_policy", "selection", "subject", "school")
+    list_filter = ("status", "release_policy", "answers_policy", "selection", "subject", "school")
     list_select_related = ("subject",)
     search_fields = ("title",)
     date_hierarchy = "opens_at"
@@ -61,10 +63,12 @@ class QuizAdmin(SchoolScopedAdmin):
         "published_at",
         "results_released",
         "released_at",
+        "answers_released",
+        "answers_released_at",
         "created_by",
     )
     inlines = (FrozenQuestionInline, AccommodationInline)
-    actions = ("publish_quizzes", "close_quizzes", "release_results")
+    actions = ("publish_quizzes", "close_quizzes", "release_results", "release_answers")
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
@@ -137,6 +141,29 @@ class QuizAdmin(SchoolScopedAdmin):
             lambda n: (
                 ngettext(
                     "Released the results of %d quiz.", "Released the results of %d quizzes.", n
+                )
+                % n
+            ),
+        )
+
+    @admin.action(
+        description=_("Release correct answers of selected quizzes (once no attempt can run)")
+    )
+    def release_answers(self, request, queryset):
+        def release(*, actor, quiz):
+            return services.quiz_release_results(
+                actor=actor, quiz=quiz, released=None, answers=True
+            )
+
+        self._each(
+            request,
+            queryset,
+            release,
+            lambda n: (
+                ngettext(
+                    "Released the correct answers of %d quiz.",
+                    "Released the correct answers of %d quizzes.",
+                    n,
                 )
                 % n
             ),

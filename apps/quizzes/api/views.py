@@ -130,7 +130,10 @@ class QuizViewSet(
         description="Roles: school admin (any subject and section of the school), teacher (a "
         "subject they teach in every section named). Makes a draft. `selection` 'fixed' takes "
         "`questions` ([{question, marks}] in order); 'random' draws `draw_count` questions per "
-        "attempt (each worth `draw_marks`) from the bank questions matching `pool_filter`.",
+        "attempt (each worth `draw_marks`) from the bank questions matching `pool_filter`. "
+        "`release_policy` says when students and parents see the score, `answers_policy` when "
+        "they see the correct answers, explanations and per-question marks (never while an "
+        "attempt of the quiz can still run).",
     )
     def create(self, request):
         data = s.QuizInputSerializer(data=request.data, context=self.get_serializer_context())
@@ -150,7 +153,7 @@ class QuizViewSet(
         responses=s.QuizSerializer,
         description="Roles: school admin, teacher (of the subject in every section). A draft "
         "changes freely; a published quiz only its title, instructions, closing time (to a "
-        "later time) and result release policy.",
+        "later time), `release_policy` and `answers_policy`. Only a quiz manager (see publish).",
     )
     def partial_update(self, request, pk=None):
         quiz = self.get_object()
@@ -196,17 +199,35 @@ class QuizViewSet(
 
     @extend_schema(
         request=s.ReleaseInputSerializer,
-        responses=s.QuizSerializer,
-        description="Roles: school admin, teacher. Releases results and correct answers to "
-        "students and parents (`released: false` hides them again). Audit-logged.",
+        responses={
+            200: s.QuizSerializer,
+            400: OpenApiResponse(
+                description="`answers_never_shown`: the answers policy is 'never'; "
+                "`not_published`: a draft."
+            ),
+            403: OpenApiResponse(description="`not_quiz_manager`."),
+            409: OpenApiResponse(
+                description="`attempts_running`: an attempt can still run (closing time plus "
+                "the largest extra time, or a later deadline of an attempt in progress)."
+            ),
+        },
+        description=MANAGERS + " Shows students and parents the scores (`released`) and, "
+        "separately, the correct answers with explanations and per-question marks "
+        "(`answers`); `false` hides either again, an omitted one stays as it is (an empty body "
+        "releases the scores). Correct answers are released only once no attempt can still "
+        "run (409 `attempts_running` before). Audit-logged.",
     )
     @action(detail=True, methods=["post"])
     def release(self, request, pk=None):
         quiz = self._managed_object()
         data = s.ReleaseInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        values = data.validated_data
         quiz = services.quiz_release_results(
-            actor=request.user, quiz=quiz, released=data.validated_data["released"]
+            actor=request.user,
+            quiz=quiz,
+            released=values.get("released", None if "answers" in values else True),
+            answers=values.get("answers"),
         )
         return self._out(quiz)
 
@@ -299,11 +320,17 @@ class QuizViewSet(
 
 
 def _attempt_detail(attempt: Attempt, context: dict) -> dict:
-    visible = attempt.is_submitted and (context.get("staff_view") or attempt.quiz.results_visible())
+    """An attempt with its paper and saved answers; the per-question review (correct answers,
+    explanations, marks) only for staff, or once `selectors.answers_visible` (the score follows
+    the quiz's `release_policy` in `AttemptSerializer`)."""
+    shown = attempt.is_submitted and (
+        bool(context.get("staff_view")) or selectors.answers_visible(attempt.quiz)
+    )
     answers = selectors.saved_answers(attempt)
-    review = selectors.answer_review(attempt) if visible else None
+    review = selectors.answer_review(attempt) if shown else None
     return {
         **s.AttemptSerializer(attempt, context=context).data,
+        "answers_visible": shown,
         "paper": s.PaperQuestionSerializer(selectors.attempt_paper(attempt), many=True).data,
         "answers": {a["question_id"]: a["answer"] for a in answers},
         "review": None if review is None else s.ReviewSerializer(review, many=True).data,
@@ -312,8 +339,9 @@ def _attempt_detail(attempt: Attempt, context: dict) -> dict:
 
 ATTEMPT_READ = (
     "Roles: school admin, teacher (attempts at quizzes they may see), student (their own), "
-    "parent (their children's). Scores, per-question results and correct answers are shown to "
-    "students and parents only once the quiz's release policy allows."
+    "parent (their children's). Students and parents see the score once the quiz's "
+    "`release_policy` allows, and the review (correct answers, explanations, per-question "
+    "marks) once its `answers_policy` allows and no attempt of the quiz can still run."
 )
 
 
@@ -362,8 +390,10 @@ class AttemptViewSet(
         description="Roles: student (their own attempt). Autosaves one or many answers "
         '(`{"answers": [{"question": id, "answer": ...}]}`; null clears one); the last save '
         "per question wins. 400: a question not on this paper or listed twice, an answer of "
-        "the wrong shape for the question's type, an attempt submitted or past its deadline "
-        "(which is then submitted with the answers saved before). Returns every saved answer.",
+        "the wrong shape for the question's type or text PostgreSQL cannot store (a NUL "
+        "character, a lone surrogate, a number beyond 64 bits) - per-answer field errors - or "
+        "an attempt submitted or past its deadline (which is then submitted with the answers "
+        "saved before). Returns every saved answer.",
     )
     @action(detail=True, methods=["put"])
     def answers(self, request, pk=None):
@@ -386,11 +416,19 @@ class AttemptViewSet(
 
     @extend_schema(
         request=None,
-        responses=s.AttemptDetailSerializer,
+        responses={
+            200: s.AttemptDetailSerializer,
+            503: OpenApiResponse(
+                description="`answers_unavailable`: the saved answers cannot be read now; the "
+                "attempt stays in progress and nothing is graded."
+            ),
+        },
         description="Roles: student (their own attempt). Submits and grades at once (answers "
         "saved so far, autosaves not yet flushed included): credit x marks per question, "
         "negative marking for wrong answers, the total never below 0. Submitting again "
-        "changes nothing. The score shows as the release policy allows.",
+        "changes nothing. The score shows as `release_policy` allows, the review as "
+        "`answers_policy` allows. 503 `answers_unavailable` (the attempt stays in progress, "
+        "nothing graded) when the saved answers cannot be read; try again.",
     )
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):

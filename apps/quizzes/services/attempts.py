@@ -14,7 +14,6 @@ import secrets
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -91,9 +90,7 @@ def unstorable(value: Any, depth: int = 0) -> str | None:
     return _("This answer does not fit the question's type.")
 
 
-def deadline_grace() -> dt.timedelta:
-    """Autosaves arriving this long after the deadline still count (network latency)."""
-    return dt.timedelta(seconds=int(getattr(settings, "QUIZ_DEADLINE_GRACE_SECONDS", 0)))
+deadline_grace = selectors.deadline_grace
 
 
 def is_expired(attempt: Attempt, now: dt.datetime | None = None) -> bool:

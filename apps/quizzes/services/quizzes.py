@@ -16,8 +16,15 @@ from apps.core import audit
 from apps.core.access import is_platform_superuser
 from apps.core.exceptions import ApplicationError
 
-from .. import scopes
-from ..models import Quiz, QuizAccommodation, QuizQuestion, QuizStatus, Selection
+from .. import scopes, selectors
+from ..models import (
+    AnswersPolicy,
+    Quiz,
+    QuizAccommodation,
+    QuizQuestion,
+    QuizStatus,
+    Selection,
+)
 from . import bank
 
 EDITABLE = (
@@ -39,7 +46,9 @@ EDITABLE = (
     "negative_marking",
     "pass_mark",
     "release_policy",
+    "answers_policy",
 )
+PUBLISHED_EDITABLE = ("title", "instructions", "closes_at", "release_policy", "answers_policy")
 POOL_KEYS = ("subject", "class", "topic", "tags", "difficulty", "type")
 
 
@@ -150,18 +159,18 @@ def quiz_create(*, actor, school, sections: list[Section], **data: Any) -> Quiz:
 @transaction.atomic
 def quiz_update(*, actor, quiz: Quiz, sections: list[Section] | None = None, **data: Any) -> Quiz:
     """Edit a draft. A published quiz is frozen: only its title, instructions, closing time
-    (later, never earlier than now) and release policies may change. Only a quiz manager
+    (later, never earlier than now) and its score and answer release policies may change. Only a quiz manager
     (`scopes.can_manage_quiz`), and a teacher only for a subject they teach in every section the
     quiz then has."""
     quiz = Quiz.objects.select_for_update().get(pk=quiz.pk)
     check_manager(actor, quiz)
     if quiz.status != QuizStatus.DRAFT:
-        frozen = set(data) - {"title", "instructions", "closes_at", "release_policy"}
+        frozen = set(data) - set(PUBLISHED_EDITABLE)
         if sections is not None or frozen:
             raise _refuse(
                 _(
                     "A published quiz can only change its title, instructions, closing time and "
-                    "result release."
+                    "when scores and answers are shown."
                 ),
                 code="quiz_frozen",
                 fields=sorted(frozen) or ["sections"],
@@ -297,22 +306,65 @@ def quiz_close(*, actor, quiz: Quiz) -> Quiz:
 
 
 @transaction.atomic
-def quiz_release_results(*, actor, quiz: Quiz, released: bool = True) -> Quiz:
-    """Show (or hide again) results and correct answers to students and parents."""
+def quiz_release_results(
+    *, actor, quiz: Quiz, released: bool | None = True, answers: bool | None = None
+) -> Quiz:
+    """Show (or hide again) to students and parents the scores (`released`) and the correct
+    answers with explanations and per-question marks (`answers`); None leaves either as is.
+
+    Rules: only a quiz manager (`scopes.can_manage_quiz`); the quiz is published (or closed).
+    Correct answers are released only once no attempt can still run
+    (`selectors.attempts_run_until`: closing time plus the largest extra time, or a later
+    deadline of an attempt in progress) - 409 `attempts_running` before - and never under the
+    `never` policy (400 `answers_never_shown`); hiding is always allowed. Audit-logged.
+    """
     quiz = Quiz.objects.select_for_update().get(pk=quiz.pk)
     check_manager(actor, quiz)
     if quiz.status == QuizStatus.DRAFT:
         raise _refuse(_("Publish the quiz first."), code="not_published")
-    before = {"results_released": quiz.results_released}
-    quiz.results_released = released
-    quiz.released_at = timezone.now() if released else None
-    quiz.save(update_fields=["results_released", "released_at", "updated_at"])
+    fields = ["results_released", "answers_released"]
+    before = audit.snapshot(quiz, fields)
+    now = timezone.now()
+    if answers:
+        if quiz.answers_policy == AnswersPolicy.NEVER:
+            raise _refuse(
+                _("This quiz never shows the correct answers; change its policy first."),
+                code="answers_never_shown",
+                fields=["answers"],
+            )
+        until = selectors.attempts_run_until(quiz)
+        if until is not None and now < until:
+            raise _refuse(
+                _(
+                    "Attempts at this quiz can still run until %(until)s; the correct answers "
+                    "can be released after that."
+                )
+                % {"until": timezone.localtime(until).strftime("%Y-%m-%d %H:%M %Z")},
+                code="attempts_running",
+                fields=["answers"],
+                status_code=409,
+            )
+    if released is not None:
+        quiz.results_released = released
+        quiz.released_at = now if released else None
+    if answers is not None:
+        quiz.answers_released = answers
+        quiz.answers_released_at = now if answers else None
+    quiz.save(
+        update_fields=[
+            "results_released",
+            "released_at",
+            "answers_released",
+            "answers_released_at",
+            "updated_at",
+        ]
+    )
     audit.record(
         actor=actor,
         action="quiz.release_results",
         instance=quiz,
         before=before,
-        after={"results_released": released},
+        after=audit.snapshot(quiz, fields),
     )
     return quiz
 
