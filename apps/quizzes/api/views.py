@@ -153,7 +153,8 @@ class QuizViewSet(
         responses=s.QuizSerializer,
         description="Roles: school admin, teacher (of the subject in every section). A draft "
         "changes freely; a published quiz only its title, instructions, closing time (to a "
-        "later time), `release_policy` and `answers_policy`. Only a quiz manager (see publish).",
+        "later time; 409 `answers_shown` once students can see the correct answers), "
+        "`release_policy` and `answers_policy`. Only a quiz manager (see publish).",
     )
     def partial_update(self, request, pk=None):
         quiz = self.get_object()

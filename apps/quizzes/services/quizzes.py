@@ -159,7 +159,8 @@ def quiz_create(*, actor, school, sections: list[Section], **data: Any) -> Quiz:
 @transaction.atomic
 def quiz_update(*, actor, quiz: Quiz, sections: list[Section] | None = None, **data: Any) -> Quiz:
     """Edit a draft. A published quiz is frozen: only its title, instructions, closing time
-    (later, never earlier than now) and its score and answer release policies may change. Only a quiz manager
+    (later, never earlier than now; not once students can see the correct answers) and its score
+    and answer release policies may change. Only a quiz manager
     (`scopes.can_manage_quiz`), and a teacher only for a subject they teach in every section the
     quiz then has."""
     quiz = Quiz.objects.select_for_update().get(pk=quiz.pk)
@@ -180,6 +181,14 @@ def quiz_update(*, actor, quiz: Quiz, sections: list[Section] | None = None, **d
                 _("The new closing time must be in the future."),
                 code="invalid_times",
                 fields=["closes_at"],
+            )
+        if "closes_at" in data and selectors.answers_visible(quiz):
+            # Reopening would let students take attempts with the correct answers in hand.
+            raise _refuse(
+                _("Students can see this quiz's correct answers, so it cannot be reopened."),
+                code="answers_shown",
+                fields=["closes_at"],
+                status_code=409,
             )
     subject = data.get("subject", quiz.subject)
     new_sections = sections if sections is not None else list(quiz.sections.all())
