@@ -216,7 +216,11 @@ class AttemptAdmin(SchoolScopedAdmin):
         done = 0
         for attempt in queryset.filter(status="in_progress"):
             if is_expired(attempt):
-                services.attempt_submit(attempt=attempt, auto=True)
+                try:
+                    services.attempt_submit(attempt=attempt, auto=True)
+                except ApplicationError as exc:  # e.g. the saved answers cannot be read now
+                    self.message_user(request, f"{attempt}: {exc.message}", messages.ERROR)
+                    continue
                 done += 1
         self.message_user(
             request,

@@ -378,7 +378,8 @@ class AttemptViewSet(
         responses=s.AttemptDetailSerializer,
         description=ATTEMPT_READ + " The paper (in this attempt's order, never answers or "
         "explanations) and the answers saved so far, autosaves not yet flushed included. An "
-        "attempt past its deadline is submitted on this read.",
+        "attempt past its deadline is submitted on this read (503 `answers_unavailable`, the "
+        "attempt left open, when its saved answers cannot be read).",
     )
     def retrieve(self, request, pk=None):
         attempt = services.attempt_refresh(self.get_object())
