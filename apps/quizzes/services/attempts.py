@@ -56,7 +56,7 @@ INT64 = 2**63
 def unstorable(value: Any, depth: int = 0) -> str | None:
     """Why PostgreSQL's jsonb (or the write buffer's encoder) would refuse `value`, or None.
 
-    jsonb refuses the NUL character (\u0000) and unpaired UTF-16 surrogates in any string
+    jsonb refuses the NUL character (U+0000) and unpaired UTF-16 surrogates in any string
     (keys included); the buffer's encoder refuses integers beyond 64 bits and non-finite
     numbers (a JSON 1e999 parses as infinity). Checked when answers are saved, so a bad answer
     is a 400 there and never a failure at submit.

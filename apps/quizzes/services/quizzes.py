@@ -203,8 +203,9 @@ def quiz_update(*, actor, quiz: Quiz, sections: list[Section] | None = None, **d
 
 @transaction.atomic
 def quiz_delete(*, actor, quiz: Quiz) -> None:
-    """Only drafts are deleted; a published quiz holds attempts (close it instead)."""
-    _check_teaches(actor, quiz.subject, list(quiz.sections.all()))
+    """Only drafts are deleted, by a quiz manager (`scopes.can_manage_quiz`); a published quiz
+    holds attempts (close it instead)."""
+    check_manager(actor, quiz)
     if quiz.status != QuizStatus.DRAFT:
         raise _refuse(
             _("Only a draft quiz can be deleted; close a published one."), code="quiz_published"
@@ -264,14 +265,14 @@ def _frozen_rows(quiz: Quiz) -> list[QuizQuestion]:
 
 @transaction.atomic
 def quiz_publish(*, actor, quiz: Quiz) -> Quiz:
-    """Publish a draft: it needs sections, a closing time in the future and at least one
-    question (a random draw: a pool at least as big as the draw). Every question it may use is
-    frozen into `QuizQuestion` (for a random draw the whole pool), so later edits in the bank
-    never change how its attempts are graded."""
+    """Publish a draft (a quiz manager: `scopes.can_manage_quiz`): it needs sections, a closing
+    time in the future and at least one question (a random draw: a pool at least as big as the
+    draw). Every question it may use is frozen into `QuizQuestion` (for a random draw the whole
+    pool), so later edits in the bank never change how its attempts are graded."""
     quiz = Quiz.objects.select_for_update().select_related("subject").get(pk=quiz.pk)
+    check_manager(actor, quiz)
     if quiz.status != QuizStatus.DRAFT:
         raise _refuse(_("This quiz is already published."), code="already_published")
-    check_manager(actor, quiz)
     sections = list(quiz.sections.select_related("school_class"))
     if not sections:
         raise _refuse(
