@@ -2,9 +2,11 @@
 
 School one: Class 7 with 7-A (Tara = cast.teacher teaches Mathematics there, Cole =
 cast.colleague Science; Sam = cast.student roll 1, Oscar = cast.other_student roll 2) and 7-B
-(Vera teaches Mathematics; Sia = cast.sibling roll 1). `Q` holds three bank questions of school one, made through `question_bank`:
-`single` (2 marks in quizzes made by `make_quiz`), `multiple` with partial credit, `numeric`.
-Every test gets a private write-buffer namespace in Redis.
+(Vera teaches Mathematics; Sia = cast.sibling roll 1). `Q` holds three bank questions of school
+one, made through `question_bank`: `single` (2 marks in quizzes made by `make_quiz`),
+`multiple` with partial credit, `numeric`. Every test gets a private write-buffer namespace in
+Redis; `take` runs an attempt through the API; `private_redis` is a redis-server of the test's
+own, to pause.
 """
 
 from __future__ import annotations
