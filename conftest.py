@@ -1,7 +1,9 @@
 """Shared test cast: the same people in two schools, and API clients signed in as each.
 
 School one ("alice's school"): admin, teacher, student, parent of two children (the student and
-a sibling), an accountant (staff with the Accountant duty). School two: an admin and a student.
+a sibling), an accountant (staff with the Accountant duty), and a colleague (a second teacher,
+who teaches nothing until a test gives them a subject in a section, as the access matrix does).
+School two: an admin and a student.
 
 MongoDB (the question bank): `make test` starts an embedded SecantusDB and exports MONGODB_URI.
 When MONGODB_URI is unset or does not answer (a bare `pytest`), the `mongo_server` fixture starts
@@ -53,6 +55,7 @@ class Cast:
     school2: object
     admin2: object
     student2: object  # StudentProfile in school two
+    colleague: object  # TeacherProfile of school one (a second teacher)
 
     def user(self, persona: str):
         return {
@@ -62,6 +65,7 @@ class Cast:
             "parent": self.parent,
             "accountant": self.accountant.user,
             "admin2": self.admin2,
+            "colleague": self.colleague.user,
         }[persona]
 
 
@@ -124,6 +128,9 @@ def cast(db) -> Cast:
         ),
         student2=StudentFactory(
             school=school2, user__full_name="Zed Student", user__email="zed@bob.test"
+        ),
+        colleague=TeacherFactory(
+            school=school, user__full_name="Cole Colleague", user__email="cole@alice.test"
         ),
     )
 

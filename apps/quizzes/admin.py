@@ -1,8 +1,9 @@
 """Staff screens for quizzes and attempts.
 
 Quizzes: drafts are edited here like any model (school admins set anything in their school);
-publishing, closing and releasing results are actions that call the services, so the freeze of
-the questions and the audit trail are the API's. A published quiz's settings are read-only.
+publishing, closing and releasing results are actions that call the services, and extra time
+(the inline) is saved through `accommodation_set`, so the freeze of the questions, the rules and
+the audit trail are the API's. A published quiz's settings are read-only.
 Attempts and their answers are read-only (they are written by students through the API and the
 write-behind buffer); the one action submits attempts whose deadline has passed.
 """
@@ -19,7 +20,7 @@ from apps.core.exceptions import ApplicationError
 from . import services
 from .models import Attempt, AttemptAnswer, Quiz, QuizAccommodation, QuizQuestion, QuizStatus
 
-PUBLISHED_EDITABLE = {"title", "instructions", "closes_at", "release_policy"}
+PUBLISHED_EDITABLE = set(services.quizzes.PUBLISHED_EDITABLE)
 
 
 class FrozenQuestionInline(ReadOnlyAdminMixin, SchoolScopedInline):
@@ -48,8 +49,10 @@ class QuizAdmin(SchoolScopedAdmin):
         "selection",
         "release_policy",
         "results_released",
+        "answers_policy",
+        "answers_released",
     )
-    list_filter = ("status", "release_policy", "selection", "subject", "school")
+    list_filter = ("status", "release_policy", "answers_policy", "selection", "subject", "school")
     list_select_related = ("subject",)
     search_fields = ("title",)
     date_hierarchy = "opens_at"
@@ -60,10 +63,12 @@ class QuizAdmin(SchoolScopedAdmin):
         "published_at",
         "results_released",
         "released_at",
+        "answers_released",
+        "answers_released_at",
         "created_by",
     )
     inlines = (FrozenQuestionInline, AccommodationInline)
-    actions = ("publish_quizzes", "close_quizzes", "release_results")
+    actions = ("publish_quizzes", "close_quizzes", "release_results", "release_answers")
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
@@ -76,6 +81,27 @@ class QuizAdmin(SchoolScopedAdmin):
         if not change and obj.created_by_id is None:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        """Extra time goes through `accommodation_set`, like the API: only a quiz manager, only
+        students of the quiz's sections, and every change audit-logged."""
+        if formset.model is not QuizAccommodation:
+            return super().save_formset(request, form, formset, change)
+        quiz, actor = form.instance, request.user
+        rows = formset.save(commit=False)
+        for obj, changed in formset.changed_objects:
+            if "student" in changed:  # the row moved to another student: take the old one's off
+                held = QuizAccommodation.objects.select_related("student").get(pk=obj.pk)
+                services.accommodation_set(
+                    actor=actor, quiz=quiz, student=held.student, extra_minutes=0
+                )
+        for obj in formset.deleted_objects:
+            services.accommodation_set(actor=actor, quiz=quiz, student=obj.student, extra_minutes=0)
+        for obj in rows:
+            services.accommodation_set(
+                actor=actor, quiz=quiz, student=obj.student, extra_minutes=obj.extra_minutes
+            )
+        return None
 
     def _each(self, request, queryset, service, done_message) -> None:
         done = 0
@@ -115,6 +141,29 @@ class QuizAdmin(SchoolScopedAdmin):
             lambda n: (
                 ngettext(
                     "Released the results of %d quiz.", "Released the results of %d quizzes.", n
+                )
+                % n
+            ),
+        )
+
+    @admin.action(
+        description=_("Release correct answers of selected quizzes (once no attempt can run)")
+    )
+    def release_answers(self, request, queryset):
+        def release(*, actor, quiz):
+            return services.quiz_release_results(
+                actor=actor, quiz=quiz, released=None, answers=True
+            )
+
+        self._each(
+            request,
+            queryset,
+            release,
+            lambda n: (
+                ngettext(
+                    "Released the correct answers of %d quiz.",
+                    "Released the correct answers of %d quizzes.",
+                    n,
                 )
                 % n
             ),
@@ -167,7 +216,11 @@ class AttemptAdmin(SchoolScopedAdmin):
         done = 0
         for attempt in queryset.filter(status="in_progress"):
             if is_expired(attempt):
-                services.attempt_submit(attempt=attempt, auto=True)
+                try:
+                    services.attempt_submit(attempt=attempt, auto=True)
+                except ApplicationError as exc:  # e.g. the saved answers cannot be read now
+                    self.message_user(request, f"{attempt}: {exc.message}", messages.ERROR)
+                    continue
                 done += 1
         self.message_user(
             request,

@@ -55,6 +55,16 @@ class ReleasePolicy(models.TextChoices):
     MANUAL = "manual", _("When a teacher releases them")
 
 
+class AnswersPolicy(models.TextChoices):
+    """When students and parents see the correct answers, explanations and per-question marks
+    of their attempts. Never while the student has attempts left or any attempt of the quiz can
+    still run (see `selectors.answers_visible`)."""
+
+    AFTER_CLOSE = "after_close", _("After the quiz closes and every attempt has ended")
+    MANUAL = "manual", _("When a teacher releases them, after every attempt has ended")
+    NEVER = "never", _("Never")
+
+
 class QuizStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     PUBLISHED = "published", _("Published")
@@ -151,6 +161,20 @@ class Quiz(SchoolScopedModel):
     )
     results_released = models.BooleanField(_("results released"), default=False)
     released_at = models.DateTimeField(_("released at"), null=True, blank=True)
+    answers_policy = models.CharField(
+        _("correct answers shown"),
+        max_length=12,
+        choices=AnswersPolicy.choices,
+        default=AnswersPolicy.AFTER_CLOSE,
+        help_text=_(
+            "When students see the correct answers, explanations and per-question marks. "
+            "`release_policy` governs the score alone."
+        ),
+    )
+    answers_released = models.BooleanField(_("correct answers released"), default=False)
+    answers_released_at = models.DateTimeField(
+        _("correct answers released at"), null=True, blank=True
+    )
     status = models.CharField(
         _("status"), max_length=10, choices=QuizStatus.choices, default=QuizStatus.DRAFT
     )
@@ -200,9 +224,10 @@ class Quiz(SchoolScopedModel):
         return self.status == QuizStatus.PUBLISHED and self.opens_at <= now < self.closes_at
 
     def results_visible(self, *, now=None) -> bool:
-        """May students and parents see results (scores, correct answers) of submitted
-        attempts? `on_submit`: yes; `after_close`: once the quiz has closed; `manual`: once
-        released. A teacher's release opens them under every policy."""
+        """May students and parents see the score of submitted attempts (`release_policy`)?
+        `on_submit`: yes; `after_close`: once the quiz has closed; `manual`: once released. A
+        teacher's release opens them under every policy. Correct answers and per-question marks
+        follow `answers_policy` instead (`selectors.answers_visible`)."""
         if self.results_released or self.release_policy == ReleasePolicy.ON_SUBMIT:
             return True
         if self.release_policy == ReleasePolicy.AFTER_CLOSE:

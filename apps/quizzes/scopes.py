@@ -6,15 +6,26 @@ section they teach (or are class teacher of), and everything belonging to those 
 Students: published (or closed) quizzes assigned to their current section, their own attempts
 and answers. Parents: the same for their children. Staff only with the Django permission.
 Frozen questions and accommodations are never shown to students or parents.
+
+Seeing a quiz is not managing it: `can_manage_quiz` says who may publish, close, release or hide
+its results and answers, set extra time and override scores.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import Q
 
 from apps.academics import selectors as academics_selectors
+from apps.academics.models import TeachingAssignment
 from apps.accounts.models import Role
-from apps.core.access import scope_queryset, scope_rule, visible_student_ids
+from apps.core.access import (
+    is_platform_superuser,
+    scope_queryset,
+    scope_rule,
+    visible_student_ids,
+)
 
 from .models import Attempt, AttemptAnswer, Quiz, QuizAccommodation, QuizQuestion, QuizStatus
 
@@ -70,3 +81,38 @@ def _attempts(qs, user):
 @scope_rule(AttemptAnswer)
 def _answers(qs, user):
     return qs.filter(attempt__in=scope_queryset(Attempt.objects.all(), user).values("pk"))
+
+
+# --- managing a quiz -----------------------------------------------------------------------------
+def sections_not_taught(user, subject_id, section_ids: Iterable) -> set:
+    """The ids among `section_ids` where `user` has no teaching assignment in `subject_id`."""
+    wanted = set(section_ids)
+    taught = TeachingAssignment.objects.filter(
+        teacher__user_id=user.pk, subject_id=subject_id, section_id__in=wanted
+    ).values_list("section_id", flat=True)
+    return wanted - set(taught)
+
+
+def can_manage_quiz(user, quiz: Quiz) -> bool:
+    """May `user` publish or close `quiz`, release or hide its results and answers, set extra
+    time in it and override its attempts' scores?
+
+    Yes for a school admin of the quiz's school (and a platform superuser), the quiz's author
+    (a teacher), and a teacher of the quiz's subject in every one of its sections. A teacher who
+    only sees the quiz (another subject in one of its sections, or the subject in some of its
+    sections) may not, nor may any other role.
+    """
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    if is_platform_superuser(user):
+        return True
+    if user.school_id is None or user.school_id != quiz.school_id:
+        return False
+    if user.role == Role.ADMIN:
+        return True
+    if user.role != Role.TEACHER:
+        return False
+    if quiz.created_by_id is not None and quiz.created_by_id == user.pk:
+        return True
+    section_ids = list(quiz.sections.values_list("pk", flat=True))
+    return bool(section_ids) and not sections_not_taught(user, quiz.subject_id, section_ids)

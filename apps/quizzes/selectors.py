@@ -7,6 +7,7 @@ bank. Who may see what is decided by the caller with `apps.core.access`.
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 import statistics
 from collections import Counter, defaultdict
@@ -14,19 +15,24 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.conf import settings
+from django.db.models import Max, Prefetch, QuerySet
+from django.utils import timezone
 
 from apps.academics.models import Enrollment, Section
 from apps.core import buffer
 
 from .buffer_kinds import KIND
 from .models import (
+    AnswersPolicy,
     Attempt,
     AttemptAnswer,
     AttemptStatus,
     GradingRule,
     Quiz,
+    QuizAccommodation,
     QuizQuestion,
+    QuizStatus,
 )
 from .services import bank
 
@@ -116,17 +122,63 @@ def _answer_rows(attempt: Attempt) -> list[dict]:
     return out
 
 
-def saved_answers(attempt: Attempt) -> list[dict]:
+def saved_answers(attempt: Attempt, *, strict: bool = False) -> list[dict]:
     """The attempt's answers: what Postgres holds with its pending autosaves laid over
-    (read-your-writes before any flush). Redis is read first, then one query."""
+    (read-your-writes before any flush). Redis is read first, then one query. `strict`: raise
+    `buffer.BufferReadError` when the pending autosaves cannot be read (grading must not go on
+    without them) instead of showing what Postgres holds."""
     if attempt.status == AttemptStatus.SUBMITTED:
         return _answer_rows(attempt)  # graded rows are final; pending copies are replays
-    return buffer.overlay(KIND, lambda: _answer_rows(attempt), attempt_id=str(attempt.pk))
+    return buffer.overlay(
+        KIND, lambda: _answer_rows(attempt), strict=strict, attempt_id=str(attempt.pk)
+    )
+
+
+# --- what students see after an attempt -------------------------------------------------------
+def deadline_grace() -> dt.timedelta:
+    """Autosaves arriving this long after the deadline still count (network latency)."""
+    return dt.timedelta(seconds=int(getattr(settings, "QUIZ_DEADLINE_GRACE_SECONDS", 0)))
+
+
+def attempts_run_until(quiz: Quiz) -> dt.datetime | None:
+    """Until when an attempt at `quiz` may still be running (answers still saved): the closing
+    time plus the largest extra time of any student (an attempt started just before the close),
+    or the latest deadline of an attempt in progress if later (a quiz closed early keeps their
+    deadlines), plus the autosave grace. None for a draft (no attempt can run). Two queries."""
+    if quiz.status == QuizStatus.DRAFT:
+        return None
+    figures = Attempt.objects.filter(quiz_id=quiz.pk, status=AttemptStatus.IN_PROGRESS).aggregate(
+        latest=Max("deadline")
+    )
+    extra = QuizAccommodation.objects.filter(quiz_id=quiz.pk).aggregate(most=Max("extra_minutes"))
+    end = quiz.closes_at + dt.timedelta(minutes=extra["most"] or 0)
+    if figures["latest"] is not None and figures["latest"] > end:
+        end = figures["latest"]
+    return end + deadline_grace()
+
+
+def answers_visible(quiz: Quiz, *, now: dt.datetime | None = None) -> bool:
+    """May students and parents see correct answers, explanations and per-question marks of
+    their submitted attempts at `quiz`?
+
+    Never while any attempt can still run (`attempts_run_until`): a student who still has
+    attempts left could otherwise take the next one with the answers in hand, and a classmate
+    with extra time could be told them. That also covers every student with attempts left,
+    since attempts can only start before the closing time. After that: `after_close` yes,
+    `manual` once a teacher released them, `never` no.
+    """
+    if quiz.answers_policy == AnswersPolicy.NEVER:
+        return False
+    if quiz.answers_policy == AnswersPolicy.MANUAL and not quiz.answers_released:
+        return False
+    until = attempts_run_until(quiz)
+    return until is not None and (now or timezone.now()) >= until
 
 
 def answer_review(attempt: Attempt) -> list[dict]:
     """Per question of a submitted attempt: the answer given, credit, marks awarded, and the
-    frozen question's correct answer and explanation (for whoever may see results)."""
+    frozen question's correct answer and explanation (for whoever may see them: staff, and
+    students and parents once `answers_visible`)."""
     answers = {a["question_id"]: a for a in saved_answers(attempt)}
     documents = frozen_documents(attempt.quiz_id, attempt.question_order)
     out = []

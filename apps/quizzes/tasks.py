@@ -15,20 +15,34 @@ AUTO_SUBMIT_PERIODIC_TASK_NAME = "submit expired quiz attempts"
 DEFAULT_INTERVAL = 60
 
 
+RETRY_DELAY = 30  # seconds before trying again when the pending answers cannot be read
+MAX_RETRIES = 3  # then the next beat run tries again
+
+
 @shared_task(
+    bind=True,
     name=AUTO_SUBMIT_TASK,
     acks_late=True,
     soft_time_limit=240,
     time_limit=300,
     ignore_result=True,
+    max_retries=MAX_RETRIES,
 )
-def submit_expired_attempts(limit: int = 500) -> int:
+def submit_expired_attempts(self, limit: int = 500) -> int:
     """Submit (and grade, with the answers saved so far) every attempt in progress whose
     deadline passed. Idempotent: a submitted attempt is never submitted again, and two runs at
-    once lock each attempt in turn."""
+    once lock each attempt in turn. When the write buffer cannot be read the attempts stay in
+    progress and the task is retried (RETRY_DELAY seconds, MAX_RETRIES times; the beat schedule
+    runs it again anyway)."""
+    from apps.core.exceptions import ServiceUnavailable
+
     from .services import attempts_submit_expired
 
-    done = attempts_submit_expired(limit=limit)
+    try:
+        done = attempts_submit_expired(limit=limit)
+    except ServiceUnavailable as exc:
+        logger.warning("Auto-submit will retry in %ds: %s", RETRY_DELAY, exc.message)
+        raise self.retry(exc=exc, countdown=RETRY_DELAY) from exc
     if done:
         logger.info("Auto-submitted %d expired quiz attempts", done)
     return done

@@ -190,6 +190,50 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/questions/{id}/preview/"): {"admin", "teacher"},
 }
 
+# The colleague: a second teacher of school one who, in the objects' section (see `_quiz_ids`),
+# teaches another subject than the quiz's. Their rows are the teacher's, plus what a teacher of
+# that section sees (COLLEAGUE_SEES), minus the cast teacher's own objects (COLLEAGUE_NOT).
+# Managing the quiz (QUIZ_MANAGEMENT: publish, close, release or hide results and answers, extra
+# time, score overrides, deleting a draft) is for a school admin, the quiz's author or a teacher
+# of its subject in every one of its sections: the colleague, who finds the quiz, gets a 403.
+COLLEAGUE_SEES = {
+    ("GET", "/api/v1/students/{id}/"),
+    ("GET", "/api/v1/guardians/{id}/"),
+    ("GET", "/api/v1/enrollments/{id}/"),
+    ("GET", "/api/v1/calendar-events/{id}/"),
+    ("GET", "/api/v1/exam-schedule/{id}/"),
+    ("GET", "/api/v1/quizzes/{id}/"),
+    ("GET", "/api/v1/quizzes/{id}/accommodations/"),
+    ("GET", "/api/v1/quizzes/{id}/results/"),  # rows of the students they teach
+    ("GET", "/api/v1/quizzes/{id}/analytics/"),
+    ("GET", "/api/v1/attempts/{id}/"),
+}
+COLLEAGUE_NOT = {
+    ("GET", "/api/v1/teachers/{id}/"),  # the cast teacher's profile
+    ("PATCH", "/api/v1/questions/{id}/"),  # the cast teacher's question
+    ("DELETE", "/api/v1/questions/{id}/"),
+}
+QUIZ_MANAGEMENT = {
+    ("PATCH", "/api/v1/quizzes/{id}/"),
+    ("DELETE", "/api/v1/quizzes/{id}/"),
+    ("POST", "/api/v1/quizzes/{id}/publish/"),
+    ("POST", "/api/v1/quizzes/{id}/close/"),
+    ("POST", "/api/v1/quizzes/{id}/release/"),
+    ("POST", "/api/v1/quizzes/{id}/accommodations/"),
+    ("POST", "/api/v1/attempts/{id}/override/"),
+}
+
+
+def allowed(persona: str, operation: tuple[str, str]) -> bool:
+    if persona == "colleague":
+        if operation in QUIZ_MANAGEMENT:
+            return False
+        if operation in COLLEAGUE_NOT:
+            return False
+        return "teacher" in MATRIX[operation] or operation in COLLEAGUE_SEES
+    return persona in MATRIX[operation]
+
+
 # Operations on MongoDB: the savepoint does not roll these back, so each call is undone by hand.
 MONGO_COLLECTIONS = {"questions"}
 
@@ -279,12 +323,14 @@ def _notification_id(cast) -> str:
 
 def _quiz_ids(cast) -> dict[str, str]:
     """A published quiz of the student's section (its question frozen, so no MongoDB is
-    needed) and a submitted attempt of the student's at it."""
+    needed) and a submitted attempt of the student's at it; the colleague teaches another
+    subject in that section."""
     import datetime as dt
 
     from django.utils import timezone
 
     from apps.academics.models import Enrollment
+    from apps.academics.tests.factories import SubjectFactory, TeachingAssignmentFactory
     from apps.quizzes.models import Attempt, Quiz, QuizQuestion
 
     enrollment = Enrollment.objects.select_related("section").get(
@@ -292,6 +338,9 @@ def _quiz_ids(cast) -> dict[str, str]:
     )
     section = enrollment.section
     subject = section.teaching_assignments.first().subject
+    TeachingAssignmentFactory(
+        section=section, teacher=cast.colleague, subject=SubjectFactory(school=cast.school)
+    )
     now = timezone.now()
     quiz = Quiz.objects.create(
         school=cast.school,
@@ -394,15 +443,17 @@ def test_access(cast, api, operation, request):
         ids = _object_ids(cast, mongo=mongo_db is not None)
         path = template.replace("{id}", str(ids[collection]))
     wrong = []
-    for persona in sorted(PUBLIC):
+    for persona in sorted(PUBLIC | {"colleague"}):
         user = None if persona == "anon" else cast.user(persona)
         with transaction.atomic(), _undo_mongo(mongo_db):
             response = getattr(api(user), method.lower())(path, {}, format="json")
             transaction.set_rollback(True)
         status = response.status_code
-        if persona in MATRIX[operation]:
+        if allowed(persona, operation):
             if status in DENIED | {405, 500}:
                 wrong.append(f"{persona} should be allowed: {status} {response.content[:200]!r}")
         elif status not in DENIED:
             wrong.append(f"{persona} must be refused: {status} {response.content[:200]!r}")
+        elif persona == "colleague" and operation in QUIZ_MANAGEMENT and status != 403:
+            wrong.append(f"{persona} finds the quiz, so is refused with 403, not {status}")
     assert not wrong, f"{method} {path}:\n" + "\n".join(wrong)

@@ -10,6 +10,7 @@ Used by attendance marks and quiz answer autosaves. The API other apps call::
     buffer.put_many("attendance", records)
     buffer.pending("attendance", school_id=..., section_id=..., date=...)   # pending records
     buffer.overlay("attendance", qs.values(...), school_id=..., section_id=..., date=...)
+    buffer.overlay(..., strict=True)   # BufferReadError instead of [] when Redis cannot be read
     buffer.flush("attendance")  /  buffer.flush_all()                       # -> FlushResult
     buffer.stats()  /  buffer.readiness()                                    # for /readyz, /metrics
     buffer.Upsert(...) / buffer.Upsert.for_model(Model, key_fields, "ts")    # a ready apply()
@@ -34,6 +35,7 @@ BATCH_PROCESSOR_KEY_PREFIX (``s24:wb``), BATCH_PROCESSOR_REDIS_URL (default REDI
 from .flusher import HOOKS, FlushResult, LockLost, flush, flush_all, flush_shard
 from .kinds import BufferKind, get_kind, register_kind, registered_kinds, unregister_kind
 from .store import (
+    BufferReadError,
     BufferRedisUnsafe,
     decode_record,
     eviction_problem,
@@ -55,6 +57,7 @@ __all__ = [
     "HOOKS",
     "BufferKind",
     "BufferRedisUnsafe",
+    "BufferReadError",
     "FlushResult",
     "LockLost",
     "Upsert",

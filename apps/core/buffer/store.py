@@ -67,6 +67,18 @@ REDIS_ERRORS: tuple[type[Exception], ...] = (
 Record = dict[str, Any]
 
 
+class BufferReadError(Exception):
+    """The buffer's Redis could not be read (down, timed out, refused): which records are
+    pending is unknown, which is not the same as "none". Raised by strict reads."""
+
+    def __init__(self, kind: str, cause: Exception):
+        super().__init__(
+            f"Write buffer: cannot read pending {kind} records ({cause.__class__.__name__}: "
+            f"{cause})"
+        )
+        self.kind, self.cause = kind, cause
+
+
 # --- settings --------------------------------------------------------------------------------
 def enabled() -> bool:
     return bool(getattr(settings, "BATCH_PROCESSOR_ENABLED", True))
@@ -691,20 +703,26 @@ def _raw_values(kind: BufferKind, flt: Mapping[str, Any]) -> list[bytes]:
     return values
 
 
-def pending(kind: str | BufferKind, **flt: Any) -> list[Record]:
+def pending(kind: str | BufferKind, *, strict: bool = False, **flt: Any) -> list[Record]:
     """Pending records of `kind` matching `flt` (field=value), newest per key, from both the
     pending set and any snapshot being flushed. Uses the key (all key fields given) or the
     group index (all group fields given); any other filter scans the kind's whole buffer.
 
     Read Redis before Postgres (as `overlay` does): a record a flush deletes from Redis after
     this read was committed before the deletion, so the later database read sees it.
-    If Redis is unreachable this logs a warning and returns [] (writes then go to Postgres).
+    If Redis is unreachable this logs a warning and returns [] (writes then go to Postgres);
+    with `strict`, any Redis error raises `BufferReadError` instead, for callers that must not
+    act on what they could not read (grading a quiz attempt).
     """
     k = get_kind(kind)
     wanted = {name: _normalise(value) for name, value in flt.items()}
     try:
         values = _raw_values(k, wanted)
-    except REDIS_ERRORS as exc:
+    except redis.exceptions.RedisError as exc:
+        if strict:
+            raise BufferReadError(k.name, exc) from exc
+        if not isinstance(exc, REDIS_ERRORS):
+            raise
         logger.warning(
             "Write buffer: Redis unreachable reading %s pending records: %s", k.name, exc
         )
@@ -742,6 +760,7 @@ def overlay(
     *,
     ts_field: str | None = None,
     make_row: Callable[[Record], Any] | None = None,
+    strict: bool = False,
     **flt: Any,
 ) -> list[Any]:
     """What Postgres holds (`rows`) with the pending records of `kind` matching `flt` laid over.
@@ -753,9 +772,10 @@ def overlay(
     A pending record replaces a row's fields unless the row's `ts_field` is as new or newer (a
     write that went straight to Postgres while Redis was down). Dict rows are copied; objects
     get attributes set. Records the database lacks are appended (dicts, or `make_row(record)`).
+    `strict`: raise `BufferReadError` when Redis cannot be read (see `pending`).
     """
     k = get_kind(kind)
-    records = pending(k, **flt)
+    records = pending(k, strict=strict, **flt)
     if callable(rows):
         rows = rows()
     out = list(rows)

@@ -453,6 +453,18 @@ def test_redis_down_writes_through_to_postgres(settings, caplog, school):
     assert buffer.readiness()["write_buffer"]["ok"] is False
 
 
+def test_strict_reads_raise_when_redis_cannot_be_read(settings, school):
+    """A caller that must not act on what it could not read (grading) gets a typed error."""
+    settings.BATCH_PROCESSOR_REDIS_URL = f"redis://127.0.0.1:{_closed_port()}/0"
+    buffer.reset_client()
+    day = probe.START.isoformat()
+    with pytest.raises(buffer.BufferReadError) as raised:
+        buffer.pending("probe", strict=True, school_id=school, day=day)
+    assert raised.value.kind == "probe"
+    with pytest.raises(buffer.BufferReadError):
+        buffer.overlay("probe", [], strict=True, school_id=school, day=day)
+
+
 def test_disabled_buffer_writes_straight_through(settings, caplog, school):
     settings.BATCH_PROCESSOR_ENABLED = False
     settings.BATCH_PROCESSOR_REDIS_URL = f"redis://127.0.0.1:{_closed_port()}/0"

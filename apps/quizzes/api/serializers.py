@@ -11,7 +11,7 @@ from apps.academics.models import Section, Subject
 from apps.accounts.models import StudentProfile
 from apps.core.api.fields import SchoolRelatedField
 
-from ..models import GradingRule, Quiz, ReleasePolicy, Selection
+from ..models import AnswersPolicy, GradingRule, Quiz, ReleasePolicy, Selection
 
 MARKS = {"max_digits": 7, "decimal_places": 2}
 
@@ -68,7 +68,17 @@ class QuizInputSerializer(serializers.Serializer):
         max_digits=5, decimal_places=2, min_value=0, max_value=100, required=False, allow_null=True
     )
     release_policy = serializers.ChoiceField(
-        choices=ReleasePolicy.choices, default=ReleasePolicy.ON_SUBMIT
+        choices=ReleasePolicy.choices,
+        default=ReleasePolicy.ON_SUBMIT,
+        help_text=_("When students and parents see the score."),
+    )
+    answers_policy = serializers.ChoiceField(
+        choices=AnswersPolicy.choices,
+        default=AnswersPolicy.AFTER_CLOSE,
+        help_text=_(
+            "When students and parents see the correct answers, explanations and per-question "
+            "marks; never while an attempt of the quiz can still run."
+        ),
     )
 
     def validate(self, attrs):
@@ -125,6 +135,8 @@ class QuizSerializer(serializers.ModelSerializer):
             "release_policy",
             "results_released",
             "results_visible",
+            "answers_policy",
+            "answers_released",
             "question_count",
             "published_at",
             "created_by",
@@ -169,7 +181,20 @@ class AccommodationSerializer(serializers.Serializer):
 
 
 class ReleaseInputSerializer(serializers.Serializer):
-    released = serializers.BooleanField(default=True)
+    released = serializers.BooleanField(
+        required=False,
+        help_text=_(
+            "Show (true) or hide (false) the scores; omitted: unchanged, or shown when "
+            "`answers` is omitted too."
+        ),
+    )
+    answers = serializers.BooleanField(
+        required=False,
+        help_text=_(
+            "Show (true) or hide (false) the correct answers, explanations and per-question "
+            "marks; omitted: unchanged."
+        ),
+    )
 
 
 # --- attempts ------------------------------------------------------------------------------------
@@ -257,13 +282,22 @@ class ReviewSerializer(serializers.Serializer):
 
 class AttemptDetailSerializer(AttemptSerializer):
     """An attempt with its paper, the answers saved so far (pending autosaves included) and,
-    once results may be shown, the per-question review with the correct answers."""
+    once the correct answers may be shown (`answers_visible`), the per-question review."""
 
+    answers_visible = serializers.BooleanField(
+        help_text=_(
+            "Whether `review` (correct answers, explanations, per-question marks) is shown: "
+            "always to staff; to students and parents once the quiz's answers policy allows "
+            "and no attempt of the quiz can still run."
+        )
+    )
     paper = PaperQuestionSerializer(many=True)
     answers = serializers.DictField(
         child=serializers.JSONField(allow_null=True), help_text=_("Question id -> saved answer.")
     )
-    review = ReviewSerializer(many=True, allow_null=True)
+    review = ReviewSerializer(
+        many=True, allow_null=True, help_text=_("null until `answers_visible`.")
+    )
 
 
 class AnswerEntrySerializer(serializers.Serializer):

@@ -66,6 +66,11 @@ def _staff_view(user) -> bool:
     return is_platform_superuser(user) or user.role in (A, T, SF)
 
 
+MANAGERS = (
+    "Roles: school admin, the quiz's author, or a teacher of its subject in every one of its "
+    "sections; another teacher who sees the quiz (a colleague teaching another subject in one "
+    "of its sections) gets 403 `not_quiz_manager`."
+)
 READ = (
     "Roles: school admin (whole school), teacher (quizzes they made or set for a section they "
     "teach), student (published quizzes of their section), parent (their children's), staff "
@@ -109,6 +114,12 @@ class QuizViewSet(
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "staff_view": _staff_view(self.request.user)}
 
+    def _managed_object(self) -> Quiz:
+        """The quiz, if the caller may manage it (before any input is validated)."""
+        quiz = self.get_object()
+        services.check_manager(self.request.user, quiz)
+        return quiz
+
     def _out(self, quiz: Quiz, code: int = status.HTTP_200_OK) -> Response:
         quiz = selectors.quiz_queryset().get(pk=quiz.pk)
         return Response(s.QuizSerializer(quiz, context=self.get_serializer_context()).data, code)
@@ -119,7 +130,10 @@ class QuizViewSet(
         description="Roles: school admin (any subject and section of the school), teacher (a "
         "subject they teach in every section named). Makes a draft. `selection` 'fixed' takes "
         "`questions` ([{question, marks}] in order); 'random' draws `draw_count` questions per "
-        "attempt (each worth `draw_marks`) from the bank questions matching `pool_filter`.",
+        "attempt (each worth `draw_marks`) from the bank questions matching `pool_filter`. "
+        "`release_policy` says when students and parents see the score, `answers_policy` when "
+        "they see the correct answers, explanations and per-question marks (never while an "
+        "attempt of the quiz can still run).",
     )
     def create(self, request):
         data = s.QuizInputSerializer(data=request.data, context=self.get_serializer_context())
@@ -139,7 +153,8 @@ class QuizViewSet(
         responses=s.QuizSerializer,
         description="Roles: school admin, teacher (of the subject in every section). A draft "
         "changes freely; a published quiz only its title, instructions, closing time (to a "
-        "later time) and result release policy.",
+        "later time; 409 `answers_shown` once students can see the correct answers), "
+        "`release_policy` and `answers_policy`. Only a quiz manager (see publish).",
     )
     def partial_update(self, request, pk=None):
         quiz = self.get_object()
@@ -163,39 +178,57 @@ class QuizViewSet(
     @extend_schema(
         request=None,
         responses=s.QuizSerializer,
-        description="Roles: school admin, teacher (of the subject in every section). Publishes "
-        "a draft: it needs a section, a closing time in the future and at least one question "
+        description=MANAGERS + " Publishes a draft: it needs a section, a closing time in the "
+        "future and at least one question "
         "(a random draw: a pool at least as big as the draw). Every question it may use is "
         "frozen (document, version, marks), so later bank edits never change grading. 503 if "
         "the question bank is down.",
     )
     @action(detail=True, methods=["post"])
     def publish(self, request, pk=None):
-        return self._out(services.quiz_publish(actor=request.user, quiz=self.get_object()))
+        return self._out(services.quiz_publish(actor=request.user, quiz=self._managed_object()))
 
     @extend_schema(
         request=None,
         responses=s.QuizSerializer,
-        description="Roles: school admin, teacher. Closes a published quiz now (no new "
-        "attempts; attempts in progress keep their deadline).",
+        description=MANAGERS + " Closes a published quiz now (no new attempts; attempts in "
+        "progress keep their deadline). Audit-logged.",
     )
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
-        return self._out(services.quiz_close(actor=request.user, quiz=self.get_object()))
+        return self._out(services.quiz_close(actor=request.user, quiz=self._managed_object()))
 
     @extend_schema(
         request=s.ReleaseInputSerializer,
-        responses=s.QuizSerializer,
-        description="Roles: school admin, teacher. Releases results and correct answers to "
-        "students and parents (`released: false` hides them again). Audit-logged.",
+        responses={
+            200: s.QuizSerializer,
+            400: OpenApiResponse(
+                description="`answers_never_shown`: the answers policy is 'never'; "
+                "`not_published`: a draft."
+            ),
+            403: OpenApiResponse(description="`not_quiz_manager`."),
+            409: OpenApiResponse(
+                description="`attempts_running`: an attempt can still run (closing time plus "
+                "the largest extra time, or a later deadline of an attempt in progress)."
+            ),
+        },
+        description=MANAGERS + " Shows students and parents the scores (`released`) and, "
+        "separately, the correct answers with explanations and per-question marks "
+        "(`answers`); `false` hides either again, an omitted one stays as it is (an empty body "
+        "releases the scores). Correct answers are released only once no attempt can still "
+        "run (409 `attempts_running` before). Audit-logged.",
     )
     @action(detail=True, methods=["post"])
     def release(self, request, pk=None):
-        quiz = self.get_object()
+        quiz = self._managed_object()
         data = s.ReleaseInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        values = data.validated_data
         quiz = services.quiz_release_results(
-            actor=request.user, quiz=quiz, released=data.validated_data["released"]
+            actor=request.user,
+            quiz=quiz,
+            released=values.get("released", None if "answers" in values else True),
+            answers=values.get("answers"),
         )
         return self._out(quiz)
 
@@ -208,13 +241,13 @@ class QuizViewSet(
         methods=["POST"],
         request=s.AccommodationInputSerializer,
         responses=s.AccommodationSerializer(many=True),
-        description="Roles: school admin, teacher. Sets a student's extra minutes (0 removes "
-        "them); the student must be in one of the quiz's sections. Applies to attempts started "
-        "afterwards: deadline = min(start + duration + extra, closes_at + extra).",
+        description=MANAGERS + " Sets a student's extra minutes (0 removes them); the student "
+        "must be in one of the quiz's sections. Applies to attempts started afterwards: "
+        "deadline = min(start + duration + extra, closes_at + extra). Audit-logged.",
     )
     @action(detail=True, methods=["get", "post"])
     def accommodations(self, request, pk=None):
-        quiz = self.get_object()
+        quiz = self._managed_object() if request.method == "POST" else self.get_object()
         if request.method == "POST":
             data = s.AccommodationInputSerializer(
                 data=request.data, context=self.get_serializer_context()
@@ -288,11 +321,17 @@ class QuizViewSet(
 
 
 def _attempt_detail(attempt: Attempt, context: dict) -> dict:
-    visible = attempt.is_submitted and (context.get("staff_view") or attempt.quiz.results_visible())
+    """An attempt with its paper and saved answers; the per-question review (correct answers,
+    explanations, marks) only for staff, or once `selectors.answers_visible` (the score follows
+    the quiz's `release_policy` in `AttemptSerializer`)."""
+    shown = attempt.is_submitted and (
+        bool(context.get("staff_view")) or selectors.answers_visible(attempt.quiz)
+    )
     answers = selectors.saved_answers(attempt)
-    review = selectors.answer_review(attempt) if visible else None
+    review = selectors.answer_review(attempt) if shown else None
     return {
         **s.AttemptSerializer(attempt, context=context).data,
+        "answers_visible": shown,
         "paper": s.PaperQuestionSerializer(selectors.attempt_paper(attempt), many=True).data,
         "answers": {a["question_id"]: a["answer"] for a in answers},
         "review": None if review is None else s.ReviewSerializer(review, many=True).data,
@@ -301,8 +340,9 @@ def _attempt_detail(attempt: Attempt, context: dict) -> dict:
 
 ATTEMPT_READ = (
     "Roles: school admin, teacher (attempts at quizzes they may see), student (their own), "
-    "parent (their children's). Scores, per-question results and correct answers are shown to "
-    "students and parents only once the quiz's release policy allows."
+    "parent (their children's). Students and parents see the score once the quiz's "
+    "`release_policy` allows, and the review (correct answers, explanations, per-question "
+    "marks) once its `answers_policy` allows and no attempt of the quiz can still run."
 )
 
 
@@ -338,7 +378,8 @@ class AttemptViewSet(
         responses=s.AttemptDetailSerializer,
         description=ATTEMPT_READ + " The paper (in this attempt's order, never answers or "
         "explanations) and the answers saved so far, autosaves not yet flushed included. An "
-        "attempt past its deadline is submitted on this read.",
+        "attempt past its deadline is submitted on this read (503 `answers_unavailable`, the "
+        "attempt left open, when its saved answers cannot be read).",
     )
     def retrieve(self, request, pk=None):
         attempt = services.attempt_refresh(self.get_object())
@@ -351,8 +392,10 @@ class AttemptViewSet(
         description="Roles: student (their own attempt). Autosaves one or many answers "
         '(`{"answers": [{"question": id, "answer": ...}]}`; null clears one); the last save '
         "per question wins. 400: a question not on this paper or listed twice, an answer of "
-        "the wrong shape for the question's type, an attempt submitted or past its deadline "
-        "(which is then submitted with the answers saved before). Returns every saved answer.",
+        "the wrong shape for the question's type or text PostgreSQL cannot store (a NUL "
+        "character, a lone surrogate, a number beyond 64 bits) - per-answer field errors - or "
+        "an attempt submitted or past its deadline (which is then submitted with the answers "
+        "saved before). Returns every saved answer.",
     )
     @action(detail=True, methods=["put"])
     def answers(self, request, pk=None):
@@ -375,11 +418,19 @@ class AttemptViewSet(
 
     @extend_schema(
         request=None,
-        responses=s.AttemptDetailSerializer,
+        responses={
+            200: s.AttemptDetailSerializer,
+            503: OpenApiResponse(
+                description="`answers_unavailable`: the saved answers cannot be read now; the "
+                "attempt stays in progress and nothing is graded."
+            ),
+        },
         description="Roles: student (their own attempt). Submits and grades at once (answers "
         "saved so far, autosaves not yet flushed included): credit x marks per question, "
         "negative marking for wrong answers, the total never below 0. Submitting again "
-        "changes nothing. The score shows as the release policy allows.",
+        "changes nothing. The score shows as `release_policy` allows, the review as "
+        "`answers_policy` allows. 503 `answers_unavailable` (the attempt stays in progress, "
+        "nothing graded) when the saved answers cannot be read; try again.",
     )
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
@@ -390,12 +441,13 @@ class AttemptViewSet(
     @extend_schema(
         request=s.OverrideInputSerializer,
         responses=s.AttemptSerializer,
-        description="Roles: school admin, teacher (of the quiz). Replaces a submitted "
-        "attempt's score (0..maximum; null removes the override) with a reason. Audit-logged.",
+        description=MANAGERS + " Replaces a submitted attempt's score (0..maximum; null removes "
+        "the override) with a reason. Audit-logged.",
     )
     @action(detail=True, methods=["post"])
     def override(self, request, pk=None):
         attempt = self.get_object()
+        services.check_manager(request.user, attempt.quiz)
         data = s.OverrideInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         attempt = services.attempt_override(

@@ -18,6 +18,7 @@ from .attempts import (
 )
 from .quizzes import (
     accommodation_set,
+    check_manager,
     quiz_close,
     quiz_create,
     quiz_delete,
@@ -35,6 +36,7 @@ __all__ = [
     "attempt_submit",
     "attempts_submit_expired",
     "bank",
+    "check_manager",
     "quiz_close",
     "quiz_create",
     "quiz_delete",

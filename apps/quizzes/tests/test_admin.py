@@ -1,11 +1,15 @@
-"""The quiz staff screens: scoped changelists and detail pages, read-only attempts, and the
-publish action going through the service (the questions are frozen)."""
+"""The quiz staff screens: scoped changelists and detail pages, read-only attempts, the publish
+action going through the service (the questions are frozen), and extra time set in the quiz's
+page going through its service (audit-logged)."""
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
+
 from django.urls import reverse
 
-from apps.quizzes.models import Quiz, QuizQuestion
+from apps.core.models import AuditLog
+from apps.quizzes.models import Quiz, QuizAccommodation, QuizQuestion
 
 from .test_api_attempts import save, start
 
@@ -47,3 +51,61 @@ def test_publish_action_freezes_through_the_service(api, cast, make_quiz, client
     assert response.status_code == 302
     assert Quiz.objects.get(pk=draft["id"]).status == "published"
     assert QuizQuestion.objects.filter(quiz_id=draft["id"]).count() == 3
+
+
+class _FormFields(HTMLParser):
+    """The values a browser would post from the admin change form (inputs, selects, textareas)."""
+
+    def __init__(self):
+        super().__init__()
+        self.data: dict[str, list[str]] = {}
+        self._select = self._textarea = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        name = a.get("name")
+        if tag == "input" and name and a.get("type") not in ("submit", "button", "file"):
+            if a.get("type") in ("checkbox", "radio") and "checked" not in a:
+                return
+            self.data.setdefault(name, []).append(a.get("value") or "")
+        elif tag == "select" and name:
+            self._select = name
+            self.data.setdefault(name, [])
+        elif tag == "option" and self._select and "selected" in a:
+            self.data[self._select].append(a.get("value") or "")
+        elif tag == "textarea" and name:
+            self._textarea = name
+            self.data[name] = [""]
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.data[self._textarea][0] += data
+
+
+def test_extra_time_set_in_the_admin_goes_through_the_service_and_is_audited(
+    api, cast, make_quiz, client
+):
+    quiz = make_quiz()
+    client.force_login(cast.admin)
+    url = reverse("admin:quizzes_quiz_change", args=[quiz["id"]])
+    parser = _FormFields()
+    parser.feed(client.get(url).content.decode())
+    data = {k: v for k, v in parser.data.items() if not k.startswith("accommodations-__prefix__")}
+    data["accommodations-TOTAL_FORMS"] = ["1"]
+    data["accommodations-0-student"] = [str(cast.other_student.pk)]
+    data["accommodations-0-extra_minutes"] = ["20"]
+    data["accommodations-0-quiz"] = [quiz["id"]]
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+
+    extra = QuizAccommodation.objects.get(quiz_id=quiz["id"])
+    assert (extra.student_id, extra.extra_minutes) == (cast.other_student.pk, 20)
+    entry = AuditLog.objects.get(action="quiz.accommodation", object_id=quiz["id"])
+    assert entry.actor == cast.admin
+    assert entry.after == {"extra_minutes": {str(cast.other_student.pk): 20}}

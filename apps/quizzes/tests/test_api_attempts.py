@@ -211,7 +211,10 @@ def test_submit_grades_with_partial_credit_and_negative_marking(api, cast, make_
     body = response.json()
     assert body["status"] == "submitted" and not body["auto_submitted"]
     assert (body["score"], body["max_score"], body["percent"]) == ("2.00", "6.00", 33.33)
-    review = {r["question"]: r for r in body["review"]}
+    # the student sees the score at once, not the marking per question while the quiz runs
+    assert (body["review"], body["answers_visible"]) == (None, False)
+    teacher = api(cast.teacher.user).get(f"/api/v1/attempts/{attempt['id']}/").json()
+    review = {r["question"]: r for r in teacher["review"]}
     assert review[Q.single["id"]]["marks_awarded"] == "2.00"
     assert review[Q.single["id"]]["is_correct"] is True
     assert review[Q.multiple["id"]]["credit"] == 0.5
@@ -234,7 +237,8 @@ def test_the_total_never_goes_below_zero_and_empty_answers_cost_nothing(api, cas
     save(api, cast.student.user, attempt, (Q.single, "a"), (Q.multiple, ["b"]))
     body = api(cast.student.user).post(f"/api/v1/attempts/{attempt['id']}/submit/").json()
     assert body["score"] == "0.00"
-    review = {r["question"]: r for r in body["review"]}
+    teacher = api(cast.teacher.user).get(f"/api/v1/attempts/{attempt['id']}/").json()
+    review = {r["question"]: r for r in teacher["review"]}
     assert review[Q.numeric["id"]]["marks_awarded"] == "0.00"  # unanswered: no penalty
     assert review[Q.numeric["id"]]["is_correct"] is None
 
