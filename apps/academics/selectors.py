@@ -107,3 +107,12 @@ def my_timetable(qs: QuerySet[TimetableEntry], user) -> QuerySet[TimetableEntry]
     if user.role in (Role.STUDENT, Role.PARENT):
         return qs.filter(section_id__in=own_section_ids(user))
     return qs.none()
+
+
+def current_enrollments(student_ids) -> dict:
+    """The current-year enrollment of each of `student_ids` (a student has at most one per
+    year), keyed by student id, with section, class and year loaded: one query for a page."""
+    rows = Enrollment.objects.filter(
+        student_id__in=list(student_ids), year__is_current=True
+    ).select_related("section__school_class", "year")
+    return {row.student_id: row for row in rows}

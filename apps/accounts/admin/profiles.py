@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.apps import apps as django_apps
 from django.contrib import admin
 from django.contrib.auth import password_validation
 from django.contrib.auth.models import Group
@@ -300,8 +301,9 @@ class StudentProfileAdmin(ProfileAdmin):
     list_display = (
         "admission_number",
         "person_name",
+        "current_section",
+        "current_roll_number",
         "person_email",
-        "roll_number",
         "gender",
         "person_active",
         "school",
@@ -316,6 +318,27 @@ class StudentProfileAdmin(ProfileAdmin):
         "user__phone",
     )
     ordering = ("admission_number",)
+
+    def get_queryset(self, request):
+        # This year's enrollment of every row on the page, in one query with its section.
+        enrollment = django_apps.get_model("academics", "Enrollment")
+        current = enrollment.objects.filter(year__is_current=True).select_related(
+            "section__school_class"
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(Prefetch("enrollments", queryset=current, to_attr="current"))
+        )
+
+    @admin.display(description=_("class and section"))
+    def current_section(self, obj):
+        return obj.current[0].section.display_name if obj.current else "-"
+
+    @admin.display(description=_("roll number"))
+    def current_roll_number(self, obj):
+        return obj.current[0].roll_number if obj.current else "-"
+
     fieldsets = (
         (
             _("Student"),

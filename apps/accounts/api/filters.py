@@ -18,12 +18,27 @@ class UserFilter(django_filters.FilterSet):
 
 class StudentFilter(django_filters.FilterSet):
     is_active = django_filters.BooleanFilter(field_name="user__is_active")
+    section = django_filters.UUIDFilter(
+        method="filter_section", label="Students enrolled in this section."
+    )
+    school_class = django_filters.UUIDFilter(
+        method="filter_school_class", label="Students in this class in the current academic year."
+    )
     admitted_after = django_filters.DateFilter(field_name="admission_date", lookup_expr="gte")
     admitted_before = django_filters.DateFilter(field_name="admission_date", lookup_expr="lte")
 
     class Meta:
         model = StudentProfile
         fields = ["gender", "blood_group", "admission_number"]
+
+    def filter_section(self, queryset, name, value):
+        return queryset.filter(enrollments__section_id=value)
+
+    def filter_school_class(self, queryset, name, value):
+        # One join: the enrollment of the current year, in a section of that class.
+        return queryset.filter(
+            enrollments__year__is_current=True, enrollments__section__school_class_id=value
+        )
 
 
 class GuardianFilter(django_filters.FilterSet):

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.core import uploads
@@ -230,9 +231,37 @@ class ProfileUserFields(serializers.Serializer):
     is_active = serializers.BooleanField(source="user.is_active", read_only=True)
 
 
+class NamedRefSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+
+
+class CurrentEnrollmentSerializer(serializers.Serializer):
+    """Where a student is this academic year."""
+
+    academic_year = NamedRefSerializer()
+    school_class = NamedRefSerializer()
+    section = NamedRefSerializer(help_text=_("The section with its class, e.g. 5-A."))
+    roll_number = serializers.IntegerField(help_text=_("Roll number in the section."))
+
+
+class StudentListSerializer(serializers.ListSerializer):
+    """Loads the current enrollments of the whole page in one query."""
+
+    def to_representation(self, data):
+        from apps.academics.selectors import current_enrollments
+
+        students = list(data.all() if hasattr(data, "all") else data)
+        self.child.context["current_enrollments"] = current_enrollments(s.pk for s in students)
+        return super().to_representation(students)
+
+
 class StudentSerializer(ProfileUserFields, serializers.ModelSerializer):
     guardians = GuardianOfStudentSerializer(many=True, read_only=True)
     photo_url = serializers.SerializerMethodField()
+    current_enrollment = serializers.SerializerMethodField(
+        help_text=_("Academic year, class, section and roll number this year; null if none.")
+    )
 
     class Meta:
         model = StudentProfile
@@ -240,12 +269,33 @@ class StudentSerializer(ProfileUserFields, serializers.ModelSerializer):
             "id", "user", "email", "full_name", "phone", "is_active", "admission_number",
             "roll_number", "date_of_birth", "gender", "blood_group", "address",
             "emergency_contact_name", "emergency_contact_phone", "admission_date", "photo_url",
-            "guardians", "created_at", "updated_at",
+            "current_enrollment", "guardians", "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = fields
+        list_serializer_class = StudentListSerializer
 
     def get_photo_url(self, obj) -> str | None:
         return _file_url(obj.photo, self.context.get("request"))
+
+    @extend_schema_field(CurrentEnrollmentSerializer(allow_null=True))
+    def get_current_enrollment(self, obj) -> dict | None:
+        enrollments = self.context.get("current_enrollments")
+        if enrollments is None:  # one student: its own query
+            from apps.academics.selectors import current_enrollments
+
+            enrollments = current_enrollments([obj.pk])
+        row = enrollments.get(obj.pk)
+        if row is None:
+            return None
+        return {
+            "academic_year": {"id": row.year_id, "name": row.year.name},
+            "school_class": {
+                "id": row.section.school_class_id,
+                "name": row.section.school_class.name,
+            },
+            "section": {"id": row.section_id, "name": row.section.display_name},
+            "roll_number": row.roll_number,
+        }
 
 
 class PersonInputSerializer(serializers.Serializer):

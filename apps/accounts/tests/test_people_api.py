@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from apps.academics.tests.factories import EnrollmentFactory, SectionFactory
 from apps.accounts.models import Guardian, StudentProfile, User
 from apps.accounts.tests.factories import GuardianFactory, StudentFactory
 from apps.core.models import AuditLog
@@ -228,12 +229,15 @@ def test_student_detail_includes_guardians(cast, api):
 def test_student_list_query_count_is_constant(cast, api, django_assert_num_queries):
     client = api(cast.admin)
     client.get("/api/v1/students/")  # warm up (content types, permissions caches)
-    with django_assert_num_queries(4) as small:
+    # count, page, guardians, current enrollments (+ the signed-in user)
+    with django_assert_num_queries(5) as small:
         assert client.get("/api/v1/students/?page_size=100").json()["count"] == 3
-    for _ in range(20):
+    section = SectionFactory(school_class__school=cast.school, year__is_current=True)
+    for number in range(20):
         student = StudentFactory(school=cast.school)
         GuardianFactory(student=student, is_primary=True)
         GuardianFactory(student=student, relation="father")
+        EnrollmentFactory(section=section, student=student, roll_number=number + 1)
     with django_assert_num_queries(len(small.captured_queries)):
         assert client.get("/api/v1/students/?page_size=100").json()["count"] == 23
 
