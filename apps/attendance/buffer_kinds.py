@@ -23,21 +23,6 @@ DAILY_SLOT = "day"
 
 KEY_FIELDS = ("school_id", "student_id", "date", "slot")
 GROUP_FIELDS = ("school_id", "section_id", "date")
-RECORD_FIELDS = (
-    "id",
-    "school_id",
-    "student_id",
-    "section_id",
-    "date",
-    "period_id",
-    "slot",
-    "status",
-    "late_minutes",
-    "reason",
-    "remarks",
-    "marked_by_id",
-    "ts",
-)
 
 
 def slot_of(period_id) -> str:

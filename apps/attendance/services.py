@@ -21,6 +21,7 @@ from apps.accounts.models import Guardian, Role
 from apps.core import audit, buffer
 from apps.core.access import is_platform_superuser
 from apps.core.exceptions import ApplicationError
+from apps.core.services import refuse
 
 from . import selectors
 from .buffer_kinds import KIND, slot_of
@@ -34,15 +35,6 @@ def edit_window_days() -> int:
     return int(getattr(settings, "ATTENDANCE_EDIT_WINDOW_DAYS", DEFAULT_EDIT_WINDOW_DAYS))
 
 
-def _refuse(message: str, *, code: str, fields=(), status_code: int | None = None):
-    return ApplicationError(
-        message,
-        code=code,
-        fields={name: [message] for name in fields},
-        status_code=status_code,
-    )
-
-
 def _check_actor(actor, section: Section, period: TimetableEntry | None) -> None:
     """School admins mark anything; a class teacher the daily register of their section; the
     teacher of a timetable period that period. Nobody else."""
@@ -52,7 +44,7 @@ def _check_actor(actor, section: Section, period: TimetableEntry | None) -> None
         if period is None:
             if section.class_teacher_id and section.class_teacher.user_id == actor.pk:
                 return
-            raise _refuse(
+            raise refuse(
                 _(
                     "Only the class teacher of %(section)s or a school admin takes its daily attendance."
                 )
@@ -63,13 +55,13 @@ def _check_actor(actor, section: Section, period: TimetableEntry | None) -> None
             )
         if period.teacher.user_id == actor.pk:
             return
-        raise _refuse(
+        raise refuse(
             _("Only the teacher of this period or a school admin takes its attendance."),
             code="not_period_teacher",
             fields=["period"],
             status_code=403,
         )
-    raise _refuse(_("Your role may not take attendance."), code="not_allowed", status_code=403)
+    raise refuse(_("Your role may not take attendance."), code="not_allowed", status_code=403)
 
 
 def _check_day(section: Section, date: dt.date, period: TimetableEntry | None) -> None:
@@ -77,14 +69,14 @@ def _check_day(section: Section, date: dt.date, period: TimetableEntry | None) -
 
     if period is not None:
         if period.section_id != section.pk:
-            raise _refuse(
+            raise refuse(
                 _("This period is not on %(section)s's timetable.")
                 % {"section": section.display_name},
                 code="period_not_in_section",
                 fields=["period"],
             )
         if period.weekday != date.weekday():
-            raise _refuse(
+            raise refuse(
                 _("This period is on %(weekday)s, but %(date)s is a %(day)s.")
                 % {
                     "weekday": period.get_weekday_display(),
@@ -96,7 +88,7 @@ def _check_day(section: Section, date: dt.date, period: TimetableEntry | None) -
             )
     year = section.year
     if not year.start_date <= date <= year.end_date:
-        raise _refuse(
+        raise refuse(
             _("%(date)s is outside the academic year %(year)s (%(start)s – %(end)s).")
             % {
                 "date": date.isoformat(),
@@ -108,11 +100,11 @@ def _check_day(section: Section, date: dt.date, period: TimetableEntry | None) -
             fields=["date"],
         )
     if date > selectors.school_today(section.school):
-        raise _refuse(
+        raise refuse(
             _("Attendance cannot be taken for a future date."), code="future_date", fields=["date"]
         )
     if is_holiday(school=section.school, date=date, section=section):
-        raise _refuse(
+        raise refuse(
             _("%(date)s is a holiday for %(section)s.")
             % {"date": date.isoformat(), "section": section.display_name},
             code="holiday",
@@ -206,7 +198,7 @@ def check_attendance_mark(
     and period; e-mails after commit).
     """
     if not entries:
-        raise _refuse(_("Send at least one entry."), code="no_entries", fields=["entries"])
+        raise refuse(_("Send at least one entry."), code="no_entries", fields=["entries"])
     _check_actor(actor, section, period)
     _check_day(section, date, period)
 

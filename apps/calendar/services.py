@@ -17,7 +17,7 @@ import hashlib
 import secrets
 from typing import Any
 
-from django.db import IntegrityError, models, transaction
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,7 +26,7 @@ from apps.academics.models import AcademicYear, SchoolClass, Section, Subject
 from apps.accounts.models import School, User
 from apps.accounts.principals import principal_may_act
 from apps.core import audit
-from apps.core.exceptions import ApplicationError
+from apps.core.services import apply_fields, refuse, save_checked
 
 from .models import Audience, CalendarEvent, CalendarFeedToken, ExamScheduleEntry
 
@@ -60,28 +60,6 @@ MAX_ACTIVE_TOKENS = 20
 TOKEN_BYTES = 32
 
 
-def _refuse(message: str, *, code: str, fields: list[str] | tuple[str, ...] = ()):
-    return ApplicationError(message, code=code, fields={name: [message] for name in fields})
-
-
-def _save(instance: models.Model) -> None:
-    """full_clean() then save(); a constraint hit by a race still comes back as a clear 400."""
-    instance.full_clean()
-    try:
-        with transaction.atomic():
-            instance.save()
-    except IntegrityError as exc:
-        raise ApplicationError(
-            _("This record clashes with an existing one; reload and try again."), code="conflict"
-        ) from exc
-
-
-def _apply(instance: models.Model, fields: list[str], data: dict[str, Any]) -> None:
-    for name in fields:
-        if name in data:
-            setattr(instance, name, data[name])
-
-
 # --- Events -------------------------------------------------------------------------------------
 _AUDIENCE_UNUSED = {
     Audience.SCHOOL: ("school_class", "section"),
@@ -94,7 +72,7 @@ def _fit_audience(event: CalendarEvent, data: dict[str, Any]) -> None:
     """Clear the class/section the audience does not use; refuse one sent for it."""
     for name in _AUDIENCE_UNUSED[Audience(event.audience)]:
         if data.get(name) is not None:
-            raise _refuse(
+            raise refuse(
                 _("A %(audience)s event has no %(field)s; change the audience first.")
                 % {
                     "audience": Audience(event.audience).label.lower(),
@@ -110,7 +88,7 @@ def _fit_times(event: CalendarEvent, data: dict[str, Any]) -> None:
     if event.all_day:
         for name in ("start_time", "end_time"):
             if data.get(name) is not None:
-                raise _refuse(
+                raise refuse(
                     _("An all-day event has no times; set all_day to false to give times."),
                     code="invalid_times",
                     fields=[name],
@@ -121,7 +99,7 @@ def _fit_times(event: CalendarEvent, data: dict[str, Any]) -> None:
 def _default_year(event: CalendarEvent) -> None:
     if event.academic_year_id is not None:
         if event.section_id and event.section.year_id != event.academic_year_id:
-            raise _refuse(
+            raise refuse(
                 _("The academic year must be the section's year (%(year)s).")
                 % {"year": event.section.year.name},
                 code="invalid_year",
@@ -199,7 +177,7 @@ def calendar_event_create(
         academic_year=academic_year,
     )
     _prepare_event(event, data)
-    _save(event)
+    save_checked(event)
     audit.record(
         actor=actor, action="calendar_event.create", instance=event, after=_event_snapshot(event)
     )
@@ -218,9 +196,9 @@ def calendar_event_update(
         data = {**data, "end_date": data["start_date"]}  # moving a one-day event moves its end
     if "section" in data and "academic_year" not in data:
         event.academic_year = None  # follows the new section
-    _apply(event, EVENT_FIELDS, data)
+    apply_fields(event, EVENT_FIELDS, data)
     _prepare_event(event, data)
-    _save(event)
+    save_checked(event)
     audit.record(
         actor=actor,
         action="calendar_event.update",
@@ -256,7 +234,7 @@ def _check_exam(entry: ExamScheduleEntry) -> None:
     if not (entry.date and entry.start_time and entry.end_time):
         return
     if entry.end_time <= entry.start_time:
-        raise _refuse(
+        raise refuse(
             _("An exam must end after it starts."), code="invalid_times", fields=["end_time"]
         )
     class_id = _class_id(entry)
@@ -288,7 +266,7 @@ def _check_exam(entry: ExamScheduleEntry) -> None:
         "exam": other.exam_name,
         "slot": other.slot,
     }
-    raise _refuse(message, code="exam_clash", fields=["start_time", "end_time"])
+    raise refuse(message, code="exam_clash", fields=["start_time", "end_time"])
 
 
 def _lock_class(class_id) -> None:
@@ -300,7 +278,7 @@ def _prepare_exam(entry: ExamScheduleEntry) -> None:
     entry.room = (entry.room or "").strip()
     if bool(entry.section_id) == bool(entry.school_class_id):
         message = _("Choose either a class or a section.")
-        raise _refuse(message, code="invalid_audience", fields=["section", "school_class"])
+        raise refuse(message, code="invalid_audience", fields=["section", "school_class"])
 
 
 @transaction.atomic
@@ -336,7 +314,7 @@ def exam_entry_create(
     entry.full_clean()  # another school's class/section is refused before anything is locked
     _lock_class(_class_id(entry))
     _check_exam(entry)
-    _save(entry)
+    save_checked(entry)
     audit.record(
         actor=actor, action="exam_entry.create", instance=entry, after=_exam_snapshot(entry)
     )
@@ -357,13 +335,13 @@ def exam_entry_update(
     if data.get("school_class") is not None and "section" not in data:
         data["section"] = None
     old_class = _class_id(entry)
-    _apply(entry, EXAM_FIELDS, data)
+    apply_fields(entry, EXAM_FIELDS, data)
     _prepare_exam(entry)
     entry.full_clean()
     for class_id in sorted({str(old_class), str(_class_id(entry))}):
         _lock_class(class_id)
     _check_exam(entry)
-    _save(entry)
+    save_checked(entry)
     audit.record(
         actor=actor,
         action="exam_entry.update",
@@ -392,11 +370,11 @@ def feed_token_create(*, user: User, label: str = "") -> tuple[CalendarFeedToken
     """A new feed token for `user` (a member of a school). Returns the row and the plain token,
     which is not kept anywhere: the caller shows it once. At most MAX_ACTIVE_TOKENS at once."""
     if user.school_id is None:
-        raise _refuse(_("Only members of a school have a calendar."), code="no_school")
+        raise refuse(_("Only members of a school have a calendar."), code="no_school")
     User.objects.select_for_update().only("pk").get(pk=user.pk)  # one count at a time per user
     active = CalendarFeedToken.objects.filter(user=user, revoked_at__isnull=True).count()
     if active >= MAX_ACTIVE_TOKENS:
-        raise _refuse(
+        raise refuse(
             _("You already have %(count)d calendar links; revoke one you no longer use.")
             % {"count": active},
             code="too_many_tokens",
@@ -409,7 +387,7 @@ def feed_token_create(*, user: User, label: str = "") -> tuple[CalendarFeedToken
         token_hash=hash_token(plain),
         hint=plain[:6],
     )
-    _save(token)
+    save_checked(token)
     audit.record(
         actor=user,
         action="calendar_feed_token.create",

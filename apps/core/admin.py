@@ -60,10 +60,6 @@ def may_use_admin_site(user) -> bool:
     return bool(user.school_id) and user.role in ADMIN_SITE_ROLES
 
 
-def is_school_admin(user) -> bool:
-    return may_use_admin_site(user) and not is_platform_superuser(user) and user.role == ROLE_ADMIN
-
-
 def admin_access(user, model: type[models.Model], action: str) -> bool:
     """May `user` perform `action` (view/add/change/delete) on `model` in the admin at all?"""
     if not may_use_admin_site(user):

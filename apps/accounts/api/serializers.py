@@ -370,11 +370,6 @@ class StaffInputSerializer(PersonInputSerializer):
     designation = serializers.CharField(max_length=100, required=False, allow_blank=True)
 
 
-def partial_of(serializer_class):
-    """The same input serializer for PATCH: every field optional."""
-    return lambda *args, **kwargs: serializer_class(*args, partial=True, **kwargs)
-
-
 # --- Guardians -----------------------------------------------------------------------------------
 class GuardianSerializer(serializers.ModelSerializer):
     parent = UserSummarySerializer(read_only=True)

@@ -10,11 +10,12 @@ from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from apps.core import audit
 from apps.core.exceptions import ApplicationError
+from apps.core.services import apply_fields, save_checked
 
 from ..models import Guardian, Role, School, StaffProfile, StudentProfile, TeacherProfile, User
 
@@ -40,18 +41,6 @@ def _email_taken(email: str, exclude_pk=None) -> bool:
     if exclude_pk is not None:
         qs = qs.exclude(pk=exclude_pk)
     return qs.exists()
-
-
-def _save(instance, *, exclude: list[str] | None = None) -> None:
-    """full_clean() then save(); a race on a unique key still comes back as a field error."""
-    instance.full_clean(exclude=exclude)
-    try:
-        with transaction.atomic():
-            instance.save()
-    except IntegrityError as exc:
-        raise ApplicationError(
-            _("This record clashes with an existing one."), code="conflict", fields={}
-        ) from exc
 
 
 def user_create(
@@ -100,7 +89,7 @@ def user_create(
         user.set_password(password)
     else:
         user.set_unusable_password()
-    _save(user, exclude=["password"])
+    save_checked(user, exclude=["password"])
     audit.record(
         actor=actor,
         action="user.create",
@@ -126,7 +115,7 @@ def user_update(*, user: User, actor: User | None, data: dict[str, Any]) -> User
             )
     if "profile_picture" in data:
         user.profile_picture = data["profile_picture"]
-    _save(user, exclude=["password"])
+    save_checked(user, exclude=["password"])
     audit.record(
         actor=actor,
         action="user.update",
@@ -161,16 +150,6 @@ def user_set_active(*, user: User, actor: User | None, active: bool) -> User:
     return user
 
 
-def _apply(instance, fields: list[str], data: dict[str, Any]) -> None:
-    for field in fields:
-        if field in data:
-            setattr(instance, field, data[field])
-
-
-def _profile_error_fields(exc: ValidationError) -> dict[str, Any]:
-    return exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-
-
 def _create_with_profile(
     *,
     school: School,
@@ -192,10 +171,10 @@ def _create_with_profile(
         password=user_data.get("password"),
     )
     profile = profile_model(school=school, user=user)
-    _apply(profile, profile_fields, profile_data)
+    apply_fields(profile, profile_fields, profile_data)
     if profile_data.get("photo"):
         profile.photo = profile_data["photo"]
-    _save(profile)
+    save_checked(profile)
     audit.record(
         actor=actor, action=action, instance=profile, after=audit.snapshot(profile, profile_fields)
     )
@@ -214,10 +193,10 @@ def _update_with_profile(
     if user_data:
         user_update(user=profile.user, actor=actor, data=user_data)
     before = audit.snapshot(profile, fields)
-    _apply(profile, fields, data)
+    apply_fields(profile, fields, data)
     if "photo" in data:
         profile.photo = data["photo"]
-    _save(profile)
+    save_checked(profile)
     audit.record(
         actor=actor,
         action=action,
@@ -407,7 +386,7 @@ def guardian_link(
     link = Guardian(
         school=school, parent=parent, student=student, relation=relation, is_primary=is_primary
     )
-    _save(link)
+    save_checked(link)
     audit.record(
         actor=actor,
         action="guardian.link",
@@ -424,8 +403,8 @@ def guardian_update(*, link: Guardian, actor: User | None, data: dict[str, Any])
         Guardian.objects.filter(student=link.student, is_primary=True).exclude(pk=link.pk).update(
             is_primary=False
         )
-    _apply(link, ["relation", "is_primary"], data)
-    _save(link)
+    apply_fields(link, ["relation", "is_primary"], data)
+    save_checked(link)
     audit.record(
         actor=actor,
         action="guardian.update",
@@ -454,10 +433,10 @@ SCHOOL_FIELDS = ["name", "timezone", "address", "contact_email", "contact_phone"
 def school_update(*, school: School, actor: User | None, data: dict[str, Any]) -> School:
     """Admins edit their school's details; code and active flag are the platform's."""
     before = audit.snapshot(school, SCHOOL_FIELDS)
-    _apply(school, SCHOOL_FIELDS, data)
+    apply_fields(school, SCHOOL_FIELDS, data)
     if "logo" in data:
         school.logo = data["logo"]
-    _save(school)
+    save_checked(school)
     audit.record(
         actor=actor,
         action="school.update",

@@ -11,7 +11,6 @@ Science by Vera. Every test gets a private write-buffer namespace in Redis.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass
 
 import pytest
@@ -31,8 +30,6 @@ from apps.attendance import selectors
 from apps.attendance.buffer_kinds import KIND
 from apps.core import buffer
 from apps.core.testing import buffer_namespace
-
-WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
 @pytest.fixture(autouse=True)

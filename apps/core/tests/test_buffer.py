@@ -40,7 +40,6 @@ from apps.core.testing import buffer_namespace, database_url
 from apps.core.tests import buffer_probe as probe
 
 ROOT = Path(__file__).resolve().parents[3]
-WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 KEY = probe.KEY
 
 pytestmark = pytest.mark.django_db

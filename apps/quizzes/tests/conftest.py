@@ -12,7 +12,6 @@ own, to pause.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
 import signal
 import socket
@@ -35,8 +34,6 @@ from apps.accounts.tests.factories import TeacherFactory
 from apps.core import buffer
 from apps.core.testing import buffer_namespace
 from apps.quizzes.buffer_kinds import KIND
-
-WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
 @pytest.fixture(autouse=True)
