@@ -59,7 +59,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from common import ensure_database, free_port, machine, say, scratch_url, terminated  # noqa: E402
+from common import (  # noqa: E402
+    GunicornServer,
+    ensure_database,
+    free_port,
+    machine,
+    say,
+    scratch_url,
+    terminated,
+)
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "schools24.settings.test")
 
@@ -623,63 +631,6 @@ def side_queries(demo: Demo) -> None:
                 say(f"    {n:>3} x {sql}")
 
 
-class Server:
-    def __init__(self, args):
-        self.port = free_port()
-        self.log_path = Path(
-            tempfile.mkstemp(prefix="bench-attendance-gunicorn-", suffix=".log")[1]
-        )
-        self.keep_log = args.keep_log
-        self.log = self.log_path.open("w")
-        self.proc = subprocess.Popen(  # noqa: S603
-            [str(ROOT / ".venv/bin/gunicorn"), "schools24.wsgi", "-c", "deploy/gunicorn.conf.py"],
-            cwd=ROOT,
-            env=web_env(self.port, args),
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # Ctrl-C reaches the bench, which stops gunicorn itself
-        )
-
-    def wait_ready(self, timeout: float = 90.0) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                break
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
-                conn.request("GET", "/healthz")
-                if conn.getresponse().status == 200:
-                    conn.close()
-                    ready = [ln for ln in self.tail(200) if "gunicorn ready" in ln]
-                    return ready[-1] if ready else ""
-            except OSError:
-                pass
-            time.sleep(0.3)
-        say("\n".join(self.tail(40)))
-        raise SystemExit("gunicorn did not become ready")
-
-    def tail(self, lines: int) -> list[str]:
-        self.log.flush()
-        try:
-            return self.log_path.read_text(errors="replace").splitlines()[-lines:]
-        except OSError:
-            return []
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)  # graceful: the master stops its workers
-            try:
-                self.proc.wait(timeout=40)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()  # the master only (pid we started); workers die with it
-                self.proc.wait(timeout=10)
-        self.log.close()
-        if self.keep_log:
-            say(f"gunicorn log kept: {self.log_path}")
-        else:
-            self.log_path.unlink(missing_ok=True)
-
-
 CONNECTION_ERRORS = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
 STOP = threading.Event()  # set on Ctrl-C / SIGTERM: client threads stop at once
 
@@ -817,7 +768,8 @@ def part_api(args) -> None:
     client = buffer.get_client()
     celery_before = redis_celery_keys(client)
     cache_prefix = f"bench-att-{os.getpid()}"
-    server = Server(args)
+    port = free_port()
+    server = GunicornServer(web_env(port, args), port, keep_log=args.keep_log)
     try:
         ready = server.wait_ready()
         say(f"\ngunicorn on 127.0.0.1:{server.port}: {ready.split('] ')[-1] if ready else 'ready'}")

@@ -8,9 +8,11 @@ from __future__ import annotations
 import os
 import platform
 import shutil
+import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.parse
 from pathlib import Path
@@ -123,3 +125,90 @@ def stop_process(process: subprocess.Popen | None, timeout: float = 10) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(timeout=5)
+
+
+# --- gunicorn serving the product, as production does -------------------------------------------
+class GunicornServer:
+    """`gunicorn <wsgi> -c deploy/gunicorn.conf.py` in its own session on `port`, its output in
+    a temporary log (kept with `keep_log`). `wait_ready()` returns gunicorn's "ready" line."""
+
+    def __init__(
+        self, env: dict, port: int, *, keep_log: bool = False, wsgi: str = "schools24.wsgi"
+    ):
+        root = Path(__file__).resolve().parent.parent
+        self.port = port
+        self.keep_log = keep_log
+        self.log_path = Path(tempfile.mkstemp(prefix="bench-gunicorn-", suffix=".log")[1])
+        self.log = self.log_path.open("w")
+        self.proc = subprocess.Popen(  # noqa: S603 - our own gunicorn, fixed arguments
+            [
+                str(Path(sys.executable).with_name("gunicorn")),
+                wsgi,
+                "-c",
+                "deploy/gunicorn.conf.py",
+            ],
+            cwd=root,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # Ctrl-C reaches the bench, which stops gunicorn itself
+        )
+
+    def wait_ready(self, timeout: float = 90.0) -> str:
+        import http.client
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+                conn.request("GET", "/healthz")
+                if conn.getresponse().status == 200:
+                    conn.close()
+                    ready = [ln for ln in self.tail(200) if "gunicorn ready" in ln]
+                    return ready[-1] if ready else ""
+            except OSError:
+                pass
+            time.sleep(0.3)
+        say("\n".join(self.tail(40)))
+        raise SystemExit("gunicorn did not become ready")
+
+    def tail(self, lines: int) -> list[str]:
+        self.log.flush()
+        try:
+            return self.log_path.read_text(errors="replace").splitlines()[-lines:]
+        except OSError:
+            return []
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)  # graceful: the master stops its workers
+            try:
+                self.proc.wait(timeout=40)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        self.log.close()
+        if self.keep_log:
+            say(f"gunicorn log kept: {self.log_path}")
+        else:
+            self.log_path.unlink(missing_ok=True)
+
+
+def random_answer(question: dict, rng) -> object:
+    """A valid answer of the question's type (a paper's `content`), as a student's client sends."""
+    kind = question.get("type")
+    options = [o["id"] for o in question.get("options") or []]
+    if kind == "single" and options:
+        return rng.choice(options)
+    if kind == "multiple" and options:
+        return sorted(rng.sample(options, rng.randint(1, len(options))))
+    if kind == "true_false":
+        return rng.random() < 0.5
+    if kind == "numeric":
+        return rng.randint(0, 500)
+    if kind == "short":
+        return rng.choice(["forty-two", "one hundred", "seven"])
+    if kind == "matching":
+        rights = [r["id"] for r in question.get("right") or []]
+        return {left["id"]: rng.choice(rights) for left in question.get("left") or []}
+    return None

@@ -45,6 +45,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import (  # noqa: E402
+    GunicornServer,
     ensure_database,
     free_port,
     machine,
@@ -150,49 +151,6 @@ print(json.dumps({"section": str(section.pk), "date": day.isoformat() if day els
 """
 
 
-class Server:
-    def __init__(self, env: dict, port: int, keep_log: bool):
-        self.port = port
-        self.keep_log = keep_log
-        self.log_path = Path(tempfile.mkstemp(prefix="bench-hotpaths-gunicorn-", suffix=".log")[1])
-        self.log = self.log_path.open("w")
-        self.proc = subprocess.Popen(  # noqa: S603 - our own gunicorn, fixed arguments
-            [str(Path(sys.executable).with_name("gunicorn")), "bench.hello_wsgi"]
-            + ["-c", "deploy/gunicorn.conf.py"],
-            cwd=ROOT,
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-    def wait_ready(self, timeout: float = 90.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and self.proc.poll() is None:
-            try:
-                if request(self.port, "GET", "/healthz")[0] == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.3)
-        say(self.log_path.read_text(errors="replace")[-4000:])
-        raise SystemExit("gunicorn did not become ready")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=40)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
-        self.log.close()
-        if self.keep_log:
-            say(f"gunicorn log kept: {self.log_path}")
-        else:
-            self.log_path.unlink(missing_ok=True)
-
-
 def request(port, method, path, body=None, token=None) -> tuple[int, dict]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     headers = {"Content-Type": "application/json"}
@@ -294,7 +252,7 @@ def main() -> None:
         if not fixture["date"] or not fixture["quiz"]:
             raise SystemExit(f"the demo seed lacks attendance or an open quiz: {fixture}")
 
-        server = Server(env, port, args.keep_log)
+        server = GunicornServer(env, port, keep_log=args.keep_log, wsgi="bench.hello_wsgi")
         server.wait_ready()
         admin = sign_in(port, "admin@demo.schools24.test")
         teacher = sign_in(port, "teacher@demo.schools24.test")

@@ -52,9 +52,7 @@ import queue
 import random
 import re
 import signal
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter
@@ -63,9 +61,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from common import (  # noqa: E402
+    GunicornServer,
     ensure_database,
     free_port,
     machine,
+    random_answer,
     say,
     scratch_url,
     start_mongo,
@@ -387,26 +387,6 @@ class Setup:
         return quiz_publish(actor=self.teacher, quiz=quiz)
 
 
-def random_answer(question: dict, rng: random.Random):
-    """A valid answer of the question's type, as a student's client would send."""
-    kind = question["type"]
-    options = [o["id"] for o in question.get("options") or []]
-    if kind == "single":
-        return rng.choice(options)
-    if kind == "multiple":
-        return sorted(rng.sample(options, rng.randint(1, len(options))))
-    if kind == "true_false":
-        return rng.random() < 0.5
-    if kind == "numeric":
-        return rng.randint(0, 500)
-    if kind == "short":
-        return rng.choice(["forty-two", "one hundred", "seven"])
-    if kind == "matching":
-        rights = [r["id"] for r in question["right"]]
-        return {left["id"]: rng.choice(rights) for left in question["left"]}
-    return None
-
-
 def answers_body(paper: list[dict], rng: random.Random) -> str:
     picked = rng.sample(paper, rng.randint(1, min(3, len(paper))))
     return json.dumps(
@@ -529,58 +509,6 @@ def web_env(port: int, args) -> dict:
     if args.web_workers:
         env["WEB_CONCURRENCY"] = str(args.web_workers)
     return env
-
-
-class Server:
-    def __init__(self, args):
-        self.port = free_port()
-        self.log_path = Path(tempfile.mkstemp(prefix="bench-quiz-gunicorn-", suffix=".log")[1])
-        self.keep_log = args.keep_log
-        self.log = self.log_path.open("w")
-        self.proc = subprocess.Popen(  # noqa: S603
-            [str(ROOT / ".venv/bin/gunicorn"), "schools24.wsgi", "-c", "deploy/gunicorn.conf.py"],
-            cwd=ROOT,
-            env=web_env(self.port, args),
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-    def wait_ready(self, timeout: float = 90.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and self.proc.poll() is None:
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
-                conn.request("GET", "/healthz")
-                if conn.getresponse().status == 200:
-                    conn.close()
-                    return
-            except OSError:
-                pass
-            time.sleep(0.3)
-        say("\n".join(self.tail(40)))
-        raise SystemExit("gunicorn did not become ready")
-
-    def tail(self, lines: int) -> list[str]:
-        self.log.flush()
-        try:
-            return self.log_path.read_text(errors="replace").splitlines()[-lines:]
-        except OSError:
-            return []
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=40)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
-        self.log.close()
-        if self.keep_log:
-            say(f"gunicorn log kept: {self.log_path}")
-        else:
-            self.log_path.unlink(missing_ok=True)
 
 
 CONNECTION_ERRORS = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
@@ -781,7 +709,8 @@ def part_load(setup: Setup, args) -> None:
             "prefix there; give this run a Redis database of its own (REDIS_URL)"
         )
     celery_before = celery_keys(client)
-    server = Server(args)
+    port = free_port()
+    server = GunicornServer(web_env(port, args), port, keep_log=args.keep_log)
     attempt_ids: list[str] = []
     try:
         server.wait_ready()

@@ -33,8 +33,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ensure_database, free_port, machine, say, scratch_url, start_mongo, stop_process  # noqa: E402
-from hotpaths import DEFAULT_REDIS, DEFAULT_SERVER, Server, manage, product_env  # noqa: E402
+from common import (  # noqa: E402
+    GunicornServer,
+    ensure_database,
+    free_port,
+    machine,
+    say,
+    scratch_url,
+    start_mongo,
+    stop_process,
+)
+from hotpaths import DEFAULT_REDIS, DEFAULT_SERVER, manage, product_env  # noqa: E402
 
 FIXTURE_SCRIPT = """
 import datetime as dt, json, random
@@ -142,7 +151,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="bench-schoolday-") as tmp:
             fixture_path = Path(tmp) / "fixture.json"
             fixture_path.write_text(json.dumps(fixture))
-            server = Server(env, port, args.keep_log)
+            server = GunicornServer(env, port, keep_log=args.keep_log, wsgi="bench.hello_wsgi")
             server.wait_ready()
             started = time.perf_counter()
             locust = subprocess.run(  # noqa: S603 - our own locustfile, fixed arguments

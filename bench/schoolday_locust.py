@@ -18,6 +18,7 @@ import random
 import re
 from itertools import cycle
 
+from common import random_answer
 from locust import HttpUser, between, task
 
 FIXTURE = json.loads(open(os.environ["SCHOOLDAY_FIXTURE"]).read())  # noqa: SIM115, PTH123
@@ -28,26 +29,6 @@ _teachers = cycle(FIXTURE["teachers"])
 _students = cycle(FIXTURE["students"])
 _parents = cycle(FIXTURE["parents"])
 _staff = cycle(FIXTURE["staff"])
-
-
-def _answer(question: dict, rng: random.Random):
-    content = question.get("content") or {}
-    kind = content.get("type")
-    options = [o["id"] for o in content.get("options") or []]
-    if kind == "single" and options:
-        return rng.choice(options)
-    if kind == "multiple" and options:
-        return sorted(rng.sample(options, rng.randint(1, len(options))))
-    if kind == "true_false":
-        return rng.random() < 0.5
-    if kind == "numeric":
-        return rng.randint(0, 500)
-    if kind == "short":
-        return rng.choice(["forty-two", "one hundred", "seven"])
-    if kind == "matching":
-        rights = [r["id"] for r in content.get("right") or []]
-        return {left["id"]: rng.choice(rights) for left in content.get("left") or []}
-    return None
 
 
 class ApiUser(HttpUser):
@@ -143,7 +124,10 @@ class QuizStudent(ApiUser):
             return
         paper = self.attempt["paper"]
         picked = self.rng.sample(paper, self.rng.randint(1, min(3, len(paper))))
-        answers = [{"question": q["question"], "answer": _answer(q, self.rng)} for q in picked]
+        answers = [
+            {"question": q["question"], "answer": random_answer(q.get("content") or {}, self.rng)}
+            for q in picked
+        ]
         self.client.put(
             f"/api/v1/attempts/{self.attempt['id']}/answers/",
             json={"answers": answers},
