@@ -26,7 +26,7 @@ from apps.academics.models import AcademicYear, SchoolClass, Section, Subject
 from apps.accounts.models import School, User
 from apps.accounts.principals import principal_may_act
 from apps.core import audit
-from apps.core.services import apply_fields, refuse, save_checked
+from apps.core.services import apply_fields, audited_delete, refuse, save_checked
 
 from .models import Audience, CalendarEvent, CalendarFeedToken, ExamScheduleEntry
 
@@ -449,13 +449,7 @@ def feed_tokens_revoke_all(user: User) -> int:
 
 @transaction.atomic
 def feed_token_delete(*, token: CalendarFeedToken, actor: User | None) -> None:
-    audit.record(
-        actor=actor,
-        action="calendar_feed_token.delete",
-        instance=token,
-        before=audit.snapshot(token, TOKEN_FIELDS),
-    )
-    token.delete()
+    audited_delete(token, actor=actor, action="calendar_feed_token.delete", fields=TOKEN_FIELDS)
 
 
 def feed_token_for(plain: str) -> CalendarFeedToken | None:

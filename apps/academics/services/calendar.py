@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import School, User
 from apps.core import audit
+from apps.core.services import audited_change, audited_delete
 
 from ..models import AcademicYear, Term
 from ._common import apply, refuse, save
@@ -131,32 +132,25 @@ def academic_year_update(
     the year must still lie inside them. `is_current` changes through `academic_year_set_current`."""
     _lock_school(year.school_id)
     year = _lock_year(year.pk)
-    before = audit.snapshot(year, YEAR_FIELDS)
-    apply(year, ["name", "start_date", "end_date"], data)
-    year.name = year.name.strip()
-    _check_year_dates(year)
-    _check_year_name(year)
-    outside = year.terms.exclude(start_date__gte=year.start_date, end_date__lte=year.end_date)
-    outside = outside.order_by("start_date").first()
-    if outside is not None:
-        raise refuse(
-            _("%(term)s (%(start)s – %(end)s) would no longer lie inside the year.")
-            % {
-                "term": outside.name,
-                "start": outside.start_date.strftime("%d %b %Y"),
-                "end": outside.end_date.strftime("%d %b %Y"),
-            },
-            code="term_outside_year",
-            fields=[f for f in ("start_date", "end_date") if f in data],
-        )
-    save(year)
-    audit.record(
-        actor=actor,
-        action="academic_year.update",
-        instance=year,
-        before=before,
-        after=audit.snapshot(year, YEAR_FIELDS),
-    )
+    with audited_change(year, actor=actor, action="academic_year.update", fields=YEAR_FIELDS):
+        apply(year, ["name", "start_date", "end_date"], data)
+        year.name = year.name.strip()
+        _check_year_dates(year)
+        _check_year_name(year)
+        outside = year.terms.exclude(start_date__gte=year.start_date, end_date__lte=year.end_date)
+        outside = outside.order_by("start_date").first()
+        if outside is not None:
+            raise refuse(
+                _("%(term)s (%(start)s – %(end)s) would no longer lie inside the year.")
+                % {
+                    "term": outside.name,
+                    "start": outside.start_date.strftime("%d %b %Y"),
+                    "end": outside.end_date.strftime("%d %b %Y"),
+                },
+                code="term_outside_year",
+                fields=[f for f in ("start_date", "end_date") if f in data],
+            )
+        save(year)
     return year
 
 
@@ -194,13 +188,7 @@ def academic_year_delete(*, year: AcademicYear, actor: User | None) -> None:
             % {"name": year.name, "count": sections},
             code="in_use",
         )
-    audit.record(
-        actor=actor,
-        action="academic_year.delete",
-        instance=year,
-        before=audit.snapshot(year, YEAR_FIELDS),
-    )
-    year.delete()
+    audited_delete(year, actor=actor, action="academic_year.delete", fields=YEAR_FIELDS)
 
 
 @transaction.atomic
@@ -231,25 +219,15 @@ def term_update(*, term: Term, actor: User | None, data: dict[str, Any]) -> Term
     year = _lock_year(term.year_id)
     term = Term.objects.get(pk=term.pk)
     term.year = year
-    before = audit.snapshot(term, TERM_FIELDS)
-    apply(term, ["name", "start_date", "end_date"], data)
-    term.name = term.name.strip()
-    _check_term_dates(term)
-    _check_term_name(term)
-    save(term)
-    audit.record(
-        actor=actor,
-        action="term.update",
-        instance=term,
-        before=before,
-        after=audit.snapshot(term, TERM_FIELDS),
-    )
+    with audited_change(term, actor=actor, action="term.update", fields=TERM_FIELDS):
+        apply(term, ["name", "start_date", "end_date"], data)
+        term.name = term.name.strip()
+        _check_term_dates(term)
+        _check_term_name(term)
+        save(term)
     return term
 
 
 @transaction.atomic
 def term_delete(*, term: Term, actor: User | None) -> None:
-    audit.record(
-        actor=actor, action="term.delete", instance=term, before=audit.snapshot(term, TERM_FIELDS)
-    )
-    term.delete()
+    audited_delete(term, actor=actor, action="term.delete", fields=TERM_FIELDS)

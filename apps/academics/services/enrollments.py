@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import StudentProfile, User
 from apps.core import audit
+from apps.core.services import audited_change, audited_delete
 
 from ..models import Enrollment, Section
 from ._common import refuse, save
@@ -132,41 +133,30 @@ def enrollment_update(
     sections = _lock_sections(enrollment.section_id, target.pk)
     target = sections[target.pk]
     enrollment = Enrollment.objects.select_related("student__user").get(pk=enrollment.pk)
-    before = audit.snapshot(enrollment, ENROLLMENT_FIELDS)
-    moving = target.pk != enrollment.section_id
-    if moving:
-        if target.year_id != enrollment.year_id:
-            raise refuse(
-                _("A student can only move to a section of the same year (%(year)s).")
-                % {"year": sections[enrollment.section_id].year.name},
-                code="other_year",
-                fields=["section"],
-            )
-        _check_room_left(target)
-    roll_number = data.get("roll_number")
-    if roll_number is None:
-        roll_number = _next_roll_number(target) if moving else enrollment.roll_number
-    else:
-        _check_roll_number(target, roll_number, exclude_pk=enrollment.pk)
-    enrollment.section = target
-    enrollment.roll_number = roll_number
-    save(enrollment)
-    audit.record(
-        actor=actor,
-        action="enrollment.update",
-        instance=enrollment,
-        before=before,
-        after=audit.snapshot(enrollment, ENROLLMENT_FIELDS),
-    )
+    with audited_change(
+        enrollment, actor=actor, action="enrollment.update", fields=ENROLLMENT_FIELDS
+    ):
+        moving = target.pk != enrollment.section_id
+        if moving:
+            if target.year_id != enrollment.year_id:
+                raise refuse(
+                    _("A student can only move to a section of the same year (%(year)s).")
+                    % {"year": sections[enrollment.section_id].year.name},
+                    code="other_year",
+                    fields=["section"],
+                )
+            _check_room_left(target)
+        roll_number = data.get("roll_number")
+        if roll_number is None:
+            roll_number = _next_roll_number(target) if moving else enrollment.roll_number
+        else:
+            _check_roll_number(target, roll_number, exclude_pk=enrollment.pk)
+        enrollment.section = target
+        enrollment.roll_number = roll_number
+        save(enrollment)
     return enrollment
 
 
 @transaction.atomic
 def enrollment_delete(*, enrollment: Enrollment, actor: User | None) -> None:
-    audit.record(
-        actor=actor,
-        action="enrollment.delete",
-        instance=enrollment,
-        before=audit.snapshot(enrollment, ENROLLMENT_FIELDS),
-    )
-    enrollment.delete()
+    audited_delete(enrollment, actor=actor, action="enrollment.delete", fields=ENROLLMENT_FIELDS)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import School, TeacherProfile, User
 from apps.core import audit
+from apps.core.services import audited_change, audited_delete
 
 from ..models import (
     AcademicYear,
@@ -67,19 +68,14 @@ def school_class_create(
 def school_class_update(
     *, school_class: SchoolClass, actor: User | None, data: dict[str, Any]
 ) -> SchoolClass:
-    before = audit.snapshot(school_class, CLASS_FIELDS)
-    apply(school_class, CLASS_FIELDS, data)
-    school_class.name = school_class.name.strip()
-    school_class.short_name = school_class.short_name.strip()
-    _check_class_name(school_class)
-    save(school_class)
-    audit.record(
-        actor=actor,
-        action="school_class.update",
-        instance=school_class,
-        before=before,
-        after=audit.snapshot(school_class, CLASS_FIELDS),
-    )
+    with audited_change(
+        school_class, actor=actor, action="school_class.update", fields=CLASS_FIELDS
+    ):
+        apply(school_class, CLASS_FIELDS, data)
+        school_class.name = school_class.name.strip()
+        school_class.short_name = school_class.short_name.strip()
+        _check_class_name(school_class)
+        save(school_class)
     return school_class
 
 
@@ -93,13 +89,7 @@ def school_class_delete(*, school_class: SchoolClass, actor: User | None) -> Non
             % {"name": school_class.name, "count": count},
             code="in_use",
         )
-    audit.record(
-        actor=actor,
-        action="school_class.delete",
-        instance=school_class,
-        before=audit.snapshot(school_class, CLASS_FIELDS),
-    )
-    school_class.delete()
+    audited_delete(school_class, actor=actor, action="school_class.delete", fields=CLASS_FIELDS)
 
 
 # --- Sections -------------------------------------------------------------------------------------
@@ -158,28 +148,21 @@ def section_update(*, section: Section, actor: User | None, data: dict[str, Any]
         .select_related("school_class", "year")
         .get(pk=section.pk)
     )
-    before = audit.snapshot(section, SECTION_FIELDS)
-    apply(section, ["name", "class_teacher", "room", "capacity"], data)
-    section.name = section.name.strip()
-    section.room = section.room.strip()
-    _check_section_name(section)
-    if "capacity" in data:
-        enrolled = section.enrollments.count()
-        if section.capacity < enrolled:
-            raise refuse(
-                _("%(section)s already has %(count)d students; the capacity cannot be lower.")
-                % {"section": section.display_name, "count": enrolled},
-                code="capacity_below_enrolled",
-                fields=["capacity"],
-            )
-    save(section)
-    audit.record(
-        actor=actor,
-        action="section.update",
-        instance=section,
-        before=before,
-        after=audit.snapshot(section, SECTION_FIELDS),
-    )
+    with audited_change(section, actor=actor, action="section.update", fields=SECTION_FIELDS):
+        apply(section, ["name", "class_teacher", "room", "capacity"], data)
+        section.name = section.name.strip()
+        section.room = section.room.strip()
+        _check_section_name(section)
+        if "capacity" in data:
+            enrolled = section.enrollments.count()
+            if section.capacity < enrolled:
+                raise refuse(
+                    _("%(section)s already has %(count)d students; the capacity cannot be lower.")
+                    % {"section": section.display_name, "count": enrolled},
+                    code="capacity_below_enrolled",
+                    fields=["capacity"],
+                )
+        save(section)
     return section
 
 
@@ -198,13 +181,7 @@ def section_delete(*, section: Section, actor: User | None) -> None:
             % {"section": section.display_name, "count": enrolled},
             code="in_use",
         )
-    audit.record(
-        actor=actor,
-        action="section.delete",
-        instance=section,
-        before=audit.snapshot(section, SECTION_FIELDS),
-    )
-    section.delete()
+    audited_delete(section, actor=actor, action="section.delete", fields=SECTION_FIELDS)
 
 
 # --- Subjects -------------------------------------------------------------------------------------
@@ -235,19 +212,12 @@ def subject_create(*, school: School, actor: User | None, name: str, code: str) 
 
 @transaction.atomic
 def subject_update(*, subject: Subject, actor: User | None, data: dict[str, Any]) -> Subject:
-    before = audit.snapshot(subject, SUBJECT_FIELDS)
-    apply(subject, SUBJECT_FIELDS, data)
-    subject.name = subject.name.strip()
-    subject.code = subject.code.strip().upper()
-    _check_subject_code(subject)
-    save(subject)
-    audit.record(
-        actor=actor,
-        action="subject.update",
-        instance=subject,
-        before=before,
-        after=audit.snapshot(subject, SUBJECT_FIELDS),
-    )
+    with audited_change(subject, actor=actor, action="subject.update", fields=SUBJECT_FIELDS):
+        apply(subject, SUBJECT_FIELDS, data)
+        subject.name = subject.name.strip()
+        subject.code = subject.code.strip().upper()
+        _check_subject_code(subject)
+        save(subject)
     return subject
 
 
@@ -260,13 +230,7 @@ def subject_delete(*, subject: Subject, actor: User | None) -> None:
             % {"name": subject.name},
             code="in_use",
         )
-    audit.record(
-        actor=actor,
-        action="subject.delete",
-        instance=subject,
-        before=audit.snapshot(subject, SUBJECT_FIELDS),
-    )
-    subject.delete()
+    audited_delete(subject, actor=actor, action="subject.delete", fields=SUBJECT_FIELDS)
 
 
 # --- Teaching assignments -------------------------------------------------------------------------
@@ -329,10 +293,6 @@ def teaching_assignment_delete(*, assignment: TeachingAssignment, actor: User | 
             },
             code="in_use",
         )
-    audit.record(
-        actor=actor,
-        action="teaching_assignment.delete",
-        instance=assignment,
-        before=audit.snapshot(assignment, ASSIGNMENT_FIELDS),
+    audited_delete(
+        assignment, actor=actor, action="teaching_assignment.delete", fields=ASSIGNMENT_FIELDS
     )
-    assignment.delete()
