@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.models import SchoolScopedModel, TimeStampedModel
+from apps.core.roles import Role  # noqa: F401  (re-exported: accounts.models.Role)
 from apps.core.uploads import ImageUpload
 
 phone_validator = RegexValidator(
@@ -49,14 +50,6 @@ def validate_person_name(value: str) -> None:
 def validate_timezone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
         raise ValidationError(_("%(value)s is not a known time zone."), params={"value": value})
-
-
-class Role(models.TextChoices):
-    ADMIN = "admin", _("School admin")
-    TEACHER = "teacher", _("Teacher")
-    STUDENT = "student", _("Student")
-    STAFF = "staff", _("Staff")
-    PARENT = "parent", _("Parent")
 
 
 class School(TimeStampedModel):

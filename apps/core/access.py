@@ -19,6 +19,8 @@ from collections.abc import Callable
 from django.db.models import Model, QuerySet
 from django.shortcuts import get_object_or_404
 
+from .roles import Role
+
 ScopeRule = Callable[[QuerySet, "object"], QuerySet]
 
 _RULES: dict[type[Model], ScopeRule] = {}
@@ -70,7 +72,6 @@ def scope_queryset(qs: QuerySet, user, *, action: str = "view") -> QuerySet:
     if model not in _SCHOOL_FIELDS:
         raise LookupError(f"{model._meta.label} has no registered scope; call register_scope()")
     qs = qs.filter(**{_SCHOOL_FIELDS[model]: user.school_id})
-    from apps.accounts.models import Role
 
     if user.role == Role.ADMIN:
         return qs
@@ -123,7 +124,7 @@ def child_student_ids(user) -> QuerySet:
 
 def visible_student_ids(user) -> QuerySet:
     """Student profile ids a teacher, parent or student may see (never beyond their school)."""
-    from apps.accounts.models import Role, StudentProfile
+    from apps.accounts.models import StudentProfile
 
     if user.role == Role.TEACHER:
         return taught_student_ids(user)

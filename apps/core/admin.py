@@ -43,11 +43,10 @@ from .access import (
     school_field_of,
     scope_queryset,
 )
+from .roles import ADMIN_SITE_ROLES, Role
 
-# Role values (apps.accounts.models.Role); spelled out to keep this module free of model imports.
-ROLE_ADMIN = "admin"
-ROLE_STAFF = "staff"
-ADMIN_SITE_ROLES = (ROLE_ADMIN, ROLE_STAFF)
+ROLE_ADMIN = Role.ADMIN
+ROLE_STAFF = Role.STAFF
 
 
 # --- Who may use the admin, and what ---------------------------------------------------------

@@ -6,9 +6,9 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.response import Response
 
-from apps.accounts.models import Role
 from apps.core.access import scope_queryset
 from apps.core.permissions import RolePermission
+from apps.core.roles import Role
 
 
 class ScopedViewSetMixin:
