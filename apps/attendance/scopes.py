@@ -1,9 +1,11 @@
 """Who may see which attendance marks (see apps.core.access).
 
 School admins: the whole school; teachers: the marks of the current-year sections they teach or
-are class teacher of, and no others, even of a student they teach (`readable_section_ids`); students: their own; parents: their children's. Staff only with the
-Django permission (no duty grants it). The API applies the same rules to pending marks, which
-are not rows yet (`apps.attendance.selectors`).
+are class teacher of, and no others, even of a student they teach (`readable_section_ids`);
+students: their own; parents: their children's. Staff only with the Django permission (no duty
+grants it). The API applies the same rules to pending marks, which are not rows yet: it asks
+these helpers which sections and students a caller may read, then `apps.attendance.selectors`
+shapes the reads.
 """
 
 from __future__ import annotations

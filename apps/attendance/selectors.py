@@ -3,7 +3,7 @@ buffer laid over it (read-your-writes), with the joins done so callers cannot ca
 
 A mark is a dict (the shape of `AttendanceRecord.objects.values()` with ids as strings, plus
 `slot` and `pending`); `describe()` adds the student's name and roll number for the API.
-Who may see which marks is decided by the caller (the API) with `apps.core.access`; these
+Who may see which marks is decided by `apps.attendance.scopes` (the API asks it first); these
 functions only shape the reads. Every function runs a fixed number of SQL queries; Redis is read
 once per (section, date) group touched, before Postgres (see `apps.core.buffer.overlay`).
 """

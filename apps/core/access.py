@@ -1,7 +1,10 @@
 """Who may see what: the one place tenant and role scoping is decided.
 
-Every API view and every ModelAdmin builds its querysets through `scope_queryset`; nothing looks
-an object up by id without it, so an object outside the caller's scope is simply not found (404).
+Model-level reads are cut by `scope_queryset` (the scoped ViewSet base in `apps.core.api.views`
+and `SchoolScopedAdmin` apply it for their subclasses); reads whose rule needs more than a model
+rule (attendance marks, quiz results) use their app's `scopes.py` helpers, which build on the
+ones here. Nothing looks an object up by id outside a scoped queryset, so an object outside the
+caller's scope is simply not found (404).
 
 Rules, per role (ARCHITECTURE.md):
 - platform superuser (no school): everything;

@@ -34,7 +34,8 @@ from apps.core.testing import buffer_namespace
 
 @pytest.fixture(autouse=True)
 def ns(settings):
-    """A private write-buffer namespace (see the root conftest) and the default edit window."""
+    """A private write-buffer namespace (`apps.core.testing.buffer_namespace`) and the default
+    edit window."""
     settings.ATTENDANCE_EDIT_WINDOW_DAYS = 3
     with buffer_namespace(settings, "att") as prefix:
         yield prefix

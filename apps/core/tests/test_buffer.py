@@ -59,7 +59,7 @@ def no_keys_command(monkeypatch):
 
 @pytest.fixture(autouse=True)
 def ns(settings):
-    """A private key namespace (see the root conftest), short flush locks."""
+    """A private key namespace (`apps.core.testing.buffer_namespace`), short flush locks."""
     settings.BATCH_PROCESSOR_LOCK_TTL = 10
     with buffer_namespace(settings, "wb") as prefix:
         yield prefix
