@@ -383,7 +383,7 @@ class AttemptViewSet(
 
     def base_queryset(self):
         if self.action == "answers":
-            return Attempt.objects.select_related("student")
+            return Attempt.objects.all()  # the service adds its lock and joins
         if self.action in ("retrieve", "submit"):
             return selectors.attempt_detail_queryset()
         return selectors.attempt_queryset()
@@ -418,11 +418,15 @@ class AttemptViewSet(
     )
     @action(detail=True, methods=["put"])
     def answers(self, request, pk=None):
-        attempt = self.get_object()
         data = s.AnswersInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        # The service finds the attempt among the caller's (a 404 otherwise) under its row
+        # lock: one query for both.
         attempt = services.attempt_save_answers(
-            actor=request.user, attempt=attempt, answers=data.validated_data["answers"]
+            actor=request.user,
+            attempt_id=pk,
+            answers=data.validated_data["answers"],
+            visible=self.get_queryset(),
         )
         saved = selectors.saved_answers(attempt)
         return Response(

@@ -10,12 +10,15 @@ import datetime as dt
 import logging
 import math
 import secrets
+import uuid
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -260,7 +263,9 @@ def attempt_refresh(attempt: Attempt) -> Attempt:
     return attempt
 
 
-def attempt_save_answers(*, actor, attempt: Attempt, answers: list[dict]) -> Attempt:
+def attempt_save_answers(
+    *, actor, attempt_id, answers: list[dict], visible: QuerySet[Attempt] | None = None
+) -> Attempt:
     """Autosave answers of an attempt in progress (the last save per question wins).
 
     Rules: only the attempt's student; the attempt is in progress and its deadline (plus
@@ -269,67 +274,80 @@ def attempt_save_answers(*, actor, attempt: Attempt, answers: list[dict]) -> Att
     once, and the answer has the shape its type takes (null clears an answer). Saves go
     through the write-behind buffer, under a row lock that a submit also takes, so no save
     lands after the answers were graded.
+
+    `visible`: the attempts the actor may see (the API passes its scoped queryset); the attempt
+    is looked up there under its row lock, with the frozen documents of the questions answered,
+    in one query (404 when it is not found).
     """
-    _check_owner(actor, attempt)
-    if not attempt.is_submitted and is_expired(attempt):
-        attempt_submit(attempt=attempt, auto=True)  # committed: the refusal below keeps it
+    asked = {str(entry.get("question") or "") for entry in answers}
+    visible = Attempt.objects.all() if visible is None else visible
+    try:
+        attempt_id = uuid.UUID(str(attempt_id))
+    except ValueError:
+        raise Http404 from None
+    with transaction.atomic():
+        attempt = get_object_or_404(
+            visible.select_for_update(of=("self",))
+            .select_related("student")
+            .annotate(documents=selectors.frozen_documents_of(OuterRef("quiz_id"), asked)),
+            pk=attempt_id,
+        )
+        _check_owner(actor, attempt)
+        if attempt.is_submitted:
+            raise _refuse(
+                _("This attempt has been submitted; answers can no longer change."),
+                code="attempt_submitted",
+            )
+        if is_expired(attempt):
+            attempt_submit(attempt=attempt, auto=True)
+            expired = True  # committed when this block ends; the refusal below keeps it
+        else:
+            expired = False
+            _save(attempt, answers)
+    if expired:
         raise _refuse(
             _("The time for this attempt is over; it was submitted with the answers saved."),
             code="deadline_passed",
         )
-    if attempt.is_submitted:
-        raise _refuse(
-            _("This attempt has been submitted; answers can no longer change."),
-            code="attempt_submitted",
-        )
+    return attempt
+
+
+def _save(attempt: Attempt, answers: list[dict]) -> None:
+    """Check `answers` against the locked attempt's paper and put them in the write buffer."""
     if not answers:
         raise _refuse(_("Send at least one answer."), code="no_answers", fields=["answers"])
-    asked = {str(entry.get("question") or "") for entry in answers}
-    with transaction.atomic():
-        # One query: the row lock, with the frozen documents of the questions answered.
-        attempt = (
-            Attempt.objects.select_for_update(of=("self",))
-            .annotate(documents=selectors.frozen_documents_of(OuterRef("quiz_id"), asked))
-            .get(pk=attempt.pk)
+    on_paper = set(attempt.question_order)
+    documents = attempt.documents or {}
+    errors, seen, records = [], set(), []
+    for entry in answers:
+        qid = str(entry.get("question") or "")
+        found: dict[str, list] = {}
+        if qid not in on_paper:
+            found["question"] = [_("This question is not on your paper.")]
+        elif qid in seen:
+            found["question"] = [_("This question is listed more than once.")]
+        elif problem := unstorable(entry.get("answer")):
+            found["answer"] = [problem]
+        elif not bank.answer_is_valid_shape(documents[qid], entry.get("answer")):
+            found["answer"] = [_("This answer does not fit the question's type.")]
+        seen.add(qid)
+        errors.append(found)
+        records.append(
+            {
+                "id": str(answer_id(attempt.pk, qid)),
+                "school_id": str(attempt.school_id),
+                "attempt_id": str(attempt.pk),
+                "question_id": qid,
+                "answer": entry.get("answer"),
+            }
         )
-        if attempt.is_submitted or is_expired(attempt):
-            raise _refuse(
-                _("The time for this attempt is over; answers can no longer change."),
-                code="deadline_passed",
-            )
-        on_paper = set(attempt.question_order)
-        documents = attempt.documents or {}
-        errors, seen, records = [], set(), []
-        for entry in answers:
-            qid = str(entry.get("question") or "")
-            found: dict[str, list] = {}
-            if qid not in on_paper:
-                found["question"] = [_("This question is not on your paper.")]
-            elif qid in seen:
-                found["question"] = [_("This question is listed more than once.")]
-            elif problem := unstorable(entry.get("answer")):
-                found["answer"] = [problem]
-            elif not bank.answer_is_valid_shape(documents[qid], entry.get("answer")):
-                found["answer"] = [_("This answer does not fit the question's type.")]
-            seen.add(qid)
-            errors.append(found)
-            records.append(
-                {
-                    "id": str(answer_id(attempt.pk, qid)),
-                    "school_id": str(attempt.school_id),
-                    "attempt_id": str(attempt.pk),
-                    "question_id": qid,
-                    "answer": entry.get("answer"),
-                }
-            )
-        if any(errors):
-            raise ApplicationError(
-                _("Some answers cannot be saved."),
-                code="invalid_answers",
-                fields={"answers": errors},
-            )
-        buffer.put_many(KIND, records)
-    return attempt
+    if any(errors):
+        raise ApplicationError(
+            _("Some answers cannot be saved."),
+            code="invalid_answers",
+            fields={"answers": errors},
+        )
+    buffer.put_many(KIND, records)
 
 
 def _grade(quiz: Quiz, frozen: QuizQuestion, answer: Any) -> tuple[float, Decimal, bool | None]:

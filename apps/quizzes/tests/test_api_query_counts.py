@@ -24,7 +24,7 @@ from .conftest import flush_here
 START = 8  # user, quiz, savepoint, student (locked), attempts, paper's questions, insert, release
 RESUME = 7  # user, quiz, savepoint, student (locked), attempts, release, paper with answers
 PAPER = 3  # user, attempt, paper with answers
-AUTOSAVE = 6  # user, attempt, savepoint, attempt locked with documents, release, answers
+AUTOSAVE = 5  # user, savepoint, attempt found locked with documents, release, answers
 
 
 def counted(request) -> tuple[int, object]:
@@ -186,3 +186,11 @@ def test_an_autosave_costs_the_same_few_queries_for_one_answer_or_many(
     )
     assert response.status_code == 400
     assert response.json()["error"]["fields"]["answers"][0]["answer"]
+    # found among the caller's attempts only: another student's, or no attempt, is a 404
+    payload = {"answers": [{"question": Q.single["id"], "answer": "b"}]}
+    for pk in (attempt["id"], "not-an-id"):
+        response = api(cast.other_student.user).put(
+            f"/api/v1/attempts/{pk}/answers/", payload, format="json"
+        )
+        assert response.status_code == 404
+        assert response.json()["error"]["code"] == "not_found"
