@@ -47,6 +47,13 @@ def quiz_queryset() -> QuerySet[Quiz]:
     )
 
 
+def quiz_list_queryset() -> QuerySet[Quiz]:
+    """Quizzes as a list shows them (`QuizSummarySerializer`): subject and sections joined."""
+    return Quiz.objects.select_related("subject").prefetch_related(
+        Prefetch("sections", queryset=Section.objects.select_related("school_class"))
+    )
+
+
 def quiz_to_start_queryset() -> QuerySet[Quiz]:
     """Quizzes as starting an attempt reads them: the row alone, with `frozen_ids` (the ids of
     its frozen questions in position order), so a start reads the documents of its own paper

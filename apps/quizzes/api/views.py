@@ -79,7 +79,10 @@ READ = (
 
 
 @extend_schema_view(
-    list=extend_schema(description=READ),
+    list=extend_schema(
+        description=READ + " A list shows each quiz's summary; its detail has the rest.",
+        responses=s.QuizSummarySerializer(many=True),
+    ),
     retrieve=extend_schema(description=READ),
 )
 @extend_schema(tags=["quizzes"])
@@ -111,7 +114,12 @@ class QuizViewSet(
     def base_queryset(self):
         if self.action == "start":
             return selectors.quiz_to_start_queryset()
+        if self.action == "list":
+            return selectors.quiz_list_queryset()
         return selectors.quiz_queryset()
+
+    def get_serializer_class(self):
+        return s.QuizSummarySerializer if self.action == "list" else s.QuizSerializer
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "staff_view": _staff_view(self.request.user)}

@@ -194,3 +194,47 @@ def test_an_autosave_costs_the_same_few_queries_for_one_answer_or_many(
         )
         assert response.status_code == 404
         assert response.json()["error"]["code"] == "not_found"
+
+
+SUMMARY = {
+    "id",
+    "title",
+    "subject",
+    "subject_name",
+    "sections",
+    "status",
+    "opens_at",
+    "closes_at",
+    "duration_minutes",
+    "attempts_allowed",
+    "question_count",
+    "results_visible",
+    "published_at",
+}
+
+
+def test_a_students_quiz_list_is_a_summary_in_the_same_queries_for_one_quiz_or_five(
+    api, cast, env, make_quiz, Q
+):
+    client = api(cast.student.user)
+    first = make_quiz(title="Quiz 0")
+    one, response = counted(lambda: client.get("/api/v1/quizzes/"))
+    rows = response.json()["results"]
+    assert [row["id"] for row in rows] == [first["id"]]
+    assert set(rows[0]) == SUMMARY
+    assert rows[0]["question_count"] == 3 and rows[0]["subject_name"] == "Mathematics"
+    assert rows[0]["sections"] == [{"id": str(env.sec_a.pk), "name": env.sec_a.display_name}]
+    for n in range(1, 5):
+        make_quiz(
+            actor=cast.admin,
+            title=f"Quiz {n}",
+            sections=[str(env.sec_a.pk), str(env.sec_b.pk)],
+            questions=[Q.single, Q.numeric],
+        )
+    five, response = counted(lambda: client.get("/api/v1/quizzes/"))
+    assert response.json()["count"] == 5
+    assert all(set(row) == SUMMARY for row in response.json()["results"])
+    # the detail keeps the rest
+    detail = client.get(f"/api/v1/quizzes/{first['id']}/").json()
+    assert detail["instructions"] == "" and detail["grading_rule"] == "highest"
+    assert five == one <= 4  # user, count, page, sections
