@@ -61,6 +61,7 @@ def quiz_to_start_queryset() -> QuerySet[Quiz]:
     return Quiz.objects.annotate(
         frozen_ids=Subquery(
             QuizQuestion.objects.filter(quiz_id=OuterRef("pk"))
+            .order_by()
             .values("quiz_id")
             .annotate(ids=ArrayAgg("question_id", order_by="position"))
             .values("ids")
@@ -120,6 +121,7 @@ def frozen_documents_of(quiz_id, question_ids: Iterable[str]) -> Subquery:
     a second query."""
     return Subquery(
         QuizQuestion.objects.filter(quiz_id=quiz_id, question_id__in=list(question_ids))
+        .order_by()
         .values("quiz_id")
         .annotate(documents=_JSONBObjectAgg("question_id", "document"))
         .values("documents")
@@ -129,6 +131,7 @@ def frozen_documents_of(quiz_id, question_ids: Iterable[str]) -> Subquery:
 def frozen_questions(quiz_id, question_ids: Iterable[str]) -> dict[str, dict]:
     """Question id -> {"document", "marks"} of the named frozen questions. One query."""
     rows = QuizQuestion.objects.filter(quiz_id=quiz_id, question_id__in=list(question_ids))
+    rows = rows.order_by()  # the default ordering would join the quiz
     return {row["question_id"]: row for row in rows.values("question_id", "document", "marks")}
 
 
@@ -141,12 +144,14 @@ def attempt_sheet(attempt: Attempt) -> list[dict[str, Any]]:
     and correctness. An attempt in progress has its pending autosaves laid over (Redis read
     first, as `saved_answers`). One query: the answer columns are subqueries on the
     (attempt, question) unique index, so the cost does not grow with the answers saved."""
+    # order_by(): the models' default orderings would join the attempt and quiz tables.
     answer = AttemptAnswer.objects.filter(
         attempt_id=attempt.pk, question_id=OuterRef("question_id")
-    )
+    ).order_by()
     columns = {name: Subquery(answer.values(name)[:1]) for name in ANSWER_COLUMNS}
     query = (
         QuizQuestion.objects.filter(quiz_id=attempt.quiz_id, question_id__in=attempt.question_order)
+        .order_by()
         .values("question_id", "document", "marks")
         .annotate(**columns)
     )
@@ -183,8 +188,12 @@ def attempt_paper(attempt: Attempt, frozen: dict[str, dict]) -> list[dict[str, A
 
 
 def _answer_rows(attempt: Attempt) -> list[dict]:
-    rows = AttemptAnswer.objects.filter(attempt_id=attempt.pk).values(
-        "attempt_id", "question_id", "answer", "ts", "credit", "marks_awarded", "is_correct"
+    rows = (
+        AttemptAnswer.objects.filter(attempt_id=attempt.pk)
+        .order_by("question_id")  # not the default, which joins the attempt
+        .values(
+            "attempt_id", "question_id", "answer", "ts", "credit", "marks_awarded", "is_correct"
+        )
     )
     out = []
     for row in rows:
