@@ -175,7 +175,7 @@ def _closed_quiz(report, school, teacher, maths, section, ids, rng, now) -> Quiz
         pass_mark=Decimal("40"),
         release_policy=ReleasePolicy.MANUAL,
     )
-    quiz_publish(actor=teacher, quiz=quiz)
+    quiz = quiz_publish(actor=teacher, quiz=quiz)
     frozen = {q.question_id: q.document for q in QuizQuestion.objects.filter(quiz=quiz)}
     user_ids = list(
         Enrollment.objects.filter(section=section)
@@ -183,7 +183,7 @@ def _closed_quiz(report, school, teacher, maths, section, ids, rng, now) -> Quiz
         .values_list("student__user_id", flat=True)[:CLOSED_ATTEMPTS]
     )
     for index, user in enumerate(User.objects.filter(pk__in=user_ids).order_by("email")):
-        attempt, _ = attempt_start(actor=user, quiz=quiz)
+        attempt = attempt_start(actor=user, quiz=quiz).attempt
         skill = rng.uniform(0.35, 0.95)
         records = [
             {

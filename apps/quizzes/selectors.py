@@ -16,7 +16,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Max, Prefetch, QuerySet
+from django.contrib.postgres.aggregates import ArrayAgg
+from django.db.models import Aggregate, JSONField, Max, OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 
 from apps.academics.models import Enrollment, Section
@@ -46,8 +47,35 @@ def quiz_queryset() -> QuerySet[Quiz]:
     )
 
 
+def quiz_list_queryset() -> QuerySet[Quiz]:
+    """Quizzes as a list shows them (`QuizSummarySerializer`): subject and sections joined."""
+    return Quiz.objects.select_related("subject").prefetch_related(
+        Prefetch("sections", queryset=Section.objects.select_related("school_class"))
+    )
+
+
+def quiz_to_start_queryset() -> QuerySet[Quiz]:
+    """Quizzes as starting an attempt reads them: the row alone, with `frozen_ids` (the ids of
+    its frozen questions in position order), so a start reads the documents of its own paper
+    only, never a random draw's whole pool."""
+    return Quiz.objects.annotate(
+        frozen_ids=Subquery(
+            QuizQuestion.objects.filter(quiz_id=OuterRef("pk"))
+            .order_by()
+            .values("quiz_id")
+            .annotate(ids=ArrayAgg("question_id", order_by="position"))
+            .values("ids")
+        )
+    )
+
+
 def attempt_queryset() -> QuerySet[Attempt]:
     return Attempt.objects.select_related("quiz__subject", "student__user", "overridden_by")
+
+
+def attempt_detail_queryset() -> QuerySet[Attempt]:
+    """Attempts with what their detail shows (quiz, student's name), nothing more."""
+    return Attempt.objects.select_related("quiz", "student__user")
 
 
 # --- papers ------------------------------------------------------------------------------------
@@ -67,11 +95,12 @@ def shown(quiz: Quiz, seed: int, question_id: str, document: dict, marks) -> dic
     return content
 
 
-def option_orders(quiz: Quiz, seed: int, order: Iterable[str]) -> dict[str, list[str]]:
+def option_orders(
+    quiz: Quiz, seed: int, order: Iterable[str], documents: dict[str, dict]
+) -> dict[str, list[str]]:
     """Per question with options (or matching items), the ids in the order this attempt shows
-    them: stored on the attempt so the order is on record, not only reproducible."""
-    order = list(order)
-    documents = frozen_documents(quiz.pk, order)
+    them: stored on the attempt so the order is on record, not only reproducible. `documents`:
+    the frozen documents by question id (`frozen_questions`)."""
     out: dict[str, list[str]] = {}
     for qid in order:
         content = shown(quiz, seed, qid, documents[qid], None)
@@ -81,38 +110,90 @@ def option_orders(quiz: Quiz, seed: int, order: Iterable[str]) -> dict[str, list
     return out
 
 
-def frozen_documents(quiz_id, question_ids: Iterable[str]) -> dict[str, dict]:
-    return dict(
-        QuizQuestion.objects.filter(
-            quiz_id=quiz_id, question_id__in=list(question_ids)
-        ).values_list("question_id", "document")
+class _JSONBObjectAgg(Aggregate):
+    function = "JSONB_OBJECT_AGG"
+    output_field = JSONField()
+
+
+def frozen_documents_of(quiz_id, question_ids: Iterable[str]) -> Subquery:
+    """{question id: document} of the named frozen questions of `quiz_id` (an `OuterRef`) as a
+    subquery, to annotate a row already being read (the autosave's locked attempt) instead of
+    a second query."""
+    return Subquery(
+        QuizQuestion.objects.filter(quiz_id=quiz_id, question_id__in=list(question_ids))
+        .order_by()
+        .values("quiz_id")
+        .annotate(documents=_JSONBObjectAgg("question_id", "document"))
+        .values("documents")
     )
 
 
-def attempt_paper(attempt: Attempt) -> list[dict[str, Any]]:
+def frozen_questions(quiz_id, question_ids: Iterable[str]) -> dict[str, dict]:
+    """Question id -> {"document", "marks"} of the named frozen questions. One query."""
+    rows = QuizQuestion.objects.filter(quiz_id=quiz_id, question_id__in=list(question_ids))
+    rows = rows.order_by()  # the default ordering would join the quiz
+    return {row["question_id"]: row for row in rows.values("question_id", "document", "marks")}
+
+
+ANSWER_COLUMNS = ("answer", "ts", "credit", "marks_awarded", "is_correct")
+
+
+def attempt_sheet(attempt: Attempt) -> list[dict[str, Any]]:
+    """Per question on the attempt's paper, in its order: the frozen document and marks with
+    the answer saved so far (`ts` None: none saved) and, once graded, its credit, marks awarded
+    and correctness. An attempt in progress has its pending autosaves laid over (Redis read
+    first, as `saved_answers`). One query: the answer columns are subqueries on the
+    (attempt, question) unique index, so the cost does not grow with the answers saved."""
+    # order_by(): the models' default orderings would join the attempt and quiz tables.
+    answer = AttemptAnswer.objects.filter(
+        attempt_id=attempt.pk, question_id=OuterRef("question_id")
+    ).order_by()
+    columns = {name: Subquery(answer.values(name)[:1]) for name in ANSWER_COLUMNS}
+    query = (
+        QuizQuestion.objects.filter(quiz_id=attempt.quiz_id, question_id__in=attempt.question_order)
+        .order_by()
+        .values("question_id", "document", "marks")
+        .annotate(**columns)
+    )
+    attempt_id = str(attempt.pk)
+
+    def rows() -> list[dict]:
+        return [{**row, "attempt_id": attempt_id} for row in query]
+
+    if attempt.status == AttemptStatus.SUBMITTED:
+        held = rows()  # graded rows are final; pending copies are replays
+    else:
+        held = buffer.overlay(KIND, rows, attempt_id=attempt_id)
+    by_id = {row["question_id"]: row for row in held}
+    return [by_id[qid] for qid in attempt.question_order if qid in by_id]
+
+
+def attempt_paper(attempt: Attempt, frozen: dict[str, dict]) -> list[dict[str, Any]]:
     """The attempt's questions in its order, as `question_types.paper` shows them (no answers,
-    no explanations), each with its position and marks. One query."""
-    frozen = {
-        q.question_id: q
-        for q in QuizQuestion.objects.filter(
-            quiz_id=attempt.quiz_id, question_id__in=attempt.question_order
-        )
-    }
+    no explanations), each with its position and marks; `frozen`: question id ->
+    {"document", "marks"} (`frozen_questions` or `attempt_sheet` rows). No query."""
     quiz = attempt.quiz
-    return [
-        {
-            "question": qid,
-            "position": position,
-            "marks": frozen[qid].marks,
-            "content": shown(quiz, attempt.seed, qid, frozen[qid].document, frozen[qid].marks),
-        }
-        for position, qid in enumerate(attempt.question_order, start=1)
-    ]
+    out = []
+    for position, qid in enumerate(attempt.question_order, start=1):
+        document, marks = frozen[qid]["document"], frozen[qid]["marks"]
+        out.append(
+            {
+                "question": qid,
+                "position": position,
+                "marks": marks,
+                "content": shown(quiz, attempt.seed, qid, document, marks),
+            }
+        )
+    return out
 
 
 def _answer_rows(attempt: Attempt) -> list[dict]:
-    rows = AttemptAnswer.objects.filter(attempt_id=attempt.pk).values(
-        "attempt_id", "question_id", "answer", "ts", "credit", "marks_awarded", "is_correct"
+    rows = (
+        AttemptAnswer.objects.filter(attempt_id=attempt.pk)
+        .order_by("question_id")  # not the default, which joins the attempt
+        .values(
+            "attempt_id", "question_id", "answer", "ts", "credit", "marks_awarded", "is_correct"
+        )
     )
     out = []
     for row in rows:
@@ -175,23 +256,20 @@ def answers_visible(quiz: Quiz, *, now: dt.datetime | None = None) -> bool:
     return until is not None and (now or timezone.now()) >= until
 
 
-def answer_review(attempt: Attempt) -> list[dict]:
-    """Per question of a submitted attempt: the answer given, credit, marks awarded, and the
-    frozen question's correct answer and explanation (for whoever may see them: staff, and
-    students and parents once `answers_visible`)."""
-    answers = {a["question_id"]: a for a in saved_answers(attempt)}
-    documents = frozen_documents(attempt.quiz_id, attempt.question_order)
+def answer_review(sheet: list[dict]) -> list[dict]:
+    """Per question of a submitted attempt (`attempt_sheet`): the answer given, credit, marks
+    awarded, and the frozen question's correct answer and explanation (for whoever may see
+    them: staff, and students and parents once `answers_visible`). No query."""
     out = []
-    for qid in attempt.question_order:
-        held = answers.get(qid) or {}
-        document = documents.get(qid) or {}
+    for row in sheet:
+        document = row.get("document") or {}
         out.append(
             {
-                "question": qid,
-                "answer": held.get("answer"),
-                "credit": held.get("credit"),
-                "marks_awarded": held.get("marks_awarded"),
-                "is_correct": held.get("is_correct"),
+                "question": row["question_id"],
+                "answer": row.get("answer"),
+                "credit": row.get("credit"),
+                "marks_awarded": row.get("marks_awarded"),
+                "is_correct": row.get("is_correct"),
                 "correct_answer": document.get("correct_answer"),
                 "explanation": document.get("explanation"),
             }

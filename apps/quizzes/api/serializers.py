@@ -11,7 +11,7 @@ from apps.academics.models import Section, Subject
 from apps.accounts.models import StudentProfile
 from apps.core.api.fields import SchoolRelatedField
 
-from ..models import AnswersPolicy, GradingRule, Quiz, ReleasePolicy, Selection
+from ..models import AnswersPolicy, GradingRule, Quiz, QuizStatus, ReleasePolicy, Selection
 
 MARKS = {"max_digits": 7, "decimal_places": 2}
 
@@ -164,6 +164,27 @@ class QuizSerializer(serializers.ModelSerializer):
             data.pop("questions", None)
             data.pop("pool_filter", None)
         return data
+
+
+class QuizSummarySerializer(serializers.Serializer):
+    """A quiz in a list: what a row shows (the detail has its settings and questions)."""
+
+    id = serializers.UUIDField()
+    title = serializers.CharField()
+    subject = serializers.UUIDField(source="subject_id")
+    subject_name = serializers.CharField(source="subject.name")
+    sections = SectionBriefSerializer(many=True)
+    status = serializers.ChoiceField(choices=QuizStatus.choices)
+    opens_at = serializers.DateTimeField()
+    closes_at = serializers.DateTimeField()
+    duration_minutes = serializers.IntegerField()
+    attempts_allowed = serializers.IntegerField()
+    question_count = serializers.SerializerMethodField()
+    results_visible = serializers.SerializerMethodField()
+    published_at = serializers.DateTimeField(allow_null=True)
+
+    get_question_count = QuizSerializer.get_question_count
+    get_results_visible = QuizSerializer.get_results_visible
 
 
 class AccommodationInputSerializer(serializers.Serializer):

@@ -79,7 +79,10 @@ READ = (
 
 
 @extend_schema_view(
-    list=extend_schema(description=READ),
+    list=extend_schema(
+        description=READ + " A list shows each quiz's summary; its detail has the rest.",
+        responses=s.QuizSummarySerializer(many=True),
+    ),
     retrieve=extend_schema(description=READ),
 )
 @extend_schema(tags=["quizzes"])
@@ -109,7 +112,14 @@ class QuizViewSet(
     }
 
     def base_queryset(self):
+        if self.action == "start":
+            return selectors.quiz_to_start_queryset()
+        if self.action == "list":
+            return selectors.quiz_list_queryset()
         return selectors.quiz_queryset()
+
+    def get_serializer_class(self):
+        return s.QuizSummarySerializer if self.action == "list" else s.QuizSerializer
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "staff_view": _staff_view(self.request.user)}
@@ -270,10 +280,14 @@ class QuizViewSet(
     )
     @action(detail=True, methods=["post"], url_path="attempts")
     def start(self, request, pk=None):
-        attempt, created = services.attempt_start(actor=request.user, quiz=self.get_object())
-        attempt = selectors.attempt_queryset().get(pk=attempt.pk)
-        code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
-        return Response(_attempt_detail(attempt, self.get_serializer_context()), code)
+        started = services.attempt_start(actor=request.user, quiz=self.get_object())
+        context = self.get_serializer_context()
+        if started.created:  # the paper from the questions in hand; nothing saved yet
+            return Response(
+                _attempt_detail(started.attempt, context, frozen=started.frozen),
+                status.HTTP_201_CREATED,
+            )
+        return Response(_attempt_detail(started.attempt, context))
 
     @extend_schema(
         responses={
@@ -320,20 +334,27 @@ class QuizViewSet(
         return Response(s.AnalyticsSerializer(selectors.quiz_analytics(self.get_object())).data)
 
 
-def _attempt_detail(attempt: Attempt, context: dict) -> dict:
+def _attempt_detail(attempt: Attempt, context: dict, *, frozen: dict | None = None) -> dict:
     """An attempt with its paper and saved answers; the per-question review (correct answers,
     explanations, marks) only for staff, or once `selectors.answers_visible` (the score follows
-    the quiz's `release_policy` in `AttemptSerializer`)."""
+    the quiz's `release_policy` in `AttemptSerializer`). `frozen`: a new attempt's questions
+    (`services.Started`), which has no answers yet; otherwise `selectors.attempt_sheet` reads
+    questions and answers in one query."""
+    if frozen is not None:
+        sheet, answers = frozen, {}
+    else:
+        rows = selectors.attempt_sheet(attempt)
+        sheet = {row["question_id"]: row for row in rows}
+        answers = {row["question_id"]: row["answer"] for row in rows if row["ts"] is not None}
     shown = attempt.is_submitted and (
         bool(context.get("staff_view")) or selectors.answers_visible(attempt.quiz)
     )
-    answers = selectors.saved_answers(attempt)
-    review = selectors.answer_review(attempt) if shown else None
+    review = selectors.answer_review(list(sheet.values())) if shown else None
     return {
         **s.AttemptSerializer(attempt, context=context).data,
         "answers_visible": shown,
-        "paper": s.PaperQuestionSerializer(selectors.attempt_paper(attempt), many=True).data,
-        "answers": {a["question_id"]: a["answer"] for a in answers},
+        "paper": s.PaperQuestionSerializer(selectors.attempt_paper(attempt, sheet), many=True).data,
+        "answers": answers,
         "review": None if review is None else s.ReviewSerializer(review, many=True).data,
     }
 
@@ -369,6 +390,10 @@ class AttemptViewSet(
     }
 
     def base_queryset(self):
+        if self.action == "answers":
+            return Attempt.objects.all()  # the service adds its lock and joins
+        if self.action in ("retrieve", "submit"):
+            return selectors.attempt_detail_queryset()
         return selectors.attempt_queryset()
 
     def get_serializer_context(self):
@@ -382,8 +407,10 @@ class AttemptViewSet(
         "attempt left open, when its saved answers cannot be read).",
     )
     def retrieve(self, request, pk=None):
-        attempt = services.attempt_refresh(self.get_object())
-        attempt = selectors.attempt_queryset().get(pk=attempt.pk)
+        attempt = self.get_object()
+        refreshed = services.attempt_refresh(attempt)
+        if refreshed is not attempt:  # submitted on this read: show it as it is now
+            attempt = selectors.attempt_detail_queryset().get(pk=attempt.pk)
         return Response(_attempt_detail(attempt, self.get_serializer_context()))
 
     @extend_schema(
@@ -399,11 +426,15 @@ class AttemptViewSet(
     )
     @action(detail=True, methods=["put"])
     def answers(self, request, pk=None):
-        attempt = self.get_object()
         data = s.AnswersInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        # The service finds the attempt among the caller's (a 404 otherwise) under its row
+        # lock: one query for both.
         attempt = services.attempt_save_answers(
-            actor=request.user, attempt=attempt, answers=data.validated_data["answers"]
+            actor=request.user,
+            attempt_id=pk,
+            answers=data.validated_data["answers"],
+            visible=self.get_queryset(),
         )
         saved = selectors.saved_answers(attempt)
         return Response(
@@ -435,7 +466,7 @@ class AttemptViewSet(
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         attempt = services.attempt_submit(attempt=self.get_object(), actor=request.user)
-        attempt = selectors.attempt_queryset().get(pk=attempt.pk)
+        attempt = selectors.attempt_detail_queryset().get(pk=attempt.pk)
         return Response(_attempt_detail(attempt, self.get_serializer_context()))
 
     @extend_schema(

@@ -9,6 +9,7 @@
 
 from . import bank
 from .attempts import (
+    Started,
     attempt_override,
     attempt_refresh,
     attempt_save_answers,
@@ -28,6 +29,7 @@ from .quizzes import (
 )
 
 __all__ = [
+    "Started",
     "accommodation_set",
     "attempt_override",
     "attempt_refresh",

@@ -7,14 +7,18 @@ Everything here works on the questions frozen at publishing (`QuizQuestion`): no
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 import math
 import secrets
+import uuid
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -97,25 +101,13 @@ def is_expired(attempt: Attempt, now: dt.datetime | None = None) -> bool:
     return (now or timezone.now()) > attempt.deadline + deadline_grace()
 
 
-def _advisory_lock(*parts: Any) -> None:
-    """A transaction-scoped Postgres lock on `parts` (two starts of one student's attempt at one
-    quiz run one after the other)."""
-    digest = hashlib.blake2b("|".join(map(str, parts)).encode(), digest_size=8).digest()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest, "big", signed=True)]
-        )
-
-
-def _question_order(quiz: Quiz, seed: int) -> list[str]:
+def _question_order(quiz: Quiz, seed: int, pool: list[str]) -> list[str]:
+    """The attempt's questions: the fixed list or a draw of `draw_count` from the pool (the
+    frozen question ids in position order), shuffled when the quiz asks for it."""
     import random
 
     rng = random.Random(seed)  # noqa: S311 - shuffling, not security
-    pool = list(
-        QuizQuestion.objects.filter(quiz=quiz)
-        .order_by("position")
-        .values_list("question_id", flat=True)
-    )
+    pool = list(pool)
     if quiz.selection == Selection.RANDOM:
         drawn = rng.sample(pool, min(quiz.draw_count or 0, len(pool)))
         if not quiz.shuffle_questions:
@@ -127,47 +119,84 @@ def _question_order(quiz: Quiz, seed: int) -> list[str]:
     return pool
 
 
-def attempt_start(*, actor, quiz: Quiz) -> tuple[Attempt, bool]:
+@dataclass
+class Started:
+    """What `attempt_start` hands back: the attempt (its quiz and student's user attached),
+    whether it was created, and, for a new attempt, its frozen questions (question id ->
+    {"document", "marks"}), so the paper is shown without reading them again."""
+
+    attempt: Attempt
+    created: bool
+    frozen: dict[str, dict] | None = None
+
+
+def attempt_start(*, actor, quiz: Quiz) -> Started:
     """Start the actor's (a student's) next attempt at `quiz`, or resume the one in progress.
 
     Rules: the quiz is published and open now; the student is enrolled (current year) in one of
     its sections; the attempts made stay within `attempts_allowed` (an expired attempt in
-    progress is submitted first and counts). Two parallel starts are serialised by an advisory
-    lock, and the (quiz, student, number) constraint is the backstop. The deadline is
-    ``min(now + duration + extra, closes_at + extra)``, extra being the student's accommodation.
-    Returns (attempt, created).
+    progress is submitted first and counts). Two parallel starts by one student are serialised
+    by a lock on their profile row (taken FOR NO KEY UPDATE, so rows that merely reference the
+    student are not held up), and the (quiz, student, number) constraint is the backstop. The
+    deadline is ``min(now + duration + extra, closes_at + extra)``, extra being the student's
+    accommodation.
+
+    `quiz` is taken as the caller read it (status, times, settings: pass a fresh instance) and
+    may carry `frozen_ids` (`selectors.quiz_to_start_queryset`); otherwise they are read.
+    Queries: the lock (with enrolment and extra time), the student's attempts at the quiz, the
+    paper's frozen questions and the insert, whatever the number of questions.
     """
     if actor.role != Role.STUDENT:
         raise _refuse(_("Only students take quizzes."), code="not_allowed", status_code=403)
-    student = StudentProfile.objects.filter(user_id=actor.pk).first()
-    if student is None:
-        raise _refuse(_("Only students take quizzes."), code="not_allowed", status_code=403)
-    expired = Attempt.objects.filter(
-        quiz=quiz, student=student, status=AttemptStatus.IN_PROGRESS
-    ).first()
-    if expired is not None and is_expired(expired):
-        attempt_submit(attempt=expired, auto=True)
-    try:
-        with transaction.atomic():
-            return _start(quiz, student)
-    except IntegrityError:  # the constraint caught a race the lock did not (other database)
-        raise _refuse(
-            _("Another attempt was started at the same time; reload."),
-            code="attempt_conflict",
-            status_code=409,
-        ) from None
+    while True:
+        try:
+            with transaction.atomic():
+                outcome = _start(actor, quiz)
+        except IntegrityError:  # the constraint caught a race the lock did not
+            raise _refuse(
+                _("Another attempt was started at the same time; reload."),
+                code="attempt_conflict",
+                status_code=409,
+            ) from None
+        if isinstance(outcome, Started):
+            return outcome
+        # An expired attempt in progress: submitted (and committed, whatever the start then
+        # decides) before the start is tried again.
+        attempt_submit(attempt=outcome, auto=True)
 
 
-def _start(quiz: Quiz, student: StudentProfile) -> tuple[Attempt, bool]:
-    _advisory_lock("quiz-attempt", quiz.pk, student.pk)
-    quiz = Quiz.objects.get(pk=quiz.pk)
-    current = (
-        Attempt.objects.filter(quiz=quiz, student=student, status=AttemptStatus.IN_PROGRESS)
-        .order_by("-number")
+def _student_for_start(actor, quiz: Quiz) -> StudentProfile | None:
+    """The actor's student profile, locked for this transaction, annotated with `enrolled`
+    (in one of the quiz's sections this year) and `extra` (the accommodation's minutes)."""
+    sections = Quiz.sections.through.objects.filter(quiz_id=quiz.pk).values("section_id")
+    enrolled = Enrollment.objects.filter(
+        student_id=OuterRef("pk"), year__is_current=True, section_id__in=sections
+    )
+    extra = QuizAccommodation.objects.filter(quiz_id=quiz.pk, student_id=OuterRef("pk"))
+    return (
+        StudentProfile.objects.select_for_update(no_key=True, of=("self",))
+        .filter(user_id=actor.pk)
+        .only("pk", "school_id", "user_id")
+        .annotate(enrolled=Exists(enrolled), extra=Subquery(extra.values("extra_minutes")[:1]))
         .first()
     )
-    if current is not None and not is_expired(current):
-        return current, False
+
+
+def _start(actor, quiz: Quiz) -> Started | Attempt:
+    """The start under the lock, or the expired attempt in progress to submit first."""
+    student = _student_for_start(actor, quiz)
+    if student is None:
+        raise _refuse(_("Only students take quizzes."), code="not_allowed", status_code=403)
+    student.user = actor
+    # Read after the lock: a start that waited sees the attempt the other one made.
+    attempts = list(
+        Attempt.objects.filter(quiz_id=quiz.pk, student_id=student.pk).order_by("-number")
+    )
+    for attempt in attempts:
+        attempt.quiz, attempt.student = quiz, student
+    current = next((a for a in attempts if a.status == AttemptStatus.IN_PROGRESS), None)
+    if current is not None:
+        return current if is_expired(current) else Started(current, False)
     now = timezone.now()
     if quiz.status != QuizStatus.PUBLISHED or not quiz.opens_at <= now < quiz.closes_at:
         raise _refuse(
@@ -175,33 +204,28 @@ def _start(quiz: Quiz, student: StudentProfile) -> tuple[Attempt, bool]:
             % {"opens": quiz.opens_at.isoformat(), "closes": quiz.closes_at.isoformat()},
             code="quiz_not_open",
         )
-    enrolled = Enrollment.objects.filter(
-        student_id=student.pk,
-        year__is_current=True,
-        section_id__in=quiz.sections.values("pk"),
-    ).exists()
-    if not enrolled:
+    if not student.enrolled:
         raise _refuse(
             _("This quiz is not set for your section."), code="not_assigned", status_code=403
         )
-    made = Attempt.objects.filter(quiz=quiz, student=student).count()
+    made = len(attempts)
     if made >= quiz.attempts_allowed:
         raise _refuse(
             _("You have used all %(n)s attempts at this quiz.") % {"n": quiz.attempts_allowed},
             code="attempt_limit",
         )
-    extra = (
-        QuizAccommodation.objects.filter(quiz=quiz, student=student)
-        .values_list("extra_minutes", flat=True)
-        .first()
-        or 0
-    )
-    extra_time = dt.timedelta(minutes=extra)
+    extra_time = dt.timedelta(minutes=student.extra or 0)
     deadline = min(
         now + dt.timedelta(minutes=quiz.duration_minutes) + extra_time, quiz.closes_at + extra_time
     )
+    pool = getattr(quiz, "frozen_ids", None)
+    if pool is None:
+        pool = QuizQuestion.objects.filter(quiz_id=quiz.pk).order_by("position")
+        pool = list(pool.values_list("question_id", flat=True))
     seed = secrets.randbits(62)
-    order = _question_order(quiz, seed)
+    order = _question_order(quiz, seed, pool)
+    frozen = selectors.frozen_questions(quiz.pk, order)
+    documents = {qid: row["document"] for qid, row in frozen.items()}
     attempt = Attempt(
         school_id=quiz.school_id,
         quiz=quiz,
@@ -211,11 +235,16 @@ def _start(quiz: Quiz, student: StudentProfile) -> tuple[Attempt, bool]:
         deadline=deadline,
         seed=seed,
         question_order=order,
-        option_orders=selectors.option_orders(quiz, seed, order),
+        option_orders=selectors.option_orders(quiz, seed, order, documents),
     )
-    attempt.full_clean(validate_unique=False, validate_constraints=False)
-    attempt.save()
-    return attempt, True
+    # The school, quiz and student were just read: only the attempt's own fields are checked.
+    attempt.full_clean(
+        exclude=["school", "quiz", "student", "overridden_by"],
+        validate_unique=False,
+        validate_constraints=False,
+    )
+    attempt.save(force_insert=True)
+    return Started(attempt, True, frozen)
 
 
 def _check_owner(actor, attempt: Attempt) -> None:
@@ -234,7 +263,9 @@ def attempt_refresh(attempt: Attempt) -> Attempt:
     return attempt
 
 
-def attempt_save_answers(*, actor, attempt: Attempt, answers: list[dict]) -> Attempt:
+def attempt_save_answers(
+    *, actor, attempt_id, answers: list[dict], visible: QuerySet[Attempt] | None = None
+) -> Attempt:
     """Autosave answers of an attempt in progress (the last save per question wins).
 
     Rules: only the attempt's student; the attempt is in progress and its deadline (plus
@@ -243,61 +274,80 @@ def attempt_save_answers(*, actor, attempt: Attempt, answers: list[dict]) -> Att
     once, and the answer has the shape its type takes (null clears an answer). Saves go
     through the write-behind buffer, under a row lock that a submit also takes, so no save
     lands after the answers were graded.
+
+    `visible`: the attempts the actor may see (the API passes its scoped queryset); the attempt
+    is looked up there under its row lock, with the frozen documents of the questions answered,
+    in one query (404 when it is not found).
     """
-    _check_owner(actor, attempt)
-    if not attempt.is_submitted and is_expired(attempt):
-        attempt_submit(attempt=attempt, auto=True)  # committed: the refusal below keeps it
+    asked = {str(entry.get("question") or "") for entry in answers}
+    visible = Attempt.objects.all() if visible is None else visible
+    try:
+        attempt_id = uuid.UUID(str(attempt_id))
+    except ValueError:
+        raise Http404 from None
+    with transaction.atomic():
+        attempt = get_object_or_404(
+            visible.select_for_update(of=("self",))
+            .select_related("student")
+            .annotate(documents=selectors.frozen_documents_of(OuterRef("quiz_id"), asked)),
+            pk=attempt_id,
+        )
+        _check_owner(actor, attempt)
+        if attempt.is_submitted:
+            raise _refuse(
+                _("This attempt has been submitted; answers can no longer change."),
+                code="attempt_submitted",
+            )
+        if is_expired(attempt):
+            attempt_submit(attempt=attempt, auto=True)
+            expired = True  # committed when this block ends; the refusal below keeps it
+        else:
+            expired = False
+            _save(attempt, answers)
+    if expired:
         raise _refuse(
             _("The time for this attempt is over; it was submitted with the answers saved."),
             code="deadline_passed",
         )
-    if attempt.is_submitted:
-        raise _refuse(
-            _("This attempt has been submitted; answers can no longer change."),
-            code="attempt_submitted",
-        )
+    return attempt
+
+
+def _save(attempt: Attempt, answers: list[dict]) -> None:
+    """Check `answers` against the locked attempt's paper and put them in the write buffer."""
     if not answers:
         raise _refuse(_("Send at least one answer."), code="no_answers", fields=["answers"])
-    with transaction.atomic():
-        attempt = Attempt.objects.select_for_update().get(pk=attempt.pk)
-        if attempt.is_submitted or is_expired(attempt):
-            raise _refuse(
-                _("The time for this attempt is over; answers can no longer change."),
-                code="deadline_passed",
-            )
-        on_paper = set(attempt.question_order)
-        documents = selectors.frozen_documents(attempt.quiz_id, on_paper)
-        errors, seen, records = [], set(), []
-        for entry in answers:
-            qid = str(entry.get("question") or "")
-            found: dict[str, list] = {}
-            if qid not in on_paper:
-                found["question"] = [_("This question is not on your paper.")]
-            elif qid in seen:
-                found["question"] = [_("This question is listed more than once.")]
-            elif problem := unstorable(entry.get("answer")):
-                found["answer"] = [problem]
-            elif not bank.answer_is_valid_shape(documents[qid], entry.get("answer")):
-                found["answer"] = [_("This answer does not fit the question's type.")]
-            seen.add(qid)
-            errors.append(found)
-            records.append(
-                {
-                    "id": str(answer_id(attempt.pk, qid)),
-                    "school_id": str(attempt.school_id),
-                    "attempt_id": str(attempt.pk),
-                    "question_id": qid,
-                    "answer": entry.get("answer"),
-                }
-            )
-        if any(errors):
-            raise ApplicationError(
-                _("Some answers cannot be saved."),
-                code="invalid_answers",
-                fields={"answers": errors},
-            )
-        buffer.put_many(KIND, records)
-    return attempt
+    on_paper = set(attempt.question_order)
+    documents = attempt.documents or {}
+    errors, seen, records = [], set(), []
+    for entry in answers:
+        qid = str(entry.get("question") or "")
+        found: dict[str, list] = {}
+        if qid not in on_paper:
+            found["question"] = [_("This question is not on your paper.")]
+        elif qid in seen:
+            found["question"] = [_("This question is listed more than once.")]
+        elif problem := unstorable(entry.get("answer")):
+            found["answer"] = [problem]
+        elif not bank.answer_is_valid_shape(documents[qid], entry.get("answer")):
+            found["answer"] = [_("This answer does not fit the question's type.")]
+        seen.add(qid)
+        errors.append(found)
+        records.append(
+            {
+                "id": str(answer_id(attempt.pk, qid)),
+                "school_id": str(attempt.school_id),
+                "attempt_id": str(attempt.pk),
+                "question_id": qid,
+                "answer": entry.get("answer"),
+            }
+        )
+    if any(errors):
+        raise ApplicationError(
+            _("Some answers cannot be saved."),
+            code="invalid_answers",
+            fields={"answers": errors},
+        )
+    buffer.put_many(KIND, records)
 
 
 def _grade(quiz: Quiz, frozen: QuizQuestion, answer: Any) -> tuple[float, Decimal, bool | None]:

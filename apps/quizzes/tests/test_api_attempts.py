@@ -105,6 +105,25 @@ def test_an_expired_attempt_in_progress_is_submitted_when_the_next_one_starts(
     assert done.status == "submitted" and done.auto_submitted and done.score == Decimal("2.00")
 
 
+def test_an_expired_attempt_is_submitted_even_when_the_next_start_is_refused(
+    api, cast, make_quiz, Q
+):
+    quiz = make_quiz(attempts_allowed=2)
+    first = start(api, cast.student.user, quiz)
+    save(api, cast.student.user, first, (Q.single, "b"))
+    expire(first)
+    now = timezone.now()
+    Quiz.objects.filter(pk=quiz["id"]).update(
+        opens_at=now - dt.timedelta(hours=2), closes_at=now - dt.timedelta(minutes=1)
+    )
+    response = api(cast.student.user).post(f"/api/v1/quizzes/{quiz['id']}/attempts/")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "quiz_not_open"
+    done = Attempt.objects.get(pk=first["id"])
+    assert done.status == "submitted" and done.auto_submitted and done.score == Decimal("2.00")
+    assert Attempt.objects.filter(quiz_id=quiz["id"]).count() == 1
+
+
 @pytest.mark.django_db(transaction=True)
 def test_parallel_starts_cannot_exceed_the_limit(api, cast, make_quiz):
     quiz = make_quiz(attempts_allowed=1)
