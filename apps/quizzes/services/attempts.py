@@ -26,6 +26,7 @@ from apps.academics.models import Enrollment
 from apps.accounts.models import Role, StudentProfile
 from apps.core import audit, buffer
 from apps.core.exceptions import ApplicationError, ServiceUnavailable
+from apps.core.services import refuse
 
 from .. import selectors
 from ..buffer_kinds import KIND
@@ -45,12 +46,6 @@ from . import bank, quizzes
 logger = logging.getLogger("schools24.quizzes")
 CENT = Decimal("0.01")
 MAX_ANSWERS_PER_SAVE = 500
-
-
-def _refuse(message: str, *, code: str, fields=(), status_code: int | None = None):
-    return ApplicationError(
-        message, code=code, fields={name: [message] for name in fields}, status_code=status_code
-    )
 
 
 MAX_ANSWER_DEPTH = 20
@@ -147,13 +142,13 @@ def attempt_start(*, actor, quiz: Quiz) -> Started:
     paper's frozen questions and the insert, whatever the number of questions.
     """
     if actor.role != Role.STUDENT:
-        raise _refuse(_("Only students take quizzes."), code="not_allowed", status_code=403)
+        raise refuse(_("Only students take quizzes."), code="not_allowed", status_code=403)
     while True:
         try:
             with transaction.atomic():
                 outcome = _start(actor, quiz)
         except IntegrityError:  # the constraint caught a race the lock did not
-            raise _refuse(
+            raise refuse(
                 _("Another attempt was started at the same time; reload."),
                 code="attempt_conflict",
                 status_code=409,
@@ -186,7 +181,7 @@ def _start(actor, quiz: Quiz) -> Started | Attempt:
     """The start under the lock, or the expired attempt in progress to submit first."""
     student = _student_for_start(actor, quiz)
     if student is None:
-        raise _refuse(_("Only students take quizzes."), code="not_allowed", status_code=403)
+        raise refuse(_("Only students take quizzes."), code="not_allowed", status_code=403)
     student.user = actor
     # Read after the lock: a start that waited sees the attempt the other one made.
     attempts = list(
@@ -199,18 +194,18 @@ def _start(actor, quiz: Quiz) -> Started | Attempt:
         return current if is_expired(current) else Started(current, False)
     now = timezone.now()
     if quiz.status != QuizStatus.PUBLISHED or not quiz.opens_at <= now < quiz.closes_at:
-        raise _refuse(
+        raise refuse(
             _("This quiz is not open now (%(opens)s – %(closes)s).")
             % {"opens": quiz.opens_at.isoformat(), "closes": quiz.closes_at.isoformat()},
             code="quiz_not_open",
         )
     if not student.enrolled:
-        raise _refuse(
+        raise refuse(
             _("This quiz is not set for your section."), code="not_assigned", status_code=403
         )
     made = len(attempts)
     if made >= quiz.attempts_allowed:
-        raise _refuse(
+        raise refuse(
             _("You have used all %(n)s attempts at this quiz.") % {"n": quiz.attempts_allowed},
             code="attempt_limit",
         )
@@ -249,7 +244,7 @@ def _start(actor, quiz: Quiz) -> Started | Attempt:
 
 def _check_owner(actor, attempt: Attempt) -> None:
     if attempt.student.user_id != actor.pk:
-        raise _refuse(
+        raise refuse(
             _("Only the student taking the attempt may do this."),
             code="not_your_attempt",
             status_code=403,
@@ -294,7 +289,7 @@ def attempt_save_answers(
         )
         _check_owner(actor, attempt)
         if attempt.is_submitted:
-            raise _refuse(
+            raise refuse(
                 _("This attempt has been submitted; answers can no longer change."),
                 code="attempt_submitted",
             )
@@ -305,7 +300,7 @@ def attempt_save_answers(
             expired = False
             _save(attempt, answers)
     if expired:
-        raise _refuse(
+        raise refuse(
             _("The time for this attempt is over; it was submitted with the answers saved."),
             code="deadline_passed",
         )
@@ -315,7 +310,7 @@ def attempt_save_answers(
 def _save(attempt: Attempt, answers: list[dict]) -> None:
     """Check `answers` against the locked attempt's paper and put them in the write buffer."""
     if not answers:
-        raise _refuse(_("Send at least one answer."), code="no_answers", fields=["answers"])
+        raise refuse(_("Send at least one answer."), code="no_answers", fields=["answers"])
     on_paper = set(attempt.question_order)
     documents = attempt.documents or {}
     errors, seen, records = [], set(), []
@@ -501,13 +496,13 @@ def attempt_override(*, actor, attempt: Attempt, score: Decimal | None, reason: 
     )
     quizzes.check_manager(actor, attempt.quiz)
     if not attempt.is_submitted:
-        raise _refuse(
+        raise refuse(
             _("Only a submitted attempt can have its score overridden."), code="not_submitted"
         )
     if not (reason or "").strip():
-        raise _refuse(_("Give a reason for the override."), code="no_reason", fields=["reason"])
+        raise refuse(_("Give a reason for the override."), code="no_reason", fields=["reason"])
     if score is not None and not (Decimal(0) <= score <= (attempt.max_score or Decimal(0))):
-        raise _refuse(
+        raise refuse(
             _("The score must be between 0 and %(max)s.") % {"max": attempt.max_score},
             code="invalid_score",
             fields=["score"],

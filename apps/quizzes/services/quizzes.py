@@ -15,6 +15,7 @@ from apps.accounts.models import Role, StudentProfile
 from apps.core import audit
 from apps.core.access import is_platform_superuser
 from apps.core.exceptions import ApplicationError
+from apps.core.services import refuse
 
 from .. import scopes, selectors
 from ..models import (
@@ -52,12 +53,6 @@ PUBLISHED_EDITABLE = ("title", "instructions", "closes_at", "release_policy", "a
 POOL_KEYS = ("subject", "class", "topic", "tags", "difficulty", "type")
 
 
-def _refuse(message: str, *, code: str, fields=(), status_code: int | None = None):
-    return ApplicationError(
-        message, code=code, fields={name: [message] for name in fields}, status_code=status_code
-    )
-
-
 def is_admin(actor) -> bool:
     return is_platform_superuser(actor) or actor.role == Role.ADMIN
 
@@ -68,11 +63,11 @@ def _check_teaches(actor, subject: Subject, sections: list[Section]) -> None:
     if is_admin(actor):
         return
     if actor.role != Role.TEACHER:
-        raise _refuse(_("Your role may not set quizzes."), code="not_allowed", status_code=403)
+        raise refuse(_("Your role may not set quizzes."), code="not_allowed", status_code=403)
     missing_ids = scopes.sections_not_taught(actor, subject.pk, [s.pk for s in sections])
     missing = [s.display_name for s in sections if s.pk in missing_ids]
     if missing or not sections:
-        raise _refuse(
+        raise refuse(
             _("You do not teach %(subject)s in %(sections)s.")
             % {"subject": subject.name, "sections": ", ".join(missing) or "-"},
             code="not_your_subject",
@@ -84,7 +79,7 @@ def _check_teaches(actor, subject: Subject, sections: list[Section]) -> None:
 def check_manager(actor, quiz: Quiz) -> None:
     """Refuse (403 `not_quiz_manager`) anyone `scopes.can_manage_quiz` says no to."""
     if not scopes.can_manage_quiz(actor, quiz):
-        raise _refuse(
+        raise refuse(
             _(
                 "Only a school admin, the quiz's author or a teacher of its subject in every "
                 "one of its sections may do this."
@@ -126,7 +121,7 @@ def _normalise_pool(flt: dict | None) -> dict:
     flt = dict(flt or {})
     unknown = sorted(set(flt) - set(POOL_KEYS))
     if unknown:
-        raise _refuse(
+        raise refuse(
             _("Unknown pool filter keys: %(keys)s.") % {"keys": ", ".join(unknown)},
             code="invalid_pool_filter",
             fields=["pool_filter"],
@@ -168,7 +163,7 @@ def quiz_update(*, actor, quiz: Quiz, sections: list[Section] | None = None, **d
     if quiz.status != QuizStatus.DRAFT:
         frozen = set(data) - set(PUBLISHED_EDITABLE)
         if sections is not None or frozen:
-            raise _refuse(
+            raise refuse(
                 _(
                     "A published quiz can only change its title, instructions, closing time and "
                     "when scores and answers are shown."
@@ -177,14 +172,14 @@ def quiz_update(*, actor, quiz: Quiz, sections: list[Section] | None = None, **d
                 fields=sorted(frozen) or ["sections"],
             )
         if "closes_at" in data and data["closes_at"] <= timezone.now():
-            raise _refuse(
+            raise refuse(
                 _("The new closing time must be in the future."),
                 code="invalid_times",
                 fields=["closes_at"],
             )
         if "closes_at" in data and selectors.answers_visible(quiz):
             # Reopening would let students take attempts with the correct answers in hand.
-            raise _refuse(
+            raise refuse(
                 _("Students can see this quiz's correct answers, so it cannot be reopened."),
                 code="answers_shown",
                 fields=["closes_at"],
@@ -207,7 +202,7 @@ def quiz_delete(*, actor, quiz: Quiz) -> None:
     holds attempts (close it instead)."""
     check_manager(actor, quiz)
     if quiz.status != QuizStatus.DRAFT:
-        raise _refuse(
+        raise refuse(
             _("Only a draft quiz can be deleted; close a published one."), code="quiz_published"
         )
     quiz.delete()
@@ -217,7 +212,7 @@ def _frozen_rows(quiz: Quiz) -> list[QuizQuestion]:
     if quiz.selection == Selection.FIXED:
         ids = [item["question"] for item in quiz.questions]
         if not ids:
-            raise _refuse(
+            raise refuse(
                 _("Add at least one question before publishing."),
                 code="no_questions",
                 fields=["questions"],
@@ -225,7 +220,7 @@ def _frozen_rows(quiz: Quiz) -> list[QuizQuestion]:
         documents = bank.get_many(quiz.school_id, ids)
         missing = [qid for qid in ids if qid not in documents]
         if missing:
-            raise _refuse(
+            raise refuse(
                 _("These questions are not in your school's question bank: %(ids)s.")
                 % {"ids": ", ".join(missing)},
                 code="unknown_questions",
@@ -235,14 +230,14 @@ def _frozen_rows(quiz: Quiz) -> list[QuizQuestion]:
         chosen = [(qid, documents[qid], marks[qid]) for qid in ids]
     else:
         if not quiz.draw_count:
-            raise _refuse(
+            raise refuse(
                 _("Say how many questions each attempt draws."),
                 code="no_questions",
                 fields=["draw_count"],
             )
         documents = bank.pool(quiz.school_id, quiz.pool_filter)
         if len(documents) < quiz.draw_count:
-            raise _refuse(
+            raise refuse(
                 _("The pool holds %(found)s questions; each attempt draws %(count)s.")
                 % {"found": len(documents), "count": quiz.draw_count},
                 code="pool_too_small",
@@ -272,14 +267,14 @@ def quiz_publish(*, actor, quiz: Quiz) -> Quiz:
     quiz = Quiz.objects.select_for_update().select_related("subject").get(pk=quiz.pk)
     check_manager(actor, quiz)
     if quiz.status != QuizStatus.DRAFT:
-        raise _refuse(_("This quiz is already published."), code="already_published")
+        raise refuse(_("This quiz is already published."), code="already_published")
     sections = list(quiz.sections.select_related("school_class"))
     if not sections:
-        raise _refuse(
+        raise refuse(
             _("Assign the quiz to at least one section."), code="no_sections", fields=["sections"]
         )
     if quiz.closes_at <= timezone.now():
-        raise _refuse(
+        raise refuse(
             _("The closing time has passed; move it to the future."),
             code="invalid_times",
             fields=["closes_at"],
@@ -306,7 +301,7 @@ def quiz_close(*, actor, quiz: Quiz) -> Quiz:
     quiz = Quiz.objects.select_for_update().get(pk=quiz.pk)
     check_manager(actor, quiz)
     if quiz.status != QuizStatus.PUBLISHED:
-        raise _refuse(_("Only a published quiz can be closed."), code="not_published")
+        raise refuse(_("Only a published quiz can be closed."), code="not_published")
     quiz.status = QuizStatus.CLOSED
     if quiz.closes_at > timezone.now():
         quiz.closes_at = timezone.now()
@@ -331,20 +326,20 @@ def quiz_release_results(
     quiz = Quiz.objects.select_for_update().get(pk=quiz.pk)
     check_manager(actor, quiz)
     if quiz.status == QuizStatus.DRAFT:
-        raise _refuse(_("Publish the quiz first."), code="not_published")
+        raise refuse(_("Publish the quiz first."), code="not_published")
     fields = ["results_released", "answers_released"]
     before = audit.snapshot(quiz, fields)
     now = timezone.now()
     if answers:
         if quiz.answers_policy == AnswersPolicy.NEVER:
-            raise _refuse(
+            raise refuse(
                 _("This quiz never shows the correct answers; change its policy first."),
                 code="answers_never_shown",
                 fields=["answers"],
             )
         until = selectors.attempts_run_until(quiz)
         if until is not None and now < until:
-            raise _refuse(
+            raise refuse(
                 _(
                     "Attempts at this quiz can still run until %(until)s; the correct answers "
                     "can be released after that."
@@ -393,7 +388,7 @@ def accommodation_set(
         student_id=student.pk, section_id__in=quiz.sections.values("pk")
     ).exists()
     if not enrolled:
-        raise _refuse(
+        raise refuse(
             _("This student is not in a section the quiz is assigned to."),
             code="not_assigned",
             fields=["student"],
