@@ -26,6 +26,7 @@ from rest_framework_simplejwt.utils import datetime_from_epoch, datetime_to_epoc
 from apps.core.exceptions import ApplicationError
 
 from ..models import TokenFamily, User
+from ..principal_cache import principals_changed
 from ..principals import principal_may_act
 
 logger = logging.getLogger("schools24.auth")
@@ -182,9 +183,10 @@ def tokens_refresh(*, raw: str) -> dict[str, str]:
 def token_family_end(*, family_id: str | None, reason: str) -> None:
     """End one sign-in's session (sign-out): its remaining refresh tokens are refused."""
     if family_id:
-        TokenFamily.objects.filter(pk=family_id, revoked_at__isnull=True).update(
-            revoked_at=_now(), revoked_reason=reason
-        )
+        open_family = TokenFamily.objects.filter(pk=family_id, revoked_at__isnull=True)
+        users = list(open_family.values_list("user_id", flat=True))
+        if open_family.update(revoked_at=_now(), revoked_reason=reason):
+            principals_changed(users)  # its access tokens stop at once too
 
 
 def token_families_end_all(*, user: User, reason: str) -> None:
@@ -192,6 +194,7 @@ def token_families_end_all(*, user: User, reason: str) -> None:
     TokenFamily.objects.filter(user=user, revoked_at__isnull=True).update(
         revoked_at=_now(), revoked_reason=reason
     )
+    principals_changed([user.pk])
 
 
 def session_end(*, user: User, session: TokenFamily) -> None:
@@ -203,6 +206,7 @@ def session_end(*, user: User, session: TokenFamily) -> None:
         revoked_at=_now(), revoked_reason="signed_out_device"
     )
     if ended:
+        principals_changed([user.pk])
         audit.record(
             actor=user,
             action="session.end",
