@@ -180,8 +180,10 @@ def tokens_refresh(*, raw: str) -> dict[str, str]:
     return outcome
 
 
+@transaction.atomic
 def token_family_end(*, family_id: str | None, reason: str) -> None:
-    """End one sign-in's session (sign-out): its remaining refresh tokens are refused."""
+    """End one sign-in's session (sign-out): its remaining refresh tokens are refused, and its
+    access tokens from the next request (its cached principal is invalidated)."""
     if family_id:
         open_family = TokenFamily.objects.filter(pk=family_id, revoked_at__isnull=True)
         users = list(open_family.values_list("user_id", flat=True))
@@ -189,6 +191,7 @@ def token_family_end(*, family_id: str | None, reason: str) -> None:
             principals_changed(users)  # its access tokens stop at once too
 
 
+@transaction.atomic
 def token_families_end_all(*, user: User, reason: str) -> None:
     """End every session of `user` (sign-out everywhere)."""
     TokenFamily.objects.filter(user=user, revoked_at__isnull=True).update(
@@ -197,6 +200,7 @@ def token_families_end_all(*, user: User, reason: str) -> None:
     principals_changed([user.pk])
 
 
+@transaction.atomic
 def session_end(*, user: User, session: TokenFamily) -> None:
     """Sign one of `user`'s devices out: the session's refresh tokens are refused from now on,
     and so are its access tokens (JWTAuthentication checks the family), audited."""

@@ -84,6 +84,28 @@ def test_the_second_request_makes_no_authentication_query(cast, persona):
     assert len(second) == 1  # the unread count itself
 
 
+def test_a_cached_request_costs_one_redis_round_trip(cast, monkeypatch):
+    from apps.accounts import principal_cache
+
+    client, _tokens = sign_in(cast.teacher.user)
+    warm(client)
+    calls, real = [], principal_cache.cache
+
+    class Counting:
+        def __getattr__(self, name):
+            attr = getattr(real, name)
+
+            def counted(*args, **kwargs):
+                calls.append(name)
+                return attr(*args, **kwargs)
+
+            return counted if callable(attr) else attr
+
+    monkeypatch.setattr(principal_cache, "cache", Counting())
+    assert client.get(UNREAD).status_code == 200
+    assert calls == ["get_many"]  # the entry and the user's generation, in one MGET
+
+
 def test_a_staff_members_duties_are_cached_too(cast):
     client, _tokens = sign_in(cast.accountant.user)
     assert client.get(STUDENTS).status_code == 200
