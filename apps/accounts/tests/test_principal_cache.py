@@ -241,6 +241,18 @@ def test_a_duty_taken_away_takes_effect_on_the_next_request(client, cast):
     assert accountant.get("/api/v1/users/").status_code == 200
 
 
+def test_a_duty_deleted_or_a_user_deleted_takes_effect_on_the_next_request(cast):
+    accountant, _tokens = sign_in(cast.accountant.user)
+    warm(accountant, STUDENTS)
+    Group.objects.get(name=ACCOUNTANT).delete()
+    assert accountant.get(STUDENTS).status_code == 403
+
+    parent, _tokens = sign_in(cast.parent)
+    warm(parent)
+    User.objects.get(pk=cast.parent.pk).delete()
+    refused(parent, "user_not_found")
+
+
 def test_a_role_change_takes_effect_on_the_next_request(cast):
     teacher, _tokens = sign_in(cast.teacher.user)
     warm(teacher)
