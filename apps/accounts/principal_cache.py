@@ -25,7 +25,8 @@ Redis unreachable: authentication reads the database, as it did before this cach
 a change whose invalidation cannot reach Redis fails (503, its transaction rolled back) rather
 than leave a stale entry to be served when Redis is back. Two exceptions, whose staleness is
 harmless: a new user or school (nothing cached yet), and a save of `last_login` alone (a
-sign-in), which is logged instead.
+sign-in), which is logged instead. A save of the password hash alone (upgraded at sign-in)
+invalidates nothing: it is not cached, and a password *change* signs every session out.
 """
 
 from __future__ import annotations
@@ -183,9 +184,10 @@ def _members(group_ids: Iterable[Any]) -> list[Any]:
 
 # --- Signals: every write that changes what an entry holds ---------------------------------
 def _user_saved(sender, instance: User, created: bool, update_fields=None, **kwargs) -> None:
-    if created:
-        return
-    sign_in_only = update_fields is not None and set(update_fields) <= {"last_login"}
+    changed = set(update_fields) if update_fields is not None else None
+    if created or (changed is not None and changed <= UNCACHED_USER_FIELDS):
+        return  # nothing cached yet, or nothing cached changed (a hash upgraded at sign-in)
+    sign_in_only = changed is not None and changed <= {"last_login", *UNCACHED_USER_FIELDS}
     principals_changed([instance.pk], strict=not sign_in_only)
 
 

@@ -304,3 +304,15 @@ def test_with_the_cache_down_a_deactivation_is_refused_not_left_stale(cast, cach
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "service_unavailable"
     assert User.objects.get(pk=cast.parent.pk).is_active is True
+
+
+def test_a_password_hash_rewritten_alone_keeps_sessions_cached(cast):
+    """The hash (upgraded to the first hasher at a sign-in) is not cached; a password change,
+    which does sign every session out, is tested above."""
+    client, _tokens = sign_in(cast.student.user)
+    warm(client)
+    user = User.objects.get(pk=cast.student.user.pk)
+    user.save(update_fields=["password"])
+    assert auth_queries(client, UNREAD) == []
+    user.save(update_fields=["phone", "updated_at"])
+    assert len(auth_queries(client, UNREAD)) == 1
