@@ -149,8 +149,9 @@ def principal_get(*, user_id: Any, family_id: Any, load: Callable[[], User]) -> 
         return load()
     user = load()  # read after the generation: a change from now on replaces it
     if generation is not None:
+        entry = _entry(user, generation)  # outside the try: a database error is not Redis's
         try:
-            cache.set(entry_key, _entry(user, generation), timeout=_ttl())
+            cache.set(entry_key, entry, timeout=_ttl())
         except Exception as exc:  # noqa: BLE001
             logger.warning("Principal cache unavailable, not caching: %s", exc)
     return user
