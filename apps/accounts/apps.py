@@ -10,7 +10,8 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from . import scopes  # noqa: F401  (registers access rules)
+        from . import principal_cache, scopes  # noqa: F401  (scopes registers access rules)
         from .duties import install_duty_groups
 
         post_migrate.connect(install_duty_groups, dispatch_uid="accounts.install_duty_groups")
+        principal_cache.connect()

@@ -26,6 +26,7 @@ from rest_framework_simplejwt.utils import datetime_from_epoch, datetime_to_epoc
 from apps.core.exceptions import ApplicationError
 
 from ..models import TokenFamily, User
+from ..principal_cache import principals_changed
 from ..principals import principal_may_act
 
 logger = logging.getLogger("schools24.auth")
@@ -179,21 +180,27 @@ def tokens_refresh(*, raw: str) -> dict[str, str]:
     return outcome
 
 
+@transaction.atomic
 def token_family_end(*, family_id: str | None, reason: str) -> None:
-    """End one sign-in's session (sign-out): its remaining refresh tokens are refused."""
+    """End one sign-in's session (sign-out): its remaining refresh tokens are refused, and its
+    access tokens from the next request (its cached principal is invalidated)."""
     if family_id:
-        TokenFamily.objects.filter(pk=family_id, revoked_at__isnull=True).update(
-            revoked_at=_now(), revoked_reason=reason
-        )
+        open_family = TokenFamily.objects.filter(pk=family_id, revoked_at__isnull=True)
+        users = list(open_family.values_list("user_id", flat=True))
+        if open_family.update(revoked_at=_now(), revoked_reason=reason):
+            principals_changed(users)  # its access tokens stop at once too
 
 
+@transaction.atomic
 def token_families_end_all(*, user: User, reason: str) -> None:
     """End every session of `user` (sign-out everywhere)."""
     TokenFamily.objects.filter(user=user, revoked_at__isnull=True).update(
         revoked_at=_now(), revoked_reason=reason
     )
+    principals_changed([user.pk])
 
 
+@transaction.atomic
 def session_end(*, user: User, session: TokenFamily) -> None:
     """Sign one of `user`'s devices out: the session's refresh tokens are refused from now on,
     and so are its access tokens (JWTAuthentication checks the family), audited."""
@@ -203,6 +210,7 @@ def session_end(*, user: User, session: TokenFamily) -> None:
         revoked_at=_now(), revoked_reason="signed_out_device"
     )
     if ended:
+        principals_changed([user.pk])
         audit.record(
             actor=user,
             action="session.end",

@@ -122,7 +122,11 @@ def test_admin_login_refuses_addresses_not_plain_ascii(client, cast):
 
 # --- A school marked inactive ------------------------------------------------------------------
 def _set_school_active(school, active: bool) -> None:
-    School.objects.filter(pk=school.pk).update(is_active=active)
+    # Saved as the platform admin's school form saves it (a raw UPDATE would bypass the
+    # invalidation of cached sessions, as it bypasses every save signal).
+    school = School.objects.get(pk=school.pk)
+    school.is_active = active
+    school.save(update_fields=["is_active", "updated_at"])
 
 
 def test_inactive_school_stops_sign_in_tokens_sessions_and_feeds(client, cast):
