@@ -262,8 +262,8 @@ class MeView(APIView):
 
     @extend_schema(responses=s.MeSerializer, description="Roles: any signed-in user.", tags=["me"])
     def get(self, request):
-        user = selectors.user_with_school(request.user.pk)
-        return Response(s.MeSerializer(user, context={"request": request}).data)
+        # request.user arrives with its school (JWTAuthentication, or the cached principal).
+        return Response(s.MeSerializer(request.user, context={"request": request}).data)
 
     @extend_schema(
         request=s.MeUpdateSerializer,

@@ -316,3 +316,16 @@ def test_a_password_hash_rewritten_alone_keeps_sessions_cached(cast):
     assert auth_queries(client, UNREAD) == []
     user.save(update_fields=["phone", "updated_at"])
     assert len(auth_queries(client, UNREAD)) == 1
+
+
+@pytest.mark.parametrize("persona", ["admin", "teacher", "student", "accountant"])
+def test_me_is_answered_without_a_query_from_a_cached_principal(cast, persona):
+    user = cast.user(persona)
+    client, _tokens = sign_in(user)
+    warm(client, "/api/v1/me/")
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/api/v1/me/")
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["email"], body["school_detail"]["id"]) == (user.email, str(cast.school.pk))
+    assert len(queries) == 0, [q["sql"][:120] for q in queries.captured_queries]
