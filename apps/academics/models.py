@@ -205,6 +205,16 @@ class Term(SchoolScopedModel):
 _CLASS_WORD = re.compile(r"^(class|grade|std\.?|standard)\s+", re.IGNORECASE)
 
 
+def class_label(name: str, short_name: str = "") -> str:
+    """The short form of a class used in section names: "5" for "Class 5"."""
+    return short_name or _CLASS_WORD.sub("", name).strip() or name
+
+
+def section_display_name(class_name: str, class_short_name: str, section_name: str) -> str:
+    """A section's name with its class, e.g. "5-A" (`Section.display_name` from plain values)."""
+    return f"{class_label(class_name, class_short_name)}-{section_name}"
+
+
 class SchoolClass(SchoolScopedModel):
     """A grade of the school ("Class 5"), the same from year to year; `order` sorts them."""
 
@@ -237,7 +247,7 @@ class SchoolClass(SchoolScopedModel):
     @property
     def label(self) -> str:
         """The short form used in section names: "5" for "Class 5"."""
-        return self.short_name or _CLASS_WORD.sub("", self.name).strip() or self.name
+        return class_label(self.name, self.short_name)
 
 
 class Section(SchoolScopedModel):

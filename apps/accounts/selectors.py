@@ -30,3 +30,40 @@ def sessions_of(user: User) -> QuerySet[TokenFamily]:
     return TokenFamily.objects.filter(
         user=user, revoked_at__isnull=True, signed_in_at__gt=oldest
     ).order_by("-last_used_at", "-signed_in_at")
+
+
+SUMMARY_VALUES = {
+    "id": "id",
+    "user": "user_id",
+    "email": "user__email",
+    "full_name": "user__full_name",
+    "is_active": "user__is_active",
+    "admission_number": "admission_number",
+    "roll_number": "roll_number",
+    "gender": "gender",
+    "admission_date": "admission_date",
+    "photo": "photo",
+}
+
+
+def student_summary_rows(students: QuerySet[StudentProfile]) -> QuerySet:
+    """The columns a students list shows, as plain rows (no model instances): paginate this."""
+    return students.prefetch_related(None).values(*SUMMARY_VALUES.values())
+
+
+def student_summaries(rows, photo_url) -> list[dict]:
+    """A page of `student_summary_rows` as the list's items, each with its current enrollment
+    (one query for the page: `academics.selectors`). `photo_url(name)` turns a stored
+    picture's name into its URL."""
+    from apps.academics.selectors import current_enrollment_summaries
+
+    rows = list(rows)
+    enrollments = current_enrollment_summaries(row["id"] for row in rows)
+    return [
+        {
+            **{key: row[column] for key, column in SUMMARY_VALUES.items() if key != "photo"},
+            "photo_url": photo_url(row["photo"]) if row["photo"] else None,
+            "current_enrollment": enrollments.get(row["id"]),
+        }
+        for row in rows
+    ]

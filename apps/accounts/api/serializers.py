@@ -245,15 +245,21 @@ class CurrentEnrollmentSerializer(serializers.Serializer):
     roll_number = serializers.IntegerField(help_text=_("Roll number in the section."))
 
 
-class StudentListSerializer(serializers.ListSerializer):
-    """Loads the current enrollments of the whole page in one query."""
+class StudentListItemSerializer(serializers.Serializer):
+    """A student in a list: who and where, without guardians or personal details (those are
+    on the student's detail)."""
 
-    def to_representation(self, data):
-        from apps.academics.selectors import current_enrollments
-
-        students = list(data.all() if hasattr(data, "all") else data)
-        self.child.context["current_enrollments"] = current_enrollments(s.pk for s in students)
-        return super().to_representation(students)
+    id = serializers.UUIDField()
+    user = serializers.UUIDField()
+    email = serializers.EmailField()
+    full_name = serializers.CharField()
+    is_active = serializers.BooleanField()
+    admission_number = serializers.CharField()
+    roll_number = serializers.CharField()
+    gender = serializers.ChoiceField(choices=Gender.choices, allow_blank=True)
+    admission_date = serializers.DateField(allow_null=True)
+    photo_url = serializers.CharField(allow_null=True)
+    current_enrollment = CurrentEnrollmentSerializer(allow_null=True)
 
 
 class StudentSerializer(ProfileUserFields, serializers.ModelSerializer):
@@ -272,30 +278,15 @@ class StudentSerializer(ProfileUserFields, serializers.ModelSerializer):
             "current_enrollment", "guardians", "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = fields
-        list_serializer_class = StudentListSerializer
 
     def get_photo_url(self, obj) -> str | None:
         return _file_url(obj.photo, self.context.get("request"))
 
     @extend_schema_field(CurrentEnrollmentSerializer(allow_null=True))
     def get_current_enrollment(self, obj) -> dict | None:
-        enrollments = self.context.get("current_enrollments")
-        if enrollments is None:  # one student: its own query
-            from apps.academics.selectors import current_enrollments
+        from apps.academics.selectors import current_enrollment_summaries
 
-            enrollments = current_enrollments([obj.pk])
-        row = enrollments.get(obj.pk)
-        if row is None:
-            return None
-        return {
-            "academic_year": {"id": row.year_id, "name": row.year.name},
-            "school_class": {
-                "id": row.section.school_class_id,
-                "name": row.section.school_class.name,
-            },
-            "section": {"id": row.section_id, "name": row.section.display_name},
-            "roll_number": row.roll_number,
-        }
+        return current_enrollment_summaries([obj.pk]).get(obj.pk)
 
 
 class PersonInputSerializer(serializers.Serializer):

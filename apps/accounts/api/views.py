@@ -484,6 +484,26 @@ class StudentViewSet(ProfileViewSet):
         return selectors.student_queryset()
 
     @extend_schema(
+        responses=s.StudentListItemSerializer(many=True),
+        description="Roles: every role, each seeing whom they may (school admins the school, "
+        "teachers the students of the sections they teach, parents their children, students "
+        "themselves, staff with the permission). A summary per student: who and where this "
+        "year (`current_enrollment`); guardians and personal details are on the detail.",
+    )
+    def list(self, request):
+        page = self.paginate_queryset(
+            selectors.student_summary_rows(self.filter_queryset(self.get_queryset()))
+        )
+        storage = StudentProfile._meta.get_field("photo").storage
+
+        def photo_url(name: str) -> str:
+            url = storage.url(name)
+            return request.build_absolute_uri(url) if url.startswith("/") else url
+
+        rows = selectors.student_summaries(page, photo_url)
+        return self.get_paginated_response(s.StudentListItemSerializer(rows, many=True).data)
+
+    @extend_schema(
         request=s.StudentInputSerializer,
         responses={201: s.StudentSerializer},
         description="Roles: school admin. Creates the student's account and profile.",

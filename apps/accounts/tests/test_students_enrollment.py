@@ -101,3 +101,16 @@ def test_the_admin_list_shows_class_section_and_roll_in_constant_queries(
     with CaptureQueriesContext(connection) as many:
         assert client.get(url).status_code == 200
     assert len(many) == len(few)
+
+
+def test_the_list_is_a_summary_and_the_detail_has_the_rest(cast, api, classes):
+    client = api(cast.admin)
+    row = next(r for r in client.get(STUDENTS).json()["results"] if r["id"] == str(cast.student.pk))
+    assert set(row) == {
+        "id", "user", "email", "full_name", "is_active", "admission_number", "roll_number",
+        "gender", "admission_date", "photo_url", "current_enrollment",
+    }  # fmt: skip
+    assert row["email"] == "sam@alice.test" and row["current_enrollment"]["roll_number"] == 7
+    detail = client.get(f"{STUDENTS}{cast.student.pk}/").json()
+    assert detail["guardians"][0]["full_name"] == "Pat Parent"
+    assert detail["current_enrollment"] == row["current_enrollment"]
