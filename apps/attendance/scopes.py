@@ -11,10 +11,17 @@ shapes the reads.
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.http import Http404
 
 from apps.academics import selectors as academics_selectors
-from apps.accounts.models import Role
-from apps.core.access import scope_rule, visible_student_ids
+from apps.academics.models import Section
+from apps.accounts.models import Role, StudentProfile
+from apps.core.access import (
+    is_platform_superuser,
+    scope_queryset,
+    scope_rule,
+    visible_student_ids,
+)
 
 from .models import AttendanceRecord
 
@@ -42,3 +49,60 @@ def _attendance(qs, user):
     if user.role in (Role.STUDENT, Role.PARENT):
         return qs.filter(student_id__in=visible_student_ids(user))
     return qs.none()
+
+
+def readable_sections(user) -> QuerySet[Section]:
+    """Sections whose attendance `user` may read: the school's for admins and staff with the
+    permission, the current year's taught sections for teachers, their own sections for
+    students and parents (who then see only their own marks in them: `visible_marks`)."""
+    qs = Section.objects.select_related("year", "school", "school_class", "class_teacher")
+    if is_platform_superuser(user):
+        return qs
+    qs = qs.filter(school_id=user.school_id)
+    if user.role in (Role.ADMIN, Role.STAFF):
+        return qs
+    if user.role == Role.TEACHER:
+        return qs.filter(pk__in=academics_selectors.taught_section_ids(user))
+    return qs.filter(pk__in=academics_selectors.own_section_ids(user))
+
+
+def readable_section(user, section_id) -> Section:
+    """One of `readable_sections(user)`; any other id (another school's too) is a 404."""
+    section = readable_sections(user).filter(pk=section_id).first()
+    if section is None:
+        raise Http404
+    return section
+
+
+def readable_student(user, student_id) -> StudentProfile:
+    """A student whose marks `user` may ask for (the people scope); else a 404. Which of the
+    student's marks a teacher then reads is cut by `readable_section_ids`."""
+    student = (
+        scope_queryset(StudentProfile.objects.select_related("school"), user)
+        .filter(pk=student_id)
+        .first()
+    )
+    if student is None:
+        raise Http404
+    return student
+
+
+def own_student(user) -> StudentProfile | None:
+    """A student's own profile (their marks when they name no student); None for other roles."""
+    if user.role != Role.STUDENT:
+        return None
+    return StudentProfile.objects.select_related("school").filter(user=user).first()
+
+
+def visible_marks(user, marks: list[dict]) -> list[dict]:
+    """Within a section they may open, students and parents see only their own (children's)
+    marks; everyone else sees the section's."""
+    if user.role not in (Role.STUDENT, Role.PARENT):
+        return marks
+    mine = {
+        str(pk)
+        for pk in StudentProfile.objects.filter(pk__in=visible_student_ids(user)).values_list(
+            "pk", flat=True
+        )
+    }
+    return [m for m in marks if m["student_id"] in mine]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import viewsets
@@ -20,9 +19,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from apps.academics import selectors as academics_selectors
-from apps.academics.models import Section
-from apps.accounts.models import Role, StudentProfile
-from apps.core.access import is_platform_superuser, scope_queryset, visible_student_ids
+from apps.accounts.models import Role
 from apps.core.api.views import ScopedViewSetMixin
 from apps.core.exceptions import ApplicationError
 
@@ -73,55 +70,8 @@ class AttendanceViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
         query.is_valid(raise_exception=True)
         return query.validated_data
 
-    def _sections(self):
-        """Sections whose attendance the caller may read: the school's for admins and staff with
-        the permission, the current year's taught sections for teachers, own sections for
-        students and parents (who then see only their own marks in them)."""
-        qs = Section.objects.select_related("year", "school", "school_class", "class_teacher")
-        if is_platform_superuser(self.user):
-            return qs
-        qs = qs.filter(school_id=self.user.school_id)
-        if self.user.role in (A, SF):
-            return qs
-        if self.user.role == T:
-            return qs.filter(pk__in=academics_selectors.taught_section_ids(self.user))
-        return qs.filter(pk__in=academics_selectors.own_section_ids(self.user))
-
-    def _section(self, section_id) -> Section:
-        section = self._sections().filter(pk=section_id).first()
-        if section is None:
-            raise Http404
-        return section
-
-    def _student(self, student_id) -> StudentProfile:
-        student = (
-            scope_queryset(StudentProfile.objects.select_related("school"), self.user)
-            .filter(pk=student_id)
-            .first()
-        )
-        if student is None:
-            raise Http404
-        return student
-
-    def _own_student(self) -> StudentProfile | None:
-        if self.user.role != ST:
-            return None
-        return StudentProfile.objects.select_related("school").filter(user=self.user).first()
-
     def _today(self) -> dt.date:
         return selectors.school_today(self._school())
-
-    def _visible_only(self, marks: list[dict]) -> list[dict]:
-        """Students and parents see only their own (children's) marks within a section."""
-        if self.user.role not in (ST, P):
-            return marks
-        mine = {
-            str(pk)
-            for pk in StudentProfile.objects.filter(
-                pk__in=visible_student_ids(self.user)
-            ).values_list("pk", flat=True)
-        }
-        return [m for m in marks if m["student_id"] in mine]
 
     def _range(self, query: dict) -> tuple[dt.date, dt.date]:
         today = self._today()
@@ -153,9 +103,9 @@ class AttendanceViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
         query = self._query(s.ListQuerySerializer)
         student = None
         if query.get("student"):
-            student = self._student(query["student"])
+            student = scopes.readable_student(self.user, query["student"])
         elif not query.get("section"):
-            student = self._own_student()
+            student = scopes.own_student(self.user)
             if student is None:
                 raise _bad(_("Give a section and a date, or a student."), "section", "student")
         if student is not None:
@@ -167,11 +117,11 @@ class AttendanceViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
                 marks = [m for m in marks if m["section_id"] == str(query["section"])]
             marks = self._filter_period(marks, query.get("period"))
         else:
-            section = self._section(query["section"])
+            section = scopes.readable_section(self.user, query["section"])
             if not query.get("date"):
                 raise _bad(_("Give the date of the register."), "date")
             marks = selectors.section_day(section, query["date"], selectors.ALL_PERIODS)
-            marks = self._filter_period(self._visible_only(marks), query.get("period"))
+            marks = self._filter_period(scopes.visible_marks(self.user, marks), query.get("period"))
         page = self.paginate_queryset(selectors.describe(marks))
         return self.get_paginated_response(s.MarkSerializer(page, many=True).data)
 
@@ -237,9 +187,9 @@ class AttendanceViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
     def summary(self, request):
         query = self._query(s.SummaryQuerySerializer)
         if query.get("student"):
-            student = self._student(query["student"])
+            student = scopes.readable_student(self.user, query["student"])
         else:
-            student = self._own_student()
+            student = scopes.own_student(self.user)
             if student is None:
                 raise _bad(_("Give the student."), "student")
         start, end = self._range(query)
@@ -259,7 +209,7 @@ class AttendanceViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
     @action(detail=False, methods=["get"], url_path="section-summary")
     def section_summary(self, request):
         query = self._query(s.SectionDayQuerySerializer)
-        section = self._section(query["section"])
+        section = scopes.readable_section(self.user, query["section"])
         date = query.get("date") or self._today()
         return Response(
             s.SectionDaySummarySerializer(selectors.section_day_summary(section, date)).data
@@ -285,7 +235,7 @@ class AttendanceViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
     )
     def register(self, request, format=None):
         query = self._query(s.RegisterQuerySerializer)
-        section = self._section(query["section"])
+        section = scopes.readable_section(self.user, query["section"])
         if query.get("month"):
             year, month = map(int, query["month"].split("-"))
         else:
