@@ -116,3 +116,16 @@ def can_manage_quiz(user, quiz: Quiz) -> bool:
         return True
     section_ids = list(quiz.sections.values_list("pk", flat=True))
     return bool(section_ids) and not sections_not_taught(user, quiz.subject_id, section_ids)
+
+
+def result_student_ids(user, quiz: Quiz):
+    """Whose results of `quiz` `user` reads (None: every student of the quiz's sections).
+
+    School admins, staff and the quiz's author: everyone. Another teacher: only the students
+    they teach. Students and parents: themselves and their children, once the quiz's policy
+    releases results; nobody (an empty list) before."""
+    if is_platform_superuser(user) or user.role in (Role.ADMIN, Role.STAFF):
+        return None
+    if user.role == Role.TEACHER:
+        return None if quiz.created_by_id == user.pk else visible_student_ids(user)
+    return visible_student_ids(user) if quiz.results_visible() else []

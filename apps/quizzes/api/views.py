@@ -20,10 +20,10 @@ from rest_framework.response import Response
 
 from apps.accounts.models import Role
 from apps.core import csv_export
-from apps.core.access import is_platform_superuser, visible_student_ids
+from apps.core.access import is_platform_superuser
 from apps.core.api.views import ScopedViewSetMixin
 
-from .. import selectors, services
+from .. import scopes, selectors, services
 from ..models import Attempt, Quiz
 from . import serializers as s
 from .filters import AttemptFilter, QuizFilter
@@ -302,12 +302,7 @@ class QuizViewSet(
     @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, ResultsCSVRenderer])
     def results(self, request, pk=None, format=None):
         quiz = self.get_object()
-        student_ids = None
-        if request.user.role == T and quiz.created_by_id != request.user.pk:
-            student_ids = visible_student_ids(request.user)  # a colleague's quiz: own students
-        elif not _staff_view(request.user):
-            student_ids = visible_student_ids(request.user) if quiz.results_visible() else []
-        rows = selectors.quiz_results(quiz, student_ids)
+        rows = selectors.quiz_results(quiz, scopes.result_student_ids(request.user, quiz))
         data = s.ResultsSerializer(
             {
                 "quiz": quiz.pk,
