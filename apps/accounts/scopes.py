@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from django.db.models import Q
 
-from apps.core.access import register_scope, scope_rule, visible_student_ids
+from apps.core.access import (
+    is_platform_superuser,
+    register_scope,
+    scope_rule,
+    visible_student_ids,
+)
 
 from .models import Guardian, Role, School, StaffProfile, StudentProfile, TeacherProfile, User
 
@@ -12,6 +17,14 @@ from .models import Guardian, Role, School, StaffProfile, StudentProfile, Teache
 @scope_rule(School, school_field="pk")
 def _school(qs, user):
     return qs  # everyone sees their own school
+
+
+def readable_schools(user):
+    """The schools `user` reads through the API: every school for a platform superuser, their
+    own for everyone else (staff need no Django permission for that)."""
+    if is_platform_superuser(user):
+        return School.objects.all()
+    return School.objects.filter(pk=user.school_id)
 
 
 @scope_rule(User)

@@ -34,7 +34,7 @@ from apps.core.exceptions import ApplicationError
 from apps.core.models import AuditLog
 from apps.core.throttling import ScopedRateThrottle
 
-from .. import csv_io, selectors, services
+from .. import csv_io, scopes, selectors, services
 from ..models import (
     Guardian,
     Role,
@@ -305,13 +305,9 @@ class SchoolViewSet(
         return School.objects.all()
 
     def get_queryset(self):
-        # Everyone sees their own school; staff do not need a Django permission for that.
         if getattr(self, "swagger_fake_view", False):
             return School.objects.none()
-        user = self.request.user
-        if user.is_superuser and user.school_id is None:
-            return School.objects.all()
-        return School.objects.filter(pk=user.school_id)
+        return scopes.readable_schools(self.request.user)
 
     def perform_update(self, serializer):
         services.school_update(
