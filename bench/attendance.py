@@ -30,8 +30,8 @@ schools24_bench_attendance; created and migrated when missing, dropped and recre
    5-A's timetable, inside the current year, not a holiday). Prints requests/s, p50/p90/p99
    latency (ms) and errors for each. E-mails are only enqueued (broker = the same Redis; no
    worker runs); THROTTLE_USER is raised so the user throttle (600/min) does not answer 429.
-   gunicorn buffers under the default prefix `s24:wb` (BATCH_PROCESSOR_KEY_PREFIX is not read
-   from the environment), so the run refuses to start when REDIS_URL's database already holds
+   gunicorn buffers under the default prefix `s24:wb` (the bench sets no
+   BATCH_PROCESSOR_KEY_PREFIX), so the run refuses to start when REDIS_URL's database already holds
    such keys. At the end gunicorn is stopped (also on Ctrl-C / SIGTERM), the marks it buffered
    are flushed, and the Redis keys the run made are deleted.
 
@@ -749,8 +749,8 @@ def redis_celery_keys(client) -> set[bytes]:
 
 def part_api(args) -> None:
     say(f"\n== 2. API under load: {args.concurrency} client threads, {args.duration:g} s each ==")
-    # gunicorn buffers under the default prefix (BATCH_PROCESSOR_KEY_PREFIX is not read from the
-    # environment), which this run flushes and deletes at the end: it must be ours alone.
+    # gunicorn buffers under the default prefix (the bench sets no BATCH_PROCESSOR_KEY_PREFIX),
+    # which this run flushes and deletes at the end: it must be ours alone.
     found = next(buffer.get_client().scan_iter(f"{WEB_PREFIX}:*", count=1000), None)
     if found is not None:
         raise SystemExit(

@@ -34,8 +34,8 @@ past and `attempts_submit_expired` (what the Celery beat task runs) grades them 
 their answers still pending in gunicorn's buffer; then the buffer's flush of the autosaved
 answers, timed, and a check that every attempt is submitted and graded.
 
-gunicorn buffers under the default prefix `s24:wb` (BATCH_PROCESSOR_KEY_PREFIX is not read from
-the environment), so the run refuses to start when REDIS_URL's database already holds such keys;
+gunicorn buffers under the default prefix `s24:wb` (the bench sets no BATCH_PROCESSOR_KEY_PREFIX),
+so the run refuses to start when REDIS_URL's database already holds such keys;
 at the end the keys it made are deleted. The client threads run on the same machine as gunicorn,
 Postgres, Redis and MongoDB: on a small VM they compete for the same CPUs.
 """

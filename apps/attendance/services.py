@@ -28,11 +28,10 @@ from .buffer_kinds import KIND, slot_of
 from .models import AttendanceRecord, Status, mark_id, status_errors
 
 COMPARED = ("status", "late_minutes", "reason", "remarks")
-DEFAULT_EDIT_WINDOW_DAYS = 3
 
 
 def edit_window_days() -> int:
-    return int(getattr(settings, "ATTENDANCE_EDIT_WINDOW_DAYS", DEFAULT_EDIT_WINDOW_DAYS))
+    return int(settings.ATTENDANCE_EDIT_WINDOW_DAYS)
 
 
 def _check_actor(actor, section: Section, period: TimetableEntry | None) -> None:

@@ -39,7 +39,7 @@ def client_ip(request) -> str | None:
     """The calling client's IP address (see the module docstring), or None when unknown."""
     meta = request.META
     remote = _ip(meta.get("REMOTE_ADDR", "") or "")
-    count = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
+    count = settings.TRUSTED_PROXY_COUNT
     if count <= 0:
         return remote
     forwarded = [part for part in meta.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]

@@ -125,9 +125,7 @@ class Codec:
             algorithm = settings.REDIS_COMPRESSION_ALGORITHM
         self.algorithm = _check_algorithm(algorithm)
         self.min_bytes = settings.REDIS_COMPRESSION_MIN_BYTES if min_bytes is None else min_bytes
-        self.enabled = (
-            getattr(settings, "REDIS_COMPRESSION_ENABLED", True) if enabled is None else enabled
-        )
+        self.enabled = settings.REDIS_COMPRESSION_ENABLED if enabled is None else enabled
         self.tag = ALGORITHMS[self.algorithm][0]
         # Loaded eagerly: a missing compression library shows at start-up, not on a big value.
         self._compress = _functions(self.algorithm)[0] if self.enabled else None
@@ -169,7 +167,7 @@ def default_codec() -> Codec:
         codec is None
         or codec.algorithm != settings.REDIS_COMPRESSION_ALGORITHM.lower()
         or codec.min_bytes != settings.REDIS_COMPRESSION_MIN_BYTES
-        or codec.enabled != getattr(settings, "REDIS_COMPRESSION_ENABLED", True)
+        or codec.enabled != settings.REDIS_COMPRESSION_ENABLED
     ):
         codec = _default_codec = Codec()
     return codec

@@ -36,10 +36,10 @@ logger = logging.getLogger("schools24.health")
 
 
 def _timeout(name: str | None = None) -> float:
-    default = float(getattr(settings, "READYZ_TIMEOUT_SECONDS", 1.0))
+    default = float(settings.READYZ_TIMEOUT_SECONDS)
     if name is None:
         return default
-    return float(getattr(settings, "READYZ_TIMEOUTS", {}).get(name, default))
+    return float(settings.READYZ_TIMEOUTS.get(name, default))
 
 
 def check_postgres() -> None:
@@ -184,7 +184,7 @@ def readyz(request):
     from .internal import is_internal
 
     results, extra = run_checks()
-    non_critical = set(getattr(settings, "READINESS_NON_CRITICAL", ()))
+    non_critical = set(settings.READINESS_NON_CRITICAL)
     failed = [name for name, result in results.items() if not result["ok"]]
     down = [name for name in failed if name not in non_critical]
     degraded = [name for name in failed if name in non_critical]

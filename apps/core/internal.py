@@ -19,21 +19,12 @@ from django.http import Http404
 
 from .clients import client_ip
 
-DEFAULT_INTERNAL_CIDRS = (
-    "127.0.0.0/8",
-    "::1/128",
-    "10.0.0.0/8",
-    "172.16.0.0/12",
-    "192.168.0.0/16",
-    "fc00::/7",
-)
-
 _cache: tuple[tuple[str, ...], tuple] | None = None
 
 
 def _networks() -> tuple:
     global _cache
-    cidrs = tuple(getattr(settings, "INTERNAL_IPS_CIDRS", DEFAULT_INTERNAL_CIDRS))
+    cidrs = tuple(settings.INTERNAL_IPS_CIDRS)
     if _cache is None or _cache[0] != cidrs:
         _cache = (cidrs, tuple(ipaddress.ip_network(c.strip(), strict=False) for c in cidrs))
     return _cache[1]

@@ -53,7 +53,7 @@ def get_client() -> MongoClient:
                 settings.MONGODB_URI,
                 serverSelectionTimeoutMS=settings.MONGODB_TIMEOUT_MS,
                 connectTimeoutMS=settings.MONGODB_TIMEOUT_MS,
-                socketTimeoutMS=getattr(settings, "MONGODB_SOCKET_TIMEOUT_MS", 3000),
+                socketTimeoutMS=settings.MONGODB_SOCKET_TIMEOUT_MS,
                 retryWrites=True,
                 tz_aware=True,
                 uuidRepresentation="standard",

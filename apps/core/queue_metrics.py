@@ -26,7 +26,7 @@ _client_url: str | None = None
 
 def queues() -> list[str]:
     names = {settings.CELERY_TASK_DEFAULT_QUEUE}
-    for route in (getattr(settings, "CELERY_TASK_ROUTES", None) or {}).values():
+    for route in (settings.CELERY_TASK_ROUTES or {}).values():
         if isinstance(route, dict) and route.get("queue"):
             names.add(route["queue"])
     return sorted(names)

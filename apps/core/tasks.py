@@ -69,7 +69,7 @@ def install_periodic_tasks(apps=None, using: str = "default") -> None:
     PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
     PeriodicTasks = apps.get_model("django_celery_beat", "PeriodicTasks")
 
-    every = max(int(getattr(settings, "BATCH_PROCESSOR_INTERVAL", 3600)), 1)
+    every = max(int(settings.BATCH_PROCESSOR_INTERVAL), 1)
     schedule, _ = IntervalSchedule.objects.using(using).get_or_create(every=every, period="seconds")
     task, created = PeriodicTask.objects.using(using).get_or_create(
         name=FLUSH_PERIODIC_TASK_NAME,

@@ -218,7 +218,7 @@ def saved_answers(attempt: Attempt, *, strict: bool = False) -> list[dict]:
 # --- what students see after an attempt -------------------------------------------------------
 def deadline_grace() -> dt.timedelta:
     """Autosaves arriving this long after the deadline still count (network latency)."""
-    return dt.timedelta(seconds=int(getattr(settings, "QUIZ_DEADLINE_GRACE_SECONDS", 0)))
+    return dt.timedelta(seconds=int(settings.QUIZ_DEADLINE_GRACE_SECONDS))
 
 
 def attempts_run_until(quiz: Quiz) -> dt.datetime | None:

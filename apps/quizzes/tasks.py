@@ -12,7 +12,6 @@ logger = logging.getLogger("schools24.quizzes")
 
 AUTO_SUBMIT_TASK = "apps.quizzes.tasks.submit_expired_attempts"
 AUTO_SUBMIT_PERIODIC_TASK_NAME = "submit expired quiz attempts"
-DEFAULT_INTERVAL = 60
 
 
 RETRY_DELAY = 30  # seconds before trying again when the pending answers cannot be read
@@ -60,7 +59,7 @@ def install_periodic_tasks(apps=None, using: str = "default") -> None:
     PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
     PeriodicTasks = apps.get_model("django_celery_beat", "PeriodicTasks")
 
-    every = max(int(getattr(settings, "QUIZ_AUTOSUBMIT_INTERVAL", DEFAULT_INTERVAL)), 1)
+    every = max(int(settings.QUIZ_AUTOSUBMIT_INTERVAL), 1)
     schedule, _ = IntervalSchedule.objects.using(using).get_or_create(every=every, period="seconds")
     task, created = PeriodicTask.objects.using(using).get_or_create(
         name=AUTO_SUBMIT_PERIODIC_TASK_NAME,

@@ -214,6 +214,10 @@ BATCH_PROCESSOR_PARALLEL_WORKERS = env.int("BATCH_PROCESSOR_PARALLEL_WORKERS", d
 BATCH_PROCESSOR_THRESHOLD = env.int("BATCH_PROCESSOR_THRESHOLD", default=5000)  # 0 = off
 BATCH_PROCESSOR_BATCH_SIZE = env.int("BATCH_PROCESSOR_BATCH_SIZE", default=5000)
 BATCH_PROCESSOR_LOCK_TTL = env.int("BATCH_PROCESSOR_LOCK_TTL", default=120)
+# Namespace of the buffer's keys (two deployments may share one Redis under different ones).
+BATCH_PROCESSOR_KEY_PREFIX = env.str("BATCH_PROCESSOR_KEY_PREFIX", default="s24:wb")
+# Seconds a size-threshold flush trigger suppresses further triggers of the same kind.
+BATCH_PROCESSOR_TRIGGER_DEBOUNCE = env.int("BATCH_PROCESSOR_TRIGGER_DEBOUNCE", default=60)
 # Optionally a separate Redis (AOF on, noeviction) for the buffer; the main Redis by default.
 BATCH_PROCESSOR_REDIS_URL = env.str("BATCH_PROCESSOR_REDIS_URL", default="")
 

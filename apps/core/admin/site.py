@@ -61,7 +61,7 @@ class Schools24AdminSite(admin.AdminSite):
         # "View site" leads to the product's web app, not to this API server's root.
         from django.conf import settings
 
-        return getattr(settings, "FRONTEND_URL", "/") or "/"
+        return settings.FRONTEND_URL or "/"
 
     def has_permission(self, request) -> bool:
         return may_use_admin_site(request.user)

@@ -53,8 +53,6 @@ from .kinds import BufferKind, get_kind, registered_kinds
 
 logger = logging.getLogger("schools24.buffer")
 
-DEFAULT_BATCH_SIZE = 5000
-DEFAULT_LOCK_TTL = 120  # seconds; extended after every batch
 
 # Test failpoints: name -> callable(point=..., kind=..., shard=..., **context). Points: "locked",
 # "renamed" (state=fresh|resume), "in_transaction" (batch applied, not committed), "committed",
@@ -101,11 +99,11 @@ class FlushResult:
 
 
 def batch_size() -> int:
-    return int(getattr(settings, "BATCH_PROCESSOR_BATCH_SIZE", DEFAULT_BATCH_SIZE))
+    return int(settings.BATCH_PROCESSOR_BATCH_SIZE)
 
 
 def lock_ttl_ms() -> int:
-    return int(float(getattr(settings, "BATCH_PROCESSOR_LOCK_TTL", DEFAULT_LOCK_TTL)) * 1000)
+    return int(float(settings.BATCH_PROCESSOR_LOCK_TTL) * 1000)
 
 
 # --- the lock --------------------------------------------------------------------------------
@@ -279,7 +277,7 @@ def flush(
         for shard in todo:
             result.add(flush_shard(k, shard, wait=wait, size=size))
     elif todo:
-        workers = workers or int(getattr(settings, "BATCH_PROCESSOR_PARALLEL_WORKERS", 10))
+        workers = workers or int(settings.BATCH_PROCESSOR_PARALLEL_WORKERS)
         workers = max(1, min(workers, len(todo)))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"flush-{k.name}") as pool:
             futures = [pool.submit(_flush_shard_thread, k, s, wait, size) for s in todo]

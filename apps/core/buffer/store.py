@@ -51,9 +51,6 @@ from .kinds import BufferKind, get_kind, registered_kinds
 
 logger = logging.getLogger("schools24.buffer")
 
-DEFAULT_PREFIX = "s24:wb"
-DEFAULT_THRESHOLD = 5000
-DEFAULT_TRIGGER_DEBOUNCE = 60  # seconds a threshold trigger suppresses further ones
 REDIS_TIMEOUT = 2.0
 REDIS_DOWN_BACKOFF = 5.0  # after a failure, put writes through without trying Redis this long
 PUT_CHUNK = 500  # records per put script call
@@ -81,25 +78,25 @@ class BufferReadError(Exception):
 
 # --- settings --------------------------------------------------------------------------------
 def enabled() -> bool:
-    return bool(getattr(settings, "BATCH_PROCESSOR_ENABLED", True))
+    return bool(settings.BATCH_PROCESSOR_ENABLED)
 
 
 def key_prefix() -> str:
-    return getattr(settings, "BATCH_PROCESSOR_KEY_PREFIX", DEFAULT_PREFIX)
+    return settings.BATCH_PROCESSOR_KEY_PREFIX
 
 
 def redis_url() -> str:
-    return getattr(settings, "BATCH_PROCESSOR_REDIS_URL", "") or settings.REDIS_URL
+    return settings.BATCH_PROCESSOR_REDIS_URL or settings.REDIS_URL
 
 
 def threshold_for(kind: BufferKind) -> int:
     if kind.threshold is not None:
         return kind.threshold
-    return int(getattr(settings, "BATCH_PROCESSOR_THRESHOLD", DEFAULT_THRESHOLD))
+    return int(settings.BATCH_PROCESSOR_THRESHOLD)
 
 
 def stale_after() -> float:
-    return float(getattr(settings, "REDIS_WRITE_BUFFER_TTL", 7200))
+    return float(settings.REDIS_WRITE_BUFFER_TTL)
 
 
 # --- the client --------------------------------------------------------------------------------
@@ -119,10 +116,10 @@ def get_client() -> redis.Redis:
             if _client is None or _client_id != ident:
                 pool = redis.BlockingConnectionPool.from_url(
                     ident[0],
-                    max_connections=int(getattr(settings, "REDIS_POOL_SIZE", 100)),
+                    max_connections=int(settings.REDIS_POOL_SIZE),
                     timeout=REDIS_TIMEOUT,
-                    socket_connect_timeout=getattr(settings, "REDIS_CONNECT_TIMEOUT", 2.0),
-                    socket_timeout=getattr(settings, "REDIS_SOCKET_TIMEOUT", 2.0),
+                    socket_connect_timeout=settings.REDIS_CONNECT_TIMEOUT,
+                    socket_timeout=settings.REDIS_SOCKET_TIMEOUT,
                     health_check_interval=30,
                     # One quick retry after a dropped connection: every buffer command is safe
                     # to repeat (put compares timestamps, the flush scripts check state and lock
@@ -646,9 +643,7 @@ def maybe_trigger(kind: BufferKind, biggest_shard: int) -> bool:
         key = trigger_key(kind)
         if client.exists(key) or pending_count(kind, client) < threshold:
             return False
-        debounce = int(
-            getattr(settings, "BATCH_PROCESSOR_TRIGGER_DEBOUNCE", DEFAULT_TRIGGER_DEBOUNCE)
-        )
+        debounce = int(settings.BATCH_PROCESSOR_TRIGGER_DEBOUNCE)
         if not client.set(key, str(time.time()), nx=True, ex=max(debounce, 1)):
             return False
     except REDIS_ERRORS as exc:
