@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "apps.calendar.apps.CalendarConfig",
     "apps.notifications",
     "apps.quizzes",
+    "apps.demo",
 ]
 
 MIDDLEWARE = [

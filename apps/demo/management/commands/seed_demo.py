@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.accounts.demo import DEMO_PASSWORD, seed_demo
+from apps.accounts.demo import DEMO_PASSWORD
+from apps.demo.seed import seed_demo
 
 
 class Command(BaseCommand):
