@@ -34,6 +34,7 @@ from rest_framework import status
 
 from apps.core import audit
 from apps.core.exceptions import ApplicationError
+from apps.core.queue import enqueue
 
 from ..models import User
 from ..principals import principal_may_act
@@ -202,8 +203,6 @@ def password_change(*, user: User, old_password: str, new_password: str) -> None
 def password_reset_request(*, email: str) -> None:
     """Queue a reset e-mail if an active account has this address. Silent otherwise, so the
     answer never tells whether an address is registered."""
-    from ..tasks import send_password_reset_email
-
     try:
         email = email_normalise(email)
     except ApplicationError:
@@ -212,7 +211,9 @@ def password_reset_request(*, email: str) -> None:
     if user is None:
         return
     language = translation.get_language() or settings.LANGUAGE_CODE
-    transaction.on_commit(lambda: send_password_reset_email.delay(str(user.pk), language))
+    transaction.on_commit(
+        lambda: enqueue("apps.accounts.tasks.send_password_reset_email", str(user.pk), language)
+    )
 
 
 def password_reset_token(user: User) -> tuple[str, str]:

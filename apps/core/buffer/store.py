@@ -654,10 +654,12 @@ def maybe_trigger(kind: BufferKind, biggest_shard: int) -> bool:
 
 
 def _enqueue_flush(kind: BufferKind, key: str) -> None:
-    from apps.core.tasks import flush_write_buffer
+    from ..queue import task
 
     try:
-        flush_write_buffer.apply_async(kwargs={"kind": kind.name}, retry=False)
+        task("apps.core.tasks.flush_write_buffer").apply_async(
+            kwargs={"kind": kind.name}, retry=False
+        )
         logger.info("Write buffer: %s passed its threshold; flush enqueued", kind.name)
     except Exception as exc:  # noqa: BLE001 - a broker outage must not fail the request
         logger.warning("Write buffer: could not enqueue a flush of %s: %s", kind.name, exc)

@@ -19,6 +19,8 @@ from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.text import Truncator
 
+from apps.core.queue import enqueue
+
 from ..kinds import kind_validator
 from ..models import Notification
 
@@ -160,9 +162,7 @@ def _enqueue_emails(ids: list[str]) -> None:
     """One message for the whole batch; the worker fans it out to one task per notification,
     each retried and idempotent on its own. A broker outage must not turn a committed request
     into an error: the in-app notifications stand."""
-    from ..tasks import send_notification_emails
-
     try:
-        send_notification_emails.delay(ids)
+        enqueue("apps.notifications.tasks.send_notification_emails", ids)
     except Exception:
         logger.exception("Could not queue the e-mails for %d notifications", len(ids))
