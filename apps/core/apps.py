@@ -13,15 +13,18 @@ class CoreConfig(AppConfig):
 
         from . import (
             checks,  # noqa: F401  (registers system checks)
+            periodic,
             pgtimeout,
         )
         from .buffer.observability import install as install_buffer_observability
         from .queue_metrics import install as install_queue_metrics
-        from .tasks import install_periodic_tasks_after_migrate
+        from .tasks import FLUSH_SCHEDULE
 
-        # Periodic tasks follow the current settings after every migrate (a fresh deploy too).
+        # Every app's periodic tasks follow the current settings after every migrate (a fresh
+        # deploy too); apps register theirs in ready().
+        periodic.register(FLUSH_SCHEDULE)
         post_migrate.connect(
-            install_periodic_tasks_after_migrate,
+            periodic.install_after_migrate,
             sender=self,
             dispatch_uid="core.install_periodic_tasks",
         )

@@ -6,7 +6,8 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
-from django.conf import settings
+
+from .periodic import PeriodicSchedule, install
 
 logger = logging.getLogger("schools24.buffer")
 
@@ -52,56 +53,15 @@ def flush_write_buffer(kind: str | None = None) -> dict[str, dict]:
     }
 
 
-def install_periodic_tasks(apps=None, using: str = "default") -> None:
-    """Install (or update) the beat entry that flushes the buffer every BATCH_PROCESSOR_INTERVAL s.
-
-    `apps` is a migration's app registry (historical models) or None for the real models.
-    Idempotent: the row is matched by name; its interval follows the current setting, while an
-    operator's `enabled` switch in the admin is left alone. Called by migration
-    core.0002_install_buffer_flush_schedule, and meant for a post_migrate hook so a changed
-    BATCH_PROCESSOR_INTERVAL takes effect on the next `migrate`.
-    """
-    from django.utils import timezone
-
-    if apps is None:
-        from django.apps import apps
-    IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    PeriodicTasks = apps.get_model("django_celery_beat", "PeriodicTasks")
-
-    every = max(int(settings.BATCH_PROCESSOR_INTERVAL), 1)
-    schedule, _ = IntervalSchedule.objects.using(using).get_or_create(every=every, period="seconds")
-    task, created = PeriodicTask.objects.using(using).get_or_create(
-        name=FLUSH_PERIODIC_TASK_NAME,
-        defaults={
-            "task": FLUSH_TASK,
-            "interval": schedule,
-            "kwargs": "{}",
-            "enabled": True,
-            "description": "Writes the Redis write-behind buffer (attendance, quiz autosave) "
-            "to Postgres. Interval: BATCH_PROCESSOR_INTERVAL.",
-        },
-    )
-    changed = created
-    if not created and (
-        task.task != FLUSH_TASK or task.interval_id != schedule.pk or task.crontab_id is not None
-    ):
-        task.task, task.interval, task.crontab = FLUSH_TASK, schedule, None
-        task.save(update_fields=["task", "interval", "crontab"])
-        changed = True
-    if changed:
-        # Historical models send no signals: tell the DatabaseScheduler to reload by hand.
-        PeriodicTasks.objects.using(using).update_or_create(
-            ident=1, defaults={"last_update": timezone.now()}
-        )
-        logger.info("Installed periodic task %r every %d s", FLUSH_PERIODIC_TASK_NAME, every)
+FLUSH_SCHEDULE = PeriodicSchedule(
+    name=FLUSH_PERIODIC_TASK_NAME,
+    task=FLUSH_TASK,
+    interval_setting="BATCH_PROCESSOR_INTERVAL",
+    description="Writes the Redis write-behind buffer (attendance, quiz autosave) to Postgres. "
+    "Interval: BATCH_PROCESSOR_INTERVAL.",
+)
 
 
-def install_periodic_tasks_after_migrate(sender=None, using: str = "default", **kwargs) -> None:
-    """A post_migrate receiver: re-install the beat entry so a changed BATCH_PROCESSOR_INTERVAL
-    takes effect on the next `migrate`. Does nothing until django_celery_beat's tables exist."""
-    from django.db import connections
-
-    if "django_celery_beat_periodictask" not in connections[using].introspection.table_names():
-        return
-    install_periodic_tasks(using=using)
+def install_periodic_tasks(using: str = "default") -> None:
+    """Install (or update) the buffer flush's beat entry now (`apps.core.periodic.install`)."""
+    install(FLUSH_SCHEDULE, using=using)

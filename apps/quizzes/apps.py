@@ -8,16 +8,12 @@ class QuizzesConfig(AppConfig):
     verbose_name = _("Quizzes")
 
     def ready(self) -> None:
-        from django.db.models.signals import post_migrate
+        from apps.core import periodic
 
         from . import (
             buffer_kinds,  # noqa: F401  (registers the "quiz_answer" write-buffer kind)
             scopes,  # noqa: F401  (registers the access rules)
         )
-        from .tasks import install_periodic_tasks_after_migrate
+        from .tasks import AUTO_SUBMIT_SCHEDULE
 
-        post_migrate.connect(
-            install_periodic_tasks_after_migrate,
-            sender=self,
-            dispatch_uid="quizzes.install_periodic_tasks",
-        )
+        periodic.register(AUTO_SUBMIT_SCHEDULE)  # installed after every migrate

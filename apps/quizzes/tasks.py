@@ -6,7 +6,8 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
-from django.conf import settings
+
+from apps.core.periodic import PeriodicSchedule, install
 
 logger = logging.getLogger("schools24.quizzes")
 
@@ -47,49 +48,15 @@ def submit_expired_attempts(self, limit: int = 500) -> int:
     return done
 
 
-def install_periodic_tasks(apps=None, using: str = "default") -> None:
-    """Install (or update) the beat entry running `submit_expired_attempts` every
-    QUIZ_AUTOSUBMIT_INTERVAL seconds (60). Idempotent; an operator's `enabled` switch is kept.
-    Called by migration quizzes.0002 and after every migrate."""
-    from django.utils import timezone
-
-    if apps is None:
-        from django.apps import apps
-    IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    PeriodicTasks = apps.get_model("django_celery_beat", "PeriodicTasks")
-
-    every = max(int(settings.QUIZ_AUTOSUBMIT_INTERVAL), 1)
-    schedule, _ = IntervalSchedule.objects.using(using).get_or_create(every=every, period="seconds")
-    task, created = PeriodicTask.objects.using(using).get_or_create(
-        name=AUTO_SUBMIT_PERIODIC_TASK_NAME,
-        defaults={
-            "task": AUTO_SUBMIT_TASK,
-            "interval": schedule,
-            "kwargs": "{}",
-            "enabled": True,
-            "description": "Submits quiz attempts whose deadline has passed. "
-            "Interval: QUIZ_AUTOSUBMIT_INTERVAL.",
-        },
-    )
-    changed = created
-    if not created and (
-        task.task != AUTO_SUBMIT_TASK
-        or task.interval_id != schedule.pk
-        or task.crontab_id is not None
-    ):
-        task.task, task.interval, task.crontab = AUTO_SUBMIT_TASK, schedule, None
-        task.save(update_fields=["task", "interval", "crontab"])
-        changed = True
-    if changed:
-        PeriodicTasks.objects.using(using).update_or_create(
-            ident=1, defaults={"last_update": timezone.now()}
-        )
+AUTO_SUBMIT_SCHEDULE = PeriodicSchedule(
+    name=AUTO_SUBMIT_PERIODIC_TASK_NAME,
+    task=AUTO_SUBMIT_TASK,
+    interval_setting="QUIZ_AUTOSUBMIT_INTERVAL",
+    description="Submits quiz attempts whose deadline has passed. "
+    "Interval: QUIZ_AUTOSUBMIT_INTERVAL.",
+)
 
 
-def install_periodic_tasks_after_migrate(sender=None, using: str = "default", **kwargs) -> None:
-    from django.db import connections
-
-    if "django_celery_beat_periodictask" not in connections[using].introspection.table_names():
-        return
-    install_periodic_tasks(using=using)
+def install_periodic_tasks(using: str = "default") -> None:
+    """Install (or update) the auto-submit's beat entry now (`apps.core.periodic.install`)."""
+    install(AUTO_SUBMIT_SCHEDULE, using=using)

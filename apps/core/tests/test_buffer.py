@@ -543,32 +543,28 @@ def test_celery_task_flushes_and_is_routed_to_the_buffer_queue(school):
     assert flush_write_buffer.acks_late and flush_write_buffer.time_limit
 
 
-def test_periodic_task_installed_by_the_migration_follows_the_setting(settings):
-    """Migration core.0002 (applied by migrate, run again here because a transactional test may
-    have emptied the table since) installs the beat entry with BATCH_PROCESSOR_INTERVAL;
-    install_periodic_tasks() keeps it in step and is idempotent."""
-    from django.db.migrations.executor import MigrationExecutor
+def test_the_flush_schedule_follows_the_setting_and_installs_once(settings):
+    """`install_periodic_tasks()` (what post_migrate runs for every registered schedule) makes
+    the beat entry with BATCH_PROCESSOR_INTERVAL, is idempotent, keeps an operator's `enabled`
+    switch, and follows a changed interval."""
     from django_celery_beat.models import PeriodicTask
 
     from apps.core.tasks import FLUSH_PERIODIC_TASK_NAME, FLUSH_TASK, install_periodic_tasks
 
-    executor = MigrationExecutor(connection)
-    target = ("core", "0002_install_buffer_flush_schedule")
-    assert target in executor.loader.applied_migrations
     PeriodicTask.objects.filter(name=FLUSH_PERIODIC_TASK_NAME).delete()
     settings.BATCH_PROCESSOR_INTERVAL = 1800
-    migration = executor.loader.get_migration(*target)
-    for _run in range(2):  # idempotent
-        with connection.schema_editor() as editor:
-            migration.apply(executor.loader.project_state(target, at_end=False), editor)
+    install_periodic_tasks()
+    install_periodic_tasks()  # idempotent
     task = PeriodicTask.objects.get(name=FLUSH_PERIODIC_TASK_NAME)
     assert task.task == FLUSH_TASK and task.enabled and task.kwargs == "{}"
     assert (task.interval.every, task.interval.period) == (1800, "seconds")
 
+    PeriodicTask.objects.filter(pk=task.pk).update(enabled=False)  # an operator switched it off
     settings.BATCH_PROCESSOR_INTERVAL = 900
     install_periodic_tasks()
     task = PeriodicTask.objects.get(name=FLUSH_PERIODIC_TASK_NAME)
     assert (task.interval.every, PeriodicTask.objects.filter(task=FLUSH_TASK).count()) == (900, 1)
+    assert task.enabled is False
 
 
 def test_post_migrate_receiver_reinstalls_the_schedule(settings):
@@ -583,6 +579,8 @@ def test_post_migrate_receiver_reinstalls_the_schedule(settings):
     # core's AppConfig.ready() connected.
     emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
     assert PeriodicTask.objects.get(name=FLUSH_PERIODIC_TASK_NAME).interval.every == 120
+    # every app's registered schedule, the quizzes' auto-submit too
+    assert PeriodicTask.objects.filter(task="apps.quizzes.tasks.submit_expired_attempts").exists()
 
 
 def test_metrics_and_readiness_figures(school, monkeypatch):

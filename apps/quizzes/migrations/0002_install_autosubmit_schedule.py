@@ -1,17 +1,14 @@
-"""Install the beat entry that submits expired quiz attempts (a fresh deploy has it)."""
+"""Formerly installed the auto-submit's beat entry. The entry is now installed after every
+migrate by apps.core.periodic (post_migrate), so this migration does nothing forward and imports
+no app code; backward it removes the entry by name.
+"""
 
 from django.db import migrations
 
-
-def install(apps, schema_editor):
-    from apps.quizzes.tasks import install_periodic_tasks
-
-    install_periodic_tasks(apps, using=schema_editor.connection.alias)
+AUTO_SUBMIT_PERIODIC_TASK_NAME = "submit expired quiz attempts"
 
 
 def uninstall(apps, schema_editor):
-    from apps.quizzes.tasks import AUTO_SUBMIT_PERIODIC_TASK_NAME
-
     PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
     PeriodicTask.objects.using(schema_editor.connection.alias).filter(
         name=AUTO_SUBMIT_PERIODIC_TASK_NAME
@@ -24,4 +21,4 @@ class Migration(migrations.Migration):
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
-    operations = [migrations.RunPython(install, uninstall)]
+    operations = [migrations.RunPython(migrations.RunPython.noop, uninstall)]
