@@ -367,26 +367,6 @@ def monthly_register(section: Section, year: int, month: int) -> dict[str, Any]:
 
 
 # --- sections not taken -------------------------------------------------------------------------
-def _holiday_section_ids(school_id, date: dt.date, sections: list[Section]) -> set[str]:
-    """Sections for which `date` is a holiday (the audience rule of
-    `apps.calendar.selectors.is_holiday`), in one query for all of them."""
-    from apps.calendar.models import Audience, CalendarEvent, EventKind
-
-    events = CalendarEvent.objects.filter(
-        school_id=school_id, kind=EventKind.HOLIDAY, start_date__lte=date, end_date__gte=date
-    ).values_list("audience", "school_class_id", "section_id")
-    off: set[str] = set()
-    for audience, class_id, section_id in events:
-        for section in sections:
-            if (
-                audience == Audience.SCHOOL
-                or (audience == Audience.CLASS and class_id == section.school_class_id)
-                or (audience == Audience.SECTION and section_id == section.pk)
-            ):
-                off.add(str(section.pk))
-    return off
-
-
 def not_taken(school, date: dt.date, section_ids: QuerySet | None = None) -> list[Section]:
     """Sections of the academic year containing `date` (limited to `section_ids` if given) that
     have enrolled students, are not on holiday, and have no daily mark for `date`, pending
@@ -407,7 +387,9 @@ def not_taken(school, date: dt.date, section_ids: QuerySet | None = None) -> lis
     sections = list(sections)
     if not sections:
         return []
-    off = _holiday_section_ids(school.pk, date, sections)
+    from apps.calendar.selectors import sections_on_holiday
+
+    off = sections_on_holiday(school.pk, date, sections)
     candidates = [s for s in sections if str(s.pk) not in off]
     taken = {
         r["section_id"]

@@ -130,6 +130,28 @@ def is_holiday(*, school, date: dt.date, section=None) -> bool:
     return _holidays(school, section).filter(start_date__lte=date, end_date__gte=date).exists()
 
 
+def sections_on_holiday(school, date: dt.date, sections) -> set[str]:
+    """The ids (strings) of those `sections` for which `date` is a holiday (the rule of
+    `is_holiday`: a holiday of the whole school, of the section's class or of the section), in
+    one query for all of them."""
+    events = CalendarEvent.objects.filter(
+        school_id=getattr(school, "pk", school),
+        kind=EventKind.HOLIDAY,
+        start_date__lte=date,
+        end_date__gte=date,
+    ).values_list("audience", "school_class_id", "section_id")
+    off: set[str] = set()
+    for audience, class_id, section_id in events:
+        for section in sections:
+            if (
+                audience == Audience.SCHOOL
+                or (audience == Audience.CLASS and class_id == section.school_class_id)
+                or (audience == Audience.SECTION and section_id == section.pk)
+            ):
+                off.add(str(section.pk))
+    return off
+
+
 def holidays_between(school, start: dt.date, end: dt.date, section=None) -> QuerySet[CalendarEvent]:
     """The holiday events (same audience rule as `is_holiday`) with a day in [start, end],
     in date order. One query however long the range."""

@@ -7,7 +7,12 @@ import datetime as dt
 import pytest
 
 from apps.academics.tests.factories import SchoolClassFactory, SectionFactory
-from apps.calendar.selectors import holiday_dates_between, holidays_between, is_holiday
+from apps.calendar.selectors import (
+    holiday_dates_between,
+    holidays_between,
+    is_holiday,
+    sections_on_holiday,
+)
 
 from .factories import CalendarEventFactory
 
@@ -102,3 +107,20 @@ def test_holiday_query_count_does_not_grow(holidays, academics, cast, django_ass
     with django_assert_num_queries(1):
         dates = holiday_dates_between(cast.school, D(2026, 12, 1), D(2026, 12, 31), academics.sec_a)
     assert len(dates) == 27
+
+
+def test_sections_on_holiday_applies_the_is_holiday_rule_to_many_sections_in_one_query(
+    holidays, academics, cast, django_assert_num_queries
+):
+    sections = [academics.sec_a, academics.sec_b, holidays["6a"].section]
+    for day in (D(2026, 11, 9), D(2026, 11, 12), D(2026, 11, 13), D(2026, 11, 14), D(2026, 11, 16)):
+        with django_assert_num_queries(1):
+            off = sections_on_holiday(cast.school, day, sections)
+        expected = {
+            str(s.pk) for s in sections if is_holiday(school=cast.school, date=day, section=s)
+        }
+        assert off == expected, day
+    assert sections_on_holiday(cast.school, D(2026, 11, 12), sections) == {
+        str(academics.sec_a.pk),
+        str(academics.sec_b.pk),
+    }  # the class holiday, not 6-A
