@@ -12,7 +12,8 @@ the current year in a section the teacher has a teaching assignment for or is cl
 from __future__ import annotations
 
 from apps.accounts.models import Role
-from apps.core.access import register_scope, register_taught_students, scope_rule
+from apps.accounts.scopes import child_student_ids, register_taught_students
+from apps.core.access import register_scope, scope_rule
 
 from . import selectors
 from .models import (
@@ -50,8 +51,6 @@ def _enrollments(qs, user):
     if user.role == Role.STUDENT:
         return qs.filter(student__user_id=user.pk)
     if user.role == Role.PARENT:
-        from apps.core.access import child_student_ids
-
         return qs.filter(student_id__in=child_student_ids(user))
     return qs.none()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.db.models import Count, Q, QuerySet
 
 from apps.accounts.models import Role
+from apps.accounts.scopes import visible_student_ids
 
 from .models import (
     AcademicYear,
@@ -88,7 +89,6 @@ def taught_students(user) -> QuerySet:
 def own_section_ids(user) -> QuerySet:
     """Sections of the current year whose week is `user`'s own: a student's section, a parent's
     children's sections (for a teacher see `TimetableEntry.teacher`)."""
-    from apps.core.access import visible_student_ids
 
     if user.role not in (Role.STUDENT, Role.PARENT):
         return Section.objects.none().values("pk")

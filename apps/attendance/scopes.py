@@ -16,12 +16,8 @@ from django.http import Http404
 from apps.academics import selectors as academics_selectors
 from apps.academics.models import Section
 from apps.accounts.models import Role, StudentProfile
-from apps.core.access import (
-    is_platform_superuser,
-    scope_queryset,
-    scope_rule,
-    visible_student_ids,
-)
+from apps.accounts.scopes import visible_student_ids
+from apps.core.access import is_platform_superuser, scope_queryset, scope_rule
 
 from .models import AttendanceRecord
 

@@ -20,12 +20,8 @@ from django.db.models import Q
 from apps.academics import selectors as academics_selectors
 from apps.academics.models import TeachingAssignment
 from apps.accounts.models import Role
-from apps.core.access import (
-    is_platform_superuser,
-    scope_queryset,
-    scope_rule,
-    visible_student_ids,
-)
+from apps.accounts.scopes import visible_student_ids
+from apps.core.access import is_platform_superuser, scope_queryset, scope_rule
 
 from .models import Attempt, AttemptAnswer, Quiz, QuizAccommodation, QuizQuestion, QuizStatus
 

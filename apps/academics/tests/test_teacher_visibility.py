@@ -9,8 +9,9 @@ from __future__ import annotations
 import pytest
 
 from apps.accounts.models import StudentProfile
+from apps.accounts.scopes import can_view_student
 from apps.accounts.tests.factories import GuardianFactory, StudentFactory, TeacherFactory
-from apps.core.access import can_view_student, scope_queryset
+from apps.core.access import scope_queryset
 
 from .factories import (
     AcademicYearFactory,

@@ -6,8 +6,9 @@ import pytest
 from django.contrib.auth.models import Group
 
 from apps.accounts.models import Guardian, StudentProfile, User
+from apps.accounts.scopes import can_view_student
 from apps.accounts.tests.factories import UserFactory
-from apps.core.access import can_view_student, get_scoped_object_or_404, scope_queryset
+from apps.core.access import get_scoped_object_or_404, scope_queryset
 from apps.core.models import AuditLog
 
 
