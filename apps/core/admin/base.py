@@ -348,9 +348,9 @@ def _concrete_field_names(obj) -> list[str]:
 
 
 def _school_for_audit(obj):
-    from apps.accounts.models import School
-
-    return obj if isinstance(obj, School) else None
+    """A school's own changes are audited under that school (the tenant model, by label, so
+    core imports no domain app)."""
+    return obj if obj._meta.label == "accounts.School" else None
 
 
 def adopt(target: models.Model, saved: models.Model) -> None:
