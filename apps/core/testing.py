@@ -343,3 +343,22 @@ class AppServer:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def run_django_python(script: str, **env: str):
+    """Run `script` in a fresh Python process with Django set up from the test settings (plus
+    `env`), as a process that imported nothing yet would; returns the CompletedProcess."""
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "schools24.settings.test", **env}
+    return subprocess.run(  # noqa: S603 - our own interpreter, fixed arguments
+        [sys.executable, "-c", "import django; django.setup(); " + script],
+        env=environment,
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
