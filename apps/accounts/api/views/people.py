@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import JSONParser, MultiPartParser
@@ -159,6 +159,21 @@ class UserViewSet(ActivationMixin, ScopedModelViewSet):
 
 
 # --- Profiles ---------------------------------------------------------------------------------------
+def profile_writes(input_serializer, output_serializer, *, created: str = "Roles: school admin."):
+    """The API docs of a profile endpoint's create and partial update (`ProfileViewSet`'s code):
+    the input serializer in, the profile out."""
+    return extend_schema_view(
+        create=extend_schema(
+            request=input_serializer, responses={201: output_serializer}, description=created
+        ),
+        partial_update=extend_schema(
+            request=input_serializer,
+            responses=output_serializer,
+            description="Roles: school admin.",
+        ),
+    )
+
+
 class ProfileViewSet(ActivationMixin, ScopedModelViewSet):
     """Shared shape of the student/teacher/staff endpoints: input serializer -> service."""
 
@@ -198,6 +213,11 @@ class ProfileViewSet(ActivationMixin, ScopedModelViewSet):
 
 
 @extend_schema(tags=["students"])
+@profile_writes(
+    s.StudentInputSerializer,
+    s.StudentSerializer,
+    created="Roles: school admin. Creates the student's account and profile.",
+)
 class StudentViewSet(ProfileViewSet):
     """Students. Admins manage; teachers see whom they teach; parents their children;
     students themselves; staff with the permission read."""
@@ -247,22 +267,6 @@ class StudentViewSet(ProfileViewSet):
 
         rows = selectors.student_summaries(page, photo_url)
         return self.get_paginated_response(s.StudentListItemSerializer(rows, many=True).data)
-
-    @extend_schema(
-        request=s.StudentInputSerializer,
-        responses={201: s.StudentSerializer},
-        description="Roles: school admin. Creates the student's account and profile.",
-    )
-    def create(self, request):
-        return super().create(request)
-
-    @extend_schema(
-        request=s.StudentInputSerializer,
-        responses=s.StudentSerializer,
-        description="Roles: school admin.",
-    )
-    def partial_update(self, request, pk=None):
-        return super().partial_update(request, pk)
 
     @extend_schema(
         request={"multipart/form-data": s.StudentImportSerializer},
@@ -319,6 +323,7 @@ class StudentViewSet(ProfileViewSet):
 
 
 @extend_schema(tags=["teachers"])
+@profile_writes(s.TeacherInputSerializer, s.TeacherSerializer)
 class TeacherViewSet(ProfileViewSet):
     """Teachers. Admins manage; staff with the permission read; a teacher sees themself."""
 
@@ -343,24 +348,9 @@ class TeacherViewSet(ProfileViewSet):
     def base_queryset(self):
         return TeacherProfile.objects.select_related("user")
 
-    @extend_schema(
-        request=s.TeacherInputSerializer,
-        responses={201: s.TeacherSerializer},
-        description="Roles: school admin.",
-    )
-    def create(self, request):
-        return super().create(request)
-
-    @extend_schema(
-        request=s.TeacherInputSerializer,
-        responses=s.TeacherSerializer,
-        description="Roles: school admin.",
-    )
-    def partial_update(self, request, pk=None):
-        return super().partial_update(request, pk)
-
 
 @extend_schema(tags=["staff"])
+@profile_writes(s.StaffInputSerializer, s.StaffSerializer)
 class StaffViewSet(ProfileViewSet):
     """Non-teaching staff. Admins manage; staff with the permission read; staff see themselves."""
 
@@ -384,19 +374,3 @@ class StaffViewSet(ProfileViewSet):
 
     def base_queryset(self):
         return StaffProfile.objects.select_related("user")
-
-    @extend_schema(
-        request=s.StaffInputSerializer,
-        responses={201: s.StaffSerializer},
-        description="Roles: school admin.",
-    )
-    def create(self, request):
-        return super().create(request)
-
-    @extend_schema(
-        request=s.StaffInputSerializer,
-        responses=s.StaffSerializer,
-        description="Roles: school admin.",
-    )
-    def partial_update(self, request, pk=None):
-        return super().partial_update(request, pk)
