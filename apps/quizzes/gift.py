@@ -35,6 +35,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from . import question_types as qt
 
 SPECIAL = "~=#{}:"
@@ -167,7 +169,10 @@ def _answers(body: str) -> list[tuple[str, float | None, str]]:
     if i < 0:
         return entries
     if body[:i].strip():
-        raise GiftError(f"Unexpected text before the first answer: {body[:i].strip()!r}.")
+        raise GiftError(
+            _("Unexpected text before the first answer: %(text)s.")
+            % {"text": repr(body[:i].strip())}
+        )
     while i >= 0:
         marker = body[i]
         nxt = _find_unescaped(body, "=~", i + 1)
@@ -209,17 +214,19 @@ def _parse_numeric(spec: str) -> dict[str, float]:
         entries = [e for e in _answers(spec) if e[0] == "="]
         full = [e for e in entries if e[1] in (None, 100.0)]
         if not full:
-            raise GiftError("A numeric question needs one full-credit answer.")
+            raise GiftError(_("A numeric question needs one full-credit answer."))
         spec = full[0][2].strip()
     spec = _split_unescaped(spec, "#")[0].strip()
     if match := _NUM_RANGE.match(spec):
         low, high = float(match.group(1)), float(match.group(2))
         if high < low:
-            raise GiftError("A numeric range must be written low..high.")
+            raise GiftError(_("A numeric range must be written low..high."))
         return {"value": (low + high) / 2, "tolerance": (high - low) / 2}
     if match := _NUM_TOL.match(spec):
         return {"value": float(match.group(1)), "tolerance": float(match.group(2) or 0)}
-    raise GiftError(f"Not a number, number:tolerance or low..high: {spec!r}.")
+    raise GiftError(
+        _("Not a number, number:tolerance or low..high: %(text)s.") % {"text": repr(spec)}
+    )
 
 
 def _parse_answer_block(body: str) -> dict[str, Any]:
@@ -227,7 +234,7 @@ def _parse_answer_block(body: str) -> dict[str, Any]:
     out: dict[str, Any] = {"explanation": explanation}
     stripped = body.strip()
     if not stripped:
-        raise GiftError("Essay questions ({}) are not supported.")
+        raise GiftError(_("Essay questions ({}) are not supported."))
     if stripped.startswith("#"):
         out.update(type=qt.NUMERIC, correct_answer=_parse_numeric(stripped[1:]))
         return out
@@ -237,31 +244,33 @@ def _parse_answer_block(body: str) -> dict[str, Any]:
         return out
     entries = _answers(stripped)
     if not entries:
-        raise GiftError("No answers: write =right ~wrong, T/F, #number or =left -> right.")
-    markers = {marker for marker, _, _ in entries}
-    arrows = ["->" in text for _, _, text in entries]
+        raise GiftError(_("No answers: write =right ~wrong, T/F, #number or =left -> right."))
+    markers = {marker for marker, _weight, _text in entries}
+    arrows = ["->" in text for _marker, _weight, text in entries]
     if markers == {"="} and all(arrows):
         pairs = []
-        for position, (_, _, text) in enumerate(entries, 1):
+        for position, (_marker, _weight, text) in enumerate(entries, 1):
             left, right = text.split("->", 1)
             if not left.strip():
-                raise GiftError("Matching pairs without a left side are not supported.")
+                raise GiftError(_("Matching pairs without a left side are not supported."))
             pairs.append({"id": str(position), "left": _clean(left), "right": _clean(right)})
         out.update(type=qt.MATCHING, pairs=pairs, partial_credit=True)
         return out
     if any(arrows):
-        raise GiftError("Every matching entry needs =left -> right, and no ~ answers.")
+        raise GiftError(_("Every matching entry needs =left -> right, and no ~ answers."))
     if markers == {"="}:
-        accepted = [_clean(t) for _, w, t in entries if w in (None, 100.0)]
+        accepted = [_clean(t) for _m, w, t in entries if w in (None, 100.0)]
         if len(accepted) != len(entries):
-            raise GiftError("Short answers with partial credit (%n%) are not supported.")
+            raise GiftError(_("Short answers with partial credit (%n%) are not supported."))
         out.update(type=qt.SHORT, correct_answer=accepted)
         return out
-    options = [{"id": chr(ord("a") + i), "text": _clean(t)} for i, (_, _, t) in enumerate(entries)]
-    right = [o["id"] for o, (m, w, _) in zip(options, entries, strict=True) if m == "="]
+    options = [
+        {"id": chr(ord("a") + i), "text": _clean(t)} for i, (_m, _w, t) in enumerate(entries)
+    ]
+    right = [o["id"] for o, (m, _w, _t) in zip(options, entries, strict=True) if m == "="]
     weighted = [
         o["id"]
-        for o, (m, w, _) in zip(options, entries, strict=True)
+        for o, (m, w, _t) in zip(options, entries, strict=True)
         if m == "~" and w is not None and w > 0
     ]
     out["options"] = options
@@ -269,9 +278,9 @@ def _parse_answer_block(body: str) -> dict[str, Any]:
         out.update(type=qt.SINGLE, correct_answer=right[0])
         return out
     if right:
-        raise GiftError("Use one =answer, or ~%weight% on every correct answer, not both.")
+        raise GiftError(_("Use one =answer, or ~%weight% on every correct answer, not both."))
     if not weighted:
-        raise GiftError("No correct answer: mark one with = or give weights like ~%50%.")
+        raise GiftError(_("No correct answer: mark one with = or give weights like ~%50%."))
     out.update(type=qt.MULTIPLE, correct_answer=weighted, partial_credit=True)
     return out
 
@@ -294,18 +303,18 @@ def _parse_block(lines: list[str]) -> dict[str, Any]:
     if text.startswith("::"):
         end = _title_end(text)
         if end < 0:
-            raise GiftError("A ::title:: is not closed.")
+            raise GiftError(_("A ::title:: is not closed."))
         data["title"] = _clean(text[2:end]) or None
         text = text[end + 2 :].strip()
     opened = _find_unescaped(text, "{")
     if opened < 0:
-        raise GiftError("No answer block {...}.")
+        raise GiftError(_("No answer block {...}."))
     closed = _find_unescaped(text, "}", opened + 1)
     if closed < 0:
-        raise GiftError("The answer block { is not closed.")
+        raise GiftError(_("The answer block { is not closed."))
     before, body, after = text[:opened], text[opened + 1 : closed], text[closed + 1 :]
     if _find_unescaped(after, "{") >= 0:
-        raise GiftError("More than one answer block in a question.")
+        raise GiftError(_("More than one answer block in a question."))
     before = _FORMAT.sub("", before.strip())
     after = after.strip()
     question = _clean(before)
@@ -374,7 +383,7 @@ def _answer_block(q: Mapping[str, Any]) -> str:
     elif kind == qt.MATCHING:
         parts = [f"={escape(p['left'])} -> {escape(p['right'])}" for p in q.get("pairs", [])]
     else:
-        raise GiftError(f"Cannot export a {kind!r} question to GIFT.")
+        raise GiftError(_("Cannot export a %(type)s question to GIFT.") % {"type": repr(kind)})
     if q.get("explanation"):
         parts.append("####" + escape(q["explanation"]))
     return " ".join(parts)
@@ -426,11 +435,17 @@ def import_gift(
         "errors": [],
     }
     if not parsed:
-        report["errors"].append({"line": 1, "title": None, "errors": {"gift": ["No questions."]}})
+        report["errors"].append(
+            {"line": 1, "title": None, "errors": {"gift": [_("No questions.")]}}
+        )
         return report
     if len(parsed) > MAX_IMPORT:
         report["errors"].append(
-            {"line": 1, "title": None, "errors": {"gift": [f"At most {MAX_IMPORT} questions."]}}
+            {
+                "line": 1,
+                "title": None,
+                "errors": {"gift": [_("At most %(limit)s questions.") % {"limit": MAX_IMPORT}]},
+            }
         )
         return report
     items = []

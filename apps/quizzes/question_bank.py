@@ -42,6 +42,8 @@ from bson import ObjectId
 from bson.errors import InvalidId
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import URLValidator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.collection import Collection
 from pymongo.errors import (
@@ -64,7 +66,10 @@ from . import question_types as qt
 logger = logging.getLogger("schools24.quizzes.question_bank")
 
 COLLECTION = "questions"
-UNAVAILABLE_MESSAGE = "The question bank is unavailable right now; try again in a minute."
+# Lazy: it is read when the error is raised, in the language of that request.
+UNAVAILABLE_MESSAGE = gettext_lazy(
+    "The question bank is unavailable right now; try again in a minute."
+)
 MAX_PAGE = 200
 MAX_EXPORT = 5000
 MAX_POOL = 5000
@@ -112,8 +117,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 class QuestionNotFound(ApplicationError):
     status_code = status.HTTP_404_NOT_FOUND
 
-    def __init__(self, message: str = "Question not found."):
-        super().__init__(message, code="not_found")
+    def __init__(self, message: str | None = None):
+        super().__init__(message or _("Question not found."), code="not_found")
 
 
 def _guarded(func: F) -> F:
@@ -125,7 +130,7 @@ def _guarded(func: F) -> F:
             return func(*args, **kwargs)
         except _UNREACHABLE as exc:
             logger.warning("question bank unreachable in %s: %s", func.__name__, exc)
-            raise ServiceUnavailable(UNAVAILABLE_MESSAGE) from exc
+            raise ServiceUnavailable(str(UNAVAILABLE_MESSAGE)) from exc
 
     return wrapper  # type: ignore[return-value]
 
@@ -152,7 +157,7 @@ def _oid(question_id: Any) -> ObjectId:
 
 def _school(school_id: Any) -> str:
     if school_id in (None, ""):
-        raise ApplicationError("The question bank belongs to a school.", code="no_school")
+        raise ApplicationError(_("The question bank belongs to a school."), code="no_school")
     return str(school_id)
 
 
@@ -177,11 +182,11 @@ def _clean_optional_text(value: Any, limit: int, field: str, errors: dict) -> st
     if value is None:
         return None
     if not isinstance(value, str):
-        errors[field] = ["Must be text."]
+        errors[field] = [_("Must be text.")]
         return None
     value = value.strip()
     if len(value) > limit:
-        errors[field] = [f"At most {limit} characters."]
+        errors[field] = [_("At most %(limit)s characters.") % {"limit": limit}]
     return value or None
 
 
@@ -191,7 +196,7 @@ def _clean_uuid(value: Any, field: str, errors: dict) -> str | None:
     try:
         return str(uuid.UUID(str(value)))
     except ValueError:
-        errors[field] = ["Not found in your school."]
+        errors[field] = [_("Not found in your school.")]
         return None
 
 
@@ -205,22 +210,25 @@ def _clean_common(data: dict[str, Any], errors: dict[str, list[str]]) -> dict[st
         data["question_text"] = data["question_text"].strip()
     tags = data.get("tags") or []
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
-        errors["tags"] = ["Give a list of words."]
+        errors["tags"] = [_("Give a list of words.")]
         tags = []
     cleaned = list(dict.fromkeys(" ".join(t.split()).lower() for t in tags if t.strip()))
     if len(cleaned) > MAX_TAGS or any(len(t) > 50 for t in cleaned):
-        errors["tags"] = [f"At most {MAX_TAGS} tags of at most 50 characters."]
+        errors["tags"] = [
+            _("At most %(limit)s tags of at most %(length)s characters.")
+            % {"limit": MAX_TAGS, "length": 50}
+        ]
     data["tags"] = cleaned
     media = data.get("media_urls") or []
     check_url = URLValidator(schemes=["http", "https"])
     if not isinstance(media, list) or len(media) > MAX_MEDIA:
-        errors["media_urls"] = [f"Give a list of at most {MAX_MEDIA} links."]
+        errors["media_urls"] = [_("Give a list of at most %(limit)s links.") % {"limit": MAX_MEDIA}]
     else:
         for url in media:
             try:
                 check_url(url)
             except (DjangoValidationError, TypeError):
-                errors["media_urls"] = ["Every entry must be an http(s) link."]
+                errors["media_urls"] = [_("Every entry must be an http(s) link.")]
                 break
     data["subject_id"] = _clean_uuid(data.get("subject_id"), "subject_id", errors)
     data["class_id"] = _clean_uuid(data.get("class_id"), "class_id", errors)
@@ -245,7 +253,7 @@ def _check_references(school_id: str, docs: list[dict], errors: list[dict]) -> N
         }
         for doc, doc_errors in zip(docs, errors, strict=True):
             if doc.get(field) and doc[field] not in found:
-                doc_errors[field] = ["Not found in your school."]
+                doc_errors[field] = [_("Not found in your school.")]
 
 
 def _build(
@@ -269,13 +277,15 @@ def _build(
     for field, messages in qt.validate(merged).items():
         errors.setdefault(field, []).extend(messages)
     for field in unknown:
-        errors[field] = ["Unknown field."]
+        errors[field] = [_("Unknown field.")]
     return merged, errors
 
 
 def _invalid(fields: dict[str, Any]) -> ApplicationError:
     return ApplicationError(
-        "Some of the information you sent is not valid.", code="validation_error", fields=fields
+        _("Some of the information you sent is not valid."),
+        code="validation_error",
+        fields=fields,
     )
 
 
@@ -289,7 +299,7 @@ def _write_failed(exc: PyMongoError) -> ApplicationError:
     # The server's validator refused what ours let through: a bug, but not the caller's 500.
     logger.error("questions: the server refused a document: %s", exc)
     return ApplicationError(
-        "The question could not be stored; check its fields.", code="invalid_question"
+        _("The question could not be stored; check its fields."), code="invalid_question"
     )
 
 
@@ -374,7 +384,7 @@ def _editable(school: str, question_id: Any, actor) -> dict[str, Any]:
         raise QuestionNotFound()
     if not can_edit(current, actor):
         raise ApplicationError(
-            "Only the question's author or a school admin may change it.",
+            _("Only the question's author or a school admin may change it."),
             code="permission_denied",
             status_code=status.HTTP_403_FORBIDDEN,
         )
@@ -431,7 +441,7 @@ def update(
 
 def _conflict() -> ApplicationError:
     return ApplicationError(
-        "Someone else changed this question meanwhile; reload it and edit again.",
+        _("Someone else changed this question meanwhile; reload it and edit again."),
         code="conflict",
         status_code=status.HTTP_409_CONFLICT,
     )

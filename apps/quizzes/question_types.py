@@ -1,8 +1,8 @@
 """Question types: what each stores, how it is checked, graded and shown to a student.
 
-Pure Python (no Django, no MongoDB), so the bank, the GIFT importer and the quiz engine share one
-definition of every type. The stored shapes (PRODUCT-NOTES field names: `question_text`,
-`options` (array), `correct_answer`):
+No MongoDB, and of Django only `gettext` for the messages, so the bank, the GIFT importer and the
+quiz engine share one definition of every type. The stored shapes (PRODUCT-NOTES field names:
+`question_text`, `options` (array), `correct_answer`):
 
 ``single``      one correct option
     options:        [{"id": "a", "text": "Paris"}, {"id": "b", "text": "Lyon"}, ...]  (2..26)
@@ -54,6 +54,8 @@ import re
 import secrets
 from collections.abc import Mapping
 from typing import Any
+
+from django.utils.translation import gettext as _
 
 SINGLE, MULTIPLE, TRUE_FALSE, NUMERIC, SHORT, MATCHING = (
     "single",
@@ -174,27 +176,36 @@ def normalize(doc: Mapping[str, Any]) -> dict[str, Any]:
 def _validate_options(doc: Mapping[str, Any], errors: Errors) -> list[str]:
     options = doc.get("options")
     if not isinstance(options, list) or len(options) < 2:
-        errors.setdefault("options", []).append("Give at least two options.")
+        errors.setdefault("options", []).append(_("Give at least two options."))
         return []
     if len(options) > MAX_OPTIONS:
-        errors.setdefault("options", []).append(f"At most {MAX_OPTIONS} options.")
+        errors.setdefault("options", []).append(
+            _("At most %(limit)s options.") % {"limit": MAX_OPTIONS}
+        )
     ids: list[str] = []
     for position, option in enumerate(options, start=1):
         if not isinstance(option, Mapping):
             errors.setdefault("options", []).append(
-                f"Option {position} must be an object with id and text."
+                _("Option %(position)s must be an object with id and text.")
+                % {"position": position}
             )
             continue
         if not _text(option.get("id")) or len(option["id"]) > 40:
-            errors.setdefault("options", []).append(f"Option {position} needs a short id.")
+            errors.setdefault("options", []).append(
+                _("Option %(position)s needs a short id.") % {"position": position}
+            )
         else:
             ids.append(option["id"])
         if not _text(option.get("text")):
-            errors.setdefault("options", []).append(f"Option {position} needs a text.")
+            errors.setdefault("options", []).append(
+                _("Option %(position)s needs a text.") % {"position": position}
+            )
         elif len(option["text"]) > MAX_OPTION_TEXT:
-            errors.setdefault("options", []).append(f"Option {position} is too long.")
+            errors.setdefault("options", []).append(
+                _("Option %(position)s is too long.") % {"position": position}
+            )
     if len(set(ids)) != len(ids):
-        errors.setdefault("options", []).append("Option ids must be distinct.")
+        errors.setdefault("options", []).append(_("Option ids must be distinct."))
     return ids
 
 
@@ -202,7 +213,7 @@ def _validate_single(doc: Mapping[str, Any], errors: Errors) -> None:
     ids = _validate_options(doc, errors)
     answer = doc.get("correct_answer")
     if not isinstance(answer, str) or (ids and answer not in ids):
-        errors.setdefault("correct_answer", []).append("Name the id of the one correct option.")
+        errors.setdefault("correct_answer", []).append(_("Name the id of the one correct option."))
 
 
 def _validate_multiple(doc: Mapping[str, Any], errors: Errors) -> None:
@@ -215,17 +226,19 @@ def _validate_multiple(doc: Mapping[str, Any], errors: Errors) -> None:
         or len(set(answer)) != len(answer)
     ):
         errors.setdefault("correct_answer", []).append(
-            "Give a list of the distinct ids of the correct options (at least one)."
+            _("Give a list of the distinct ids of the correct options (at least one).")
         )
     elif ids and not set(answer) <= set(ids):
-        errors.setdefault("correct_answer", []).append("Every correct answer must be an option id.")
+        errors.setdefault("correct_answer", []).append(
+            _("Every correct answer must be an option id.")
+        )
     if not isinstance(doc.get("partial_credit", False), bool):
-        errors.setdefault("partial_credit", []).append("Must be true or false.")
+        errors.setdefault("partial_credit", []).append(_("Must be true or false."))
 
 
 def _validate_true_false(doc: Mapping[str, Any], errors: Errors) -> None:
     if not isinstance(doc.get("correct_answer"), bool):
-        errors.setdefault("correct_answer", []).append("Must be true or false.")
+        errors.setdefault("correct_answer", []).append(_("Must be true or false."))
 
 
 def _validate_numeric(doc: Mapping[str, Any], errors: Errors) -> None:
@@ -238,7 +251,7 @@ def _validate_numeric(doc: Mapping[str, Any], errors: Errors) -> None:
         and answer.get("tolerance", 0) >= 0
     ):
         errors.setdefault("correct_answer", []).append(
-            'Give {"value": number, "tolerance": number >= 0}.'
+            _('Give {"value": number, "tolerance": number >= 0}.')
         )
 
 
@@ -250,45 +263,63 @@ def _validate_short(doc: Mapping[str, Any], errors: Errors) -> None:
         or not all(_text(a) and len(a) <= MAX_OPTION_TEXT for a in answer)
     ):
         errors.setdefault("correct_answer", []).append(
-            "Give a list of accepted answers (at least one, none empty)."
+            _("Give a list of accepted answers (at least one, none empty).")
         )
+
+
+def _pair_message(side: str, problem: str, position: int) -> str:
+    """One message per side and problem, so a translator sees whole sentences."""
+    if side == "left":
+        if problem == "missing":
+            message = _("Pair %(position)s needs a left text.")
+        else:
+            message = _("Pair %(position)s: left is too long.")
+    elif problem == "missing":
+        message = _("Pair %(position)s needs a right text.")
+    else:
+        message = _("Pair %(position)s: right is too long.")
+    return message % {"position": position}
 
 
 def _validate_matching(doc: Mapping[str, Any], errors: Errors) -> None:
     pairs = doc.get("pairs")
     if not isinstance(pairs, list) or len(pairs) < 2:
-        errors.setdefault("pairs", []).append("Give at least two pairs.")
+        errors.setdefault("pairs", []).append(_("Give at least two pairs."))
         return
     if len(pairs) > MAX_PAIRS:
-        errors.setdefault("pairs", []).append(f"At most {MAX_PAIRS} pairs.")
+        errors.setdefault("pairs", []).append(_("At most %(limit)s pairs.") % {"limit": MAX_PAIRS})
     ids, right_ids = [], []
     for position, pair in enumerate(pairs, start=1):
         if not isinstance(pair, Mapping):
             errors.setdefault("pairs", []).append(
-                f"Pair {position} must be an object with left and right."
+                _("Pair %(position)s must be an object with left and right.")
+                % {"position": position}
             )
             continue
         for key in ("id", "right_id"):
             if not _text(pair.get(key)) or len(pair[key]) > 40:
-                errors.setdefault("pairs", []).append(f"Pair {position} needs a short {key}.")
+                errors.setdefault("pairs", []).append(
+                    _("Pair %(position)s needs a short %(key)s.")
+                    % {"position": position, "key": key}
+                )
         for key in ("left", "right"):
             if not _text(pair.get(key)):
-                errors.setdefault("pairs", []).append(f"Pair {position} needs a {key} text.")
+                errors.setdefault("pairs", []).append(_pair_message(key, "missing", position))
             elif len(pair[key]) > MAX_OPTION_TEXT:
-                errors.setdefault("pairs", []).append(f"Pair {position}: {key} is too long.")
+                errors.setdefault("pairs", []).append(_pair_message(key, "too_long", position))
         ids.append(pair.get("id"))
         right_ids.append(pair.get("right_id"))
     if len(set(map(str, ids))) != len(ids) or len(set(map(str, right_ids))) != len(right_ids):
-        errors.setdefault("pairs", []).append("Pair ids and right ids must be distinct.")
+        errors.setdefault("pairs", []).append(_("Pair ids and right ids must be distinct."))
     expected = {
         p.get("id"): p.get("right_id") for p in pairs if isinstance(p, Mapping)
     }  # what normalize() derives
     if doc.get("correct_answer") != expected:
         errors.setdefault("correct_answer", []).append(
-            "Must map each pair's id to its right_id (it is derived from pairs)."
+            _("Must map each pair's id to its right_id (it is derived from pairs).")
         )
     if not isinstance(doc.get("partial_credit", False), bool):
-        errors.setdefault("partial_credit", []).append("Must be true or false.")
+        errors.setdefault("partial_credit", []).append(_("Must be true or false."))
 
 
 _VALIDATORS = {
@@ -307,29 +338,33 @@ def validate(doc: Mapping[str, Any]) -> Errors:
     errors: Errors = {}
     kind = doc.get("type")
     if kind not in TYPES:
-        errors["type"] = [f"Must be one of: {', '.join(TYPES)}."]
+        errors["type"] = [_("Must be one of: %(choices)s.") % {"choices": ", ".join(TYPES)}]
     text = doc.get("question_text")
     if not _text(text):
-        errors["question_text"] = ["This field may not be blank."]
+        errors["question_text"] = [_("This field may not be blank.")]
     elif len(text) > MAX_TEXT:
-        errors["question_text"] = [f"At most {MAX_TEXT} characters."]
+        errors["question_text"] = [_("At most %(limit)s characters.") % {"limit": MAX_TEXT}]
     if "correct_answer" not in doc or doc.get("correct_answer") is None:
-        errors.setdefault("correct_answer", []).append("This field is required.")
+        errors.setdefault("correct_answer", []).append(_("This field is required."))
     marks = doc.get("marks", 1)
     if not _is_number(marks) or marks <= 0 or marks > 1000:
-        errors["marks"] = ["Must be a number above 0 (at most 1000)."]
+        errors["marks"] = [_("Must be a number above 0 (at most 1000).")]
     if doc.get("difficulty") not in (None, *DIFFICULTIES):
-        errors["difficulty"] = [f"Must be one of: {', '.join(DIFFICULTIES)}."]
+        errors["difficulty"] = [
+            _("Must be one of: %(choices)s.") % {"choices": ", ".join(DIFFICULTIES)}
+        ]
     if not isinstance(doc.get("shuffle_options", False), bool):
-        errors["shuffle_options"] = ["Must be true or false."]
+        errors["shuffle_options"] = [_("Must be true or false.")]
     if kind in _VALIDATORS and "correct_answer" not in errors:
         _VALIDATORS[kind](doc, errors)
     elif kind in CHOICE_TYPES:
         _validate_options(doc, errors)
     if kind not in CHOICE_TYPES and doc.get("options"):
-        errors.setdefault("options", []).append(f"A {kind} question has no options.")
+        errors.setdefault("options", []).append(
+            _("A %(type)s question has no options.") % {"type": kind}
+        )
     if kind != MATCHING and doc.get("pairs"):
-        errors.setdefault("pairs", []).append("Only a matching question has pairs.")
+        errors.setdefault("pairs", []).append(_("Only a matching question has pairs."))
     return errors
 
 
