@@ -121,7 +121,7 @@ def test_the_cached_principal_is_a_full_user(cast):
     client, _tokens = sign_in(user)
     warm(client)
     family = TokenFamily.objects.get(user=user)
-    raw = get_redis_connection("default").keys(f"*principal:v1:fam:{family.pk}")
+    raw = list(get_redis_connection("default").scan_iter(f"*principal:v1:fam:{family.pk}"))
     assert len(raw) == 1
     stored = Codec.decode(get_redis_connection("default").get(raw[0]))
     assert user.email.encode() in stored and cast.school.name.encode() in stored
