@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from apps.core import audit
 from apps.core.exceptions import ApplicationError
-from apps.core.services import apply_fields, save_checked
+from apps.core.services import apply_fields, audited_change, save_checked
 
 from ..models import Guardian, Role, School, StaffProfile, StudentProfile, TeacherProfile, User
 
@@ -101,28 +101,19 @@ def user_create(
 
 def user_update(*, user: User, actor: User | None, data: dict[str, Any]) -> User:
     """Change a user's own details. Role and school never change through here."""
-    before = audit.snapshot(user, USER_AUDIT_FIELDS)
-    for field in USER_WRITABLE:
-        if field in data:
-            setattr(user, field, data[field])
-    if "email" in data:
-        user.email = User.objects.normalize_email(user.email).lower()
-        if _email_taken(user.email, exclude_pk=user.pk):
-            raise ApplicationError(
-                _("A user with this e-mail already exists."),
-                code="duplicate_email",
-                fields={"email": [_("A user with this e-mail already exists.")]},
-            )
-    if "profile_picture" in data:
-        user.profile_picture = data["profile_picture"]
-    save_checked(user, exclude=["password"])
-    audit.record(
-        actor=actor,
-        action="user.update",
-        instance=user,
-        before=before,
-        after=audit.snapshot(user, USER_AUDIT_FIELDS),
-    )
+    with audited_change(user, actor=actor, action="user.update", fields=USER_AUDIT_FIELDS):
+        apply_fields(user, USER_WRITABLE, data)
+        if "email" in data:
+            user.email = User.objects.normalize_email(user.email).lower()
+            if _email_taken(user.email, exclude_pk=user.pk):
+                raise ApplicationError(
+                    _("A user with this e-mail already exists."),
+                    code="duplicate_email",
+                    fields={"email": [_("A user with this e-mail already exists.")]},
+                )
+        if "profile_picture" in data:
+            user.profile_picture = data["profile_picture"]
+        save_checked(user, exclude=["password"])
     return user
 
 
@@ -192,18 +183,11 @@ def _update_with_profile(
 ):
     if user_data:
         user_update(user=profile.user, actor=actor, data=user_data)
-    before = audit.snapshot(profile, fields)
-    apply_fields(profile, fields, data)
-    if "photo" in data:
-        profile.photo = data["photo"]
-    save_checked(profile)
-    audit.record(
-        actor=actor,
-        action=action,
-        instance=profile,
-        before=before,
-        after=audit.snapshot(profile, fields),
-    )
+    with audited_change(profile, actor=actor, action=action, fields=fields):
+        apply_fields(profile, fields, data)
+        if "photo" in data:
+            profile.photo = data["photo"]
+        save_checked(profile)
     return profile
 
 
@@ -398,20 +382,13 @@ def guardian_link(
 
 @transaction.atomic
 def guardian_update(*, link: Guardian, actor: User | None, data: dict[str, Any]) -> Guardian:
-    before = audit.snapshot(link, GUARDIAN_FIELDS)
-    if data.get("is_primary"):
-        Guardian.objects.filter(student=link.student, is_primary=True).exclude(pk=link.pk).update(
-            is_primary=False
-        )
-    apply_fields(link, ["relation", "is_primary"], data)
-    save_checked(link)
-    audit.record(
-        actor=actor,
-        action="guardian.update",
-        instance=link,
-        before=before,
-        after=audit.snapshot(link, GUARDIAN_FIELDS),
-    )
+    with audited_change(link, actor=actor, action="guardian.update", fields=GUARDIAN_FIELDS):
+        if data.get("is_primary"):
+            Guardian.objects.filter(student=link.student, is_primary=True).exclude(
+                pk=link.pk
+            ).update(is_primary=False)
+        apply_fields(link, ["relation", "is_primary"], data)
+        save_checked(link)
     return link
 
 

@@ -15,7 +15,7 @@ from apps.accounts.models import Role, StudentProfile
 from apps.core import audit
 from apps.core.access import is_platform_superuser
 from apps.core.exceptions import ApplicationError
-from apps.core.services import refuse
+from apps.core.services import apply_fields, refuse
 
 from .. import scopes, selectors
 from ..models import (
@@ -130,9 +130,7 @@ def _normalise_pool(flt: dict | None) -> dict:
 
 
 def _apply(quiz: Quiz, data: dict[str, Any]) -> None:
-    for name in EDITABLE:
-        if name in data:
-            setattr(quiz, name, data[name])
+    apply_fields(quiz, EDITABLE, data)
     if "questions" in data:
         quiz.questions = _normalise_questions(data["questions"])
     if "pool_filter" in data:
