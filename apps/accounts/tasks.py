@@ -8,7 +8,11 @@ from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from apps.core.periodic import PeriodicSchedule
+
 from .models import User
+
+PURGE_SESSIONS_TASK = "apps.accounts.tasks.purge_expired_sessions"
 
 
 @shared_task(
@@ -40,3 +44,20 @@ def send_password_reset_email(user_id: str, language: str = "en") -> bool:
         body = render_to_string("emails/password_reset.txt", context)
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
     return True
+
+
+@shared_task(acks_late=True, time_limit=300, soft_time_limit=240)
+def purge_expired_sessions() -> dict[str, int]:
+    """Beat: delete expired sign-in sessions and refresh tokens (idempotent)."""
+    from .services.tokens import sessions_purge_expired
+
+    return sessions_purge_expired()
+
+
+PURGE_SESSIONS_SCHEDULE = PeriodicSchedule(
+    name="purge expired sign-in sessions",
+    task=PURGE_SESSIONS_TASK,
+    interval_setting="SESSION_PURGE_INTERVAL",
+    description="Deletes sign-in sessions past JWT_EXPIRY_HOURS and expired refresh tokens. "
+    "Interval: SESSION_PURGE_INTERVAL.",
+)

@@ -260,6 +260,19 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A web request that enqueues a task while the broker is unreachable fails within seconds
+# instead of hanging its worker: bounded connect/socket timeouts and few publish retries.
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=3.0)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
+    "socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
+}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 1,
+}
 
 # --- Auth -------------------------------------------------------------------------------------
 # Argon2id first (apps/accounts/hashers.py); older PBKDF2 hashes still verify and are re-hashed
@@ -284,6 +297,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # JWT_EXPIRY_HOURS bounds the refresh token (how long a device stays signed in); access tokens
 # stay short so a deactivated user or a stolen token loses access quickly.
 JWT_EXPIRY_HOURS = env.int("JWT_EXPIRY_HOURS", default=24)
+# Seconds between beat runs that delete sign-in sessions and refresh tokens past their limit.
+SESSION_PURGE_INTERVAL = env.int("SESSION_PURGE_INTERVAL", default=6 * 3600)
 JWT_ACCESS_MINUTES = env.int("JWT_ACCESS_MINUTES", default=15)
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=JWT_ACCESS_MINUTES),

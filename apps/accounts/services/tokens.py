@@ -218,3 +218,20 @@ def session_end(*, user: User, session: TokenFamily) -> None:
             before={"client": session.client, "signed_in_at": session.signed_in_at.isoformat()},
             school=user.school,
         )
+
+
+def sessions_purge_expired(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Delete what can never be used again: sign-in sessions past their limit
+    (`JWT_EXPIRY_HOURS` after the password was entered; their refresh tokens have expired with
+    them) and expired outstanding refresh tokens with their blacklist entries (simplejwt's
+    `flushexpiredtokens`). Revoked sessions stay until their limit, so the sessions list and
+    the reuse check keep seeing them while a token of theirs could still be presented."""
+    now = now or _now()
+    cutoff = now - dt.timedelta(hours=settings.JWT_EXPIRY_HOURS)
+    _, by_model = TokenFamily.objects.filter(signed_in_at__lt=cutoff).delete()
+    families = by_model.get(TokenFamily._meta.label, 0)
+    _, by_model = OutstandingToken.objects.filter(expires_at__lte=now).delete()
+    tokens = by_model.get(OutstandingToken._meta.label, 0)
+    if families or tokens:
+        logger.info("Purged %d expired sign-in sessions and %d refresh tokens", families, tokens)
+    return {"sessions": families, "tokens": tokens}

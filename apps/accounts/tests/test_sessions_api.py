@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import time_machine
+from django_celery_beat.models import PeriodicTask
 from rest_framework.test import APIClient
+from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from apps.accounts.models import TokenFamily
+from apps.accounts.tasks import PURGE_SESSIONS_TASK, purge_expired_sessions
 from apps.accounts.tests.factories import PASSWORD
 from apps.core.models import AuditLog
 
@@ -79,3 +83,30 @@ def test_another_users_session_is_not_found(cast):
     theirs.refresh_from_db()
     assert theirs.revoked_at is None
     assert APIClient().get(SESSIONS).status_code == 401
+
+
+def test_the_purge_deletes_sessions_and_tokens_past_their_limit_and_keeps_live_ones(cast, settings):
+    settings.JWT_EXPIRY_HOURS = 24
+    with time_machine.travel("2026-03-02 08:00:00+00:00", tick=False):
+        _, old_tokens = sign_in(cast.parent, "Old phone")
+    with time_machine.travel("2026-03-03 07:00:00+00:00", tick=False):
+        laptop, laptop_tokens = sign_in(cast.parent, "Laptop")
+    assert OutstandingToken.objects.filter(user=cast.parent).count() == 2
+
+    with time_machine.travel("2026-03-03 09:00:00+00:00", tick=False):
+        assert purge_expired_sessions.delay().get() == {"sessions": 1, "tokens": 1}
+        assert purge_expired_sessions.delay().get() == {"sessions": 0, "tokens": 0}
+
+        assert list(TokenFamily.objects.values_list("client", flat=True)) == ["Laptop"]
+        assert OutstandingToken.objects.filter(user=cast.parent).count() == 1
+        # The purged session's refresh token is refused cleanly; the live one still works.
+        refused = APIClient().post(REFRESH, {"refresh": old_tokens["refresh"]}, format="json")
+        assert refused.status_code == 401, refused.content
+        fresh = APIClient().post(REFRESH, {"refresh": laptop_tokens["refresh"]}, format="json")
+        assert fresh.status_code == 200, fresh.content
+
+
+def test_the_purge_is_installed_as_a_periodic_task(db):
+    task = PeriodicTask.objects.get(name="purge expired sign-in sessions")
+    assert task.task == PURGE_SESSIONS_TASK
+    assert task.interval.every == 6 * 3600
