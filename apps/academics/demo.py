@@ -13,6 +13,8 @@ import math
 import random
 from datetime import date, time
 
+from django.db.models import CharField, OuterRef, Subquery
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from apps.accounts.models import Role, School, StudentProfile, TeacherProfile, User
@@ -234,3 +236,14 @@ def _enroll(report, school: School, year: AcademicYear, sections, demo_section) 
         next_roll[section.pk] += 1
     Enrollment.objects.bulk_create(rows)
     report.created["enrollments"] = report.created.get("enrollments", 0) + len(rows)
+    # The profile's roll number shows this year's, as a school keeps it.
+    StudentProfile.objects.filter(pk__in=[row.student_id for row in rows]).update(
+        roll_number=Cast(
+            Subquery(
+                Enrollment.objects.filter(year=year, student=OuterRef("pk")).values("roll_number")[
+                    :1
+                ]
+            ),
+            output_field=CharField(),
+        )
+    )

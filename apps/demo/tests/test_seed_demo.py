@@ -78,7 +78,8 @@ MID_YEAR = dt.datetime(2026, 11, 18, 10, 0, tzinfo=dt.UTC)
 
 
 def test_seed_builds_a_clash_free_school_the_demo_teacher_teaches(db, settings):
-    from django.db.models import Count
+    from django.db.models import CharField, Count
+    from django.db.models.functions import Cast
 
     from apps.academics.models import Enrollment, Section, TimetableEntry
 
@@ -95,7 +96,14 @@ def test_seed_builds_a_clash_free_school_the_demo_teacher_teaches(db, settings):
         assert not clashes.exists(), f"{field} booked twice: {list(clashes[:3])}"
 
     demo = StudentProfile.objects.get(user__email="student@demo.schools24.test")
-    section = Enrollment.objects.get(student=demo).section
+    enrollment = Enrollment.objects.get(student=demo)
+    section = enrollment.section
+    # The profile shows the same roll number as this year's register.
+    assert demo.roll_number == str(enrollment.roll_number)
+    mismatched = Enrollment.objects.filter(school=school).exclude(
+        student__roll_number=Cast("roll_number", output_field=CharField())
+    )
+    assert not mismatched.exists()
     assert str(section) == "5-A"
     assert section.class_teacher.user.email == "teacher@demo.schools24.test"
 
