@@ -118,7 +118,7 @@ def no_mongo(monkeypatch):
     """`no_mongo()`: any use of MongoDB from then on fails the test (the client factory and
     the bank's database handle raise)."""
     from apps.core import mongo
-    from apps.quizzes import question_bank
+    from apps.quizzes.question_bank import store
 
     def boom(*args, **kwargs):
         raise AssertionError("MongoDB was queried")
@@ -126,7 +126,7 @@ def no_mongo(monkeypatch):
     def switch_off():
         monkeypatch.setattr(mongo, "get_client", boom)
         monkeypatch.setattr(mongo, "get_database", boom)
-        monkeypatch.setattr(question_bank, "get_database", boom)
+        monkeypatch.setattr(store, "get_database", boom)
 
     return switch_off
 
