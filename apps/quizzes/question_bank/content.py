@@ -134,7 +134,7 @@ def check_references(school_id: str, docs: list[dict], errors: list[dict]) -> No
 
 
 def build(
-    school_id: str, data: Mapping[str, Any], base: Mapping[str, Any] | None = None
+    data: Mapping[str, Any], base: Mapping[str, Any] | None = None
 ) -> tuple[dict[str, Any], dict[str, list[str]]]:
     """The content fields of a question from `data` laid over `base` (an edit) or the defaults,
     normalised, with their field errors. References are checked by the caller (batched)."""

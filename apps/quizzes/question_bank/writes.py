@@ -31,7 +31,7 @@ def check(school_id: Any, items: list[Mapping[str, Any]]) -> list[dict[str, list
     """Field errors for each of `items` as a new question of the school ({} when valid); writes
     nothing. What `create_many(dry_run)` and the GIFT import report."""
     school = school_key(school_id)
-    built = [build(school, item) for item in items]
+    built = [build(item) for item in items]
     docs, errors = [b[0] for b in built], [b[1] for b in built]
     check_references(school, docs, errors)
     return errors
@@ -55,7 +55,7 @@ def create_many(
     here, so if `insert_many` fails part-way the questions already inserted are deleted again.
     """
     school = school_key(school_id)
-    built = [build(school, item) for item in items]
+    built = [build(item) for item in items]
     docs, errors = [b[0] for b in built], [b[1] for b in built]
     check_references(school, docs, errors)
     if any(errors):
@@ -134,7 +134,7 @@ def update(
     current = _editable(school, question_id, actor)
     if expected_version is not None and expected_version != current.get("version"):
         raise _conflict()
-    content, errors = build(school, changes, base=current)
+    content, errors = build(changes, base=current)
     check_references(school, [content], [errors])
     if errors:
         raise invalid(errors)
