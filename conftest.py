@@ -2,8 +2,13 @@
 
 School one ("alice's school"): admin, teacher, student, parent of two children (the student and
 a sibling), an accountant (staff with the Accountant duty), and a colleague (a second teacher,
-who teaches nothing until a test gives them a subject in a section, as the access matrix does).
+who in `cast` alone teaches nothing until a test gives them a subject in a section, as the access
+matrix does; in `school_year` they teach Science in 5-A).
 School two: an admin and a student.
+
+`school_year` places that cast in a school year (see its docstring): the academics, attendance,
+quizzes and calendar tests all use it. Its year is 2026-27 unless a package's conftest overrides
+`school_year_span` (attendance and quizzes use a year around today).
 
 MongoDB (the question bank): `make test` starts an embedded SecantusDB and exports MONGODB_URI.
 When MONGODB_URI is unset or does not answer (a bare `pytest`), the `mongo_server` fixture starts
@@ -14,6 +19,7 @@ database, `schools24_test_<worker>`.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import socket
@@ -30,6 +36,14 @@ from pymongo.errors import PyMongoError
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from apps.academics.tests.factories import (
+    AcademicYearFactory,
+    EnrollmentFactory,
+    SchoolClassFactory,
+    SectionFactory,
+    SubjectFactory,
+    TeachingAssignmentFactory,
+)
 from apps.accounts.duties import ACCOUNTANT
 from apps.accounts.models import Role
 from apps.accounts.tests.factories import (
@@ -40,6 +54,7 @@ from apps.accounts.tests.factories import (
     TeacherFactory,
     UserFactory,
 )
+from apps.core.testing import YearSpan
 
 
 @dataclass
@@ -143,6 +158,90 @@ def cast(db) -> Cast:
         colleague=TeacherFactory(
             school=school, user__full_name="Cole Colleague", user__email="cole@alice.test"
         ),
+    )
+
+
+@dataclass
+class SchoolYear:
+    year: object
+    klass: object  # Class 5
+    sec_a: object  # 5-A, room R5A, class teacher Tara
+    sec_b: object  # 5-B, room R5B, class teacher Vera
+    maths: object
+    science: object
+    assignment: object  # Tara (cast.teacher) -> 5-A Mathematics
+    vera: object  # TeacherProfile: class teacher of 5-B, teaches Mathematics there
+    enrol_student: object
+    enrol_other: object
+    enrol_sibling: object
+    year2: object  # school two
+    klass2: object
+    sec2: object
+    subject2: object
+
+
+@pytest.fixture
+def school_year_span() -> YearSpan:
+    """The dates of school one's current year in `school_year`; a conftest may override it."""
+    return YearSpan("2026-27", dt.date(2026, 4, 1), dt.date(2027, 3, 31))
+
+
+@pytest.fixture
+def school_year(cast, school_year_span) -> SchoolYear:
+    """The shared cast (`cast`) in a current school year.
+
+    School one: Class 5 with sections 5-A (room R5A) and 5-B (room R5B); subjects Mathematics
+    and Science. Tara (cast.teacher) is 5-A's class teacher and teaches Mathematics there; Cole
+    (cast.colleague) teaches Science in 5-A; Vera is 5-B's class teacher and teaches
+    Mathematics there. Sam (cast.student, roll 1) and Oscar (cast.other_student, roll 2) are in
+    5-A, Sia (cast.sibling, roll 1) in 5-B; Pat (cast.parent) is Sam's and Sia's parent. School
+    two has its own current year 2026-27, Class 5 with section A, and Mathematics.
+    """
+    span = school_year_span
+    year = AcademicYearFactory(
+        school=cast.school,
+        name=span.name,
+        start_date=span.start,
+        end_date=span.end,
+        is_current=True,
+    )
+    klass = SchoolClassFactory(school=cast.school, name="Class 5", order=5)
+    vera = TeacherFactory(
+        school=cast.school, user__full_name="Vera Teacher", user__email="vera@alice.test"
+    )
+    sec_a = SectionFactory(
+        school_class=klass, year=year, name="A", room="R5A", class_teacher=cast.teacher
+    )
+    sec_b = SectionFactory(school_class=klass, year=year, name="B", room="R5B", class_teacher=vera)
+    maths = SubjectFactory(school=cast.school, name="Mathematics", code="MATH")
+    science = SubjectFactory(school=cast.school, name="Science", code="SCI")
+    assignment = TeachingAssignmentFactory(section=sec_a, subject=maths, teacher=cast.teacher)
+    TeachingAssignmentFactory(section=sec_a, subject=science, teacher=cast.colleague)
+    TeachingAssignmentFactory(section=sec_b, subject=maths, teacher=vera)
+    year2 = AcademicYearFactory(
+        school=cast.school2,
+        name="2026-27",
+        start_date=dt.date(2026, 6, 1),
+        end_date=dt.date(2027, 4, 30),
+        is_current=True,
+    )
+    klass2 = SchoolClassFactory(school=cast.school2, name="Class 5", order=5)
+    return SchoolYear(
+        year=year,
+        klass=klass,
+        sec_a=sec_a,
+        sec_b=sec_b,
+        maths=maths,
+        science=science,
+        assignment=assignment,
+        vera=vera,
+        enrol_student=EnrollmentFactory(section=sec_a, student=cast.student, roll_number=1),
+        enrol_other=EnrollmentFactory(section=sec_a, student=cast.other_student, roll_number=2),
+        enrol_sibling=EnrollmentFactory(section=sec_b, student=cast.sibling, roll_number=1),
+        year2=year2,
+        klass2=klass2,
+        sec2=SectionFactory(school_class=klass2, year=year2, name="A"),
+        subject2=SubjectFactory(school=cast.school2, name="Mathematics", code="MATH"),
     )
 
 

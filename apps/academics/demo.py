@@ -10,7 +10,6 @@ subject. So no teacher and no room is ever booked twice in a slot, by constructi
 from __future__ import annotations
 
 import math
-import random
 from datetime import date, time
 
 from django.db.models import CharField, OuterRef, Subquery
@@ -61,9 +60,35 @@ def current_year_dates(today: date) -> tuple[date, date]:
     return date(start_year, 4, 1), date(start_year + 1, 3, 31)
 
 
-def seed_academics(*, report, school: School, rng: random.Random, demo_teacher: User) -> None:
-    today = timezone.localdate()
-    start, end = current_year_dates(today)
+def seed_academics(*, report, school: School, demo_teacher: User) -> None:
+    year = _current_year(report, school)
+    subjects = _subjects(report, school)
+    sections = _sections(report, school, year)
+    demo_section = next(s for s in sections if s.school_class.name == "Class 5" and s.name == "A")
+    demo_slot = (sections.index(demo_section) // 6, MATHS)
+    teachers = _teachers(report, school, demo_teacher, len(sections) // 6, demo_slot)
+    _class_teachers(sections, teachers, demo_section, demo_slot)
+    TeachingAssignment.objects.bulk_create(
+        [
+            TeachingAssignment(
+                school=school,
+                year=year,
+                section=section,
+                subject=subject,
+                teacher=teachers[(index // 6, subject_index)],
+            )  # fmt: skip
+            for index, section in enumerate(sections)
+            for subject_index, subject in enumerate(subjects)
+        ],
+        ignore_conflicts=True,
+    )
+    _timetables(report, school, sections, subjects, teachers)
+    _enroll(report, school, year, sections, demo_section)
+
+
+def _current_year(report, school: School) -> AcademicYear:
+    """This school year (April to March) with its two terms, made the current one."""
+    start, end = current_year_dates(timezone.localdate())
     year, created = AcademicYear.objects.get_or_create(
         school=school,
         name=f"{start.year}-{str(end.year)[-2:]}",
@@ -83,7 +108,10 @@ def seed_academics(*, report, school: School, rng: random.Random, demo_teacher: 
             defaults={"start_date": term_start, "end_date": term_end},
         )  # fmt: skip
         report.add("terms", created)
+    return year
 
+
+def _subjects(report, school: School) -> list[Subject]:
     subjects = []
     for name, code in SUBJECTS:
         subject, created = Subject.objects.get_or_create(
@@ -91,7 +119,11 @@ def seed_academics(*, report, school: School, rng: random.Random, demo_teacher: 
         )
         subjects.append(subject)
         report.add("subjects", created)
+    return subjects
 
+
+def _sections(report, school: School, year: AcademicYear) -> list[Section]:
+    """Classes 1-12 with their sections in `year`, large enough for the school's students."""
     students = StudentProfile.objects.filter(school=school).count()
     capacity = max(40, math.ceil(students / (12 * len(SECTION_NAMES))))
     sections: list[Section] = []
@@ -110,10 +142,12 @@ def seed_academics(*, report, school: School, rng: random.Random, demo_teacher: 
                 section.save(update_fields=["capacity", "updated_at"])
             sections.append(section)
             report.add("sections", created)
+    return sections
 
-    demo_section = next(s for s in sections if s.school_class.name == "Class 5" and s.name == "A")
-    demo_slot = (sections.index(demo_section) // 6, MATHS)
-    teachers = _teachers(report, school, demo_teacher, len(sections) // 6, demo_slot)
+
+def _class_teachers(sections: list[Section], teachers: dict, demo_section, demo_slot) -> None:
+    """The demo teacher is 5-A's class teacher; every other section without one gets its
+    group's teacher of the subject at its position."""
     if demo_section.class_teacher_id != teachers[demo_slot].pk:
         demo_section.class_teacher = teachers[demo_slot]
         demo_section.save(update_fields=["class_teacher", "updated_at"])
@@ -122,19 +156,9 @@ def seed_academics(*, report, school: School, rng: random.Random, demo_teacher: 
             section.class_teacher = teachers[(index // 6, index % 6)]
             section.save(update_fields=["class_teacher", "updated_at"])
 
-    assignments = [
-        TeachingAssignment(
-            school=school,
-            year=year,
-            section=section,
-            subject=subject,
-            teacher=teachers[(index // 6, subject_index)],
-        )  # fmt: skip
-        for index, section in enumerate(sections)
-        for subject_index, subject in enumerate(subjects)
-    ]
-    TeachingAssignment.objects.bulk_create(assignments, ignore_conflicts=True)
 
+def _timetables(report, school: School, sections, subjects, teachers: dict) -> None:
+    """A week of periods for every section that has no timetable yet."""
     with_timetable = set(
         TimetableEntry.objects.filter(section__in=sections).values_list("section_id", flat=True)
     )
@@ -161,7 +185,6 @@ def seed_academics(*, report, school: School, rng: random.Random, demo_teacher: 
                 )
     TimetableEntry.objects.bulk_create(entries)
     report.created["timetable periods"] = report.created.get("timetable periods", 0) + len(entries)
-    _enroll(report, school, year, sections, demo_section)
 
 
 def _teachers(report, school: School, demo_teacher: User, groups: int, demo_slot) -> dict:

@@ -28,7 +28,7 @@ from .models import (
 )
 
 
-def _whole_school(qs, user):
+def _whole_school(qs, _user):
     return qs  # already limited to the user's school by scope_queryset
 
 

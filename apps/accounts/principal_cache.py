@@ -201,7 +201,7 @@ def _school_saved(sender, instance: School, created: bool, **kwargs) -> None:
         principals_changed(User.objects.filter(school=instance).values_list("pk", flat=True))
 
 
-def _family_saved(sender, instance: TokenFamily, created: bool, **kwargs) -> None:
+def _family_saved(sender, instance: TokenFamily, **kwargs) -> None:
     if instance.revoked_at is not None:
         principals_changed([instance.user_id])
 

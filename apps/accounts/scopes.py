@@ -54,7 +54,7 @@ def can_view_student(user, student) -> bool:
 
 
 @scope_rule(School, school_field="pk")
-def _school(qs, user):
+def _school(qs, _user):
     return qs  # everyone sees their own school
 
 

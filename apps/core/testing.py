@@ -6,7 +6,24 @@ import os
 import time
 import uuid
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, timedelta
 from urllib.parse import quote, urlencode
+
+
+@dataclass(frozen=True)
+class YearSpan:
+    """The name and dates of an academic year in a test cast."""
+
+    name: str
+    start: date
+    end: date
+
+
+def year_around(today: date) -> YearSpan:
+    """A current year that contains `today` with room on both sides (120 days before, 200
+    after), for tests that act on "today" without pinning the clock."""
+    return YearSpan("Current", today - timedelta(days=120), today + timedelta(days=200))
 
 
 @contextmanager

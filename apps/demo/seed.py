@@ -27,7 +27,7 @@ def seed_demo(*, students: int = 1440, seed: int = 24) -> SeedReport:
     rng = random.Random(seed)
     report = SeedReport()
     school, teacher = accounts_demo.seed_people(report=report, students=students, rng=rng)
-    academics_demo.seed_academics(report=report, school=school, rng=rng, demo_teacher=teacher)
+    academics_demo.seed_academics(report=report, school=school, demo_teacher=teacher)
     calendar_demo.seed_calendar(report=report, school=school)
     attendance_demo.seed_attendance(report=report, school=school, rng=rng, weeks=3)
     quizzes_demo.seed_quizzes(report=report, school=school, rng=rng, teacher=teacher)

@@ -231,39 +231,48 @@ def _parse_numeric(spec: str) -> dict[str, float]:
 
 def _parse_answer_block(body: str) -> dict[str, Any]:
     body, explanation = _general_feedback(body)
-    out: dict[str, Any] = {"explanation": explanation}
     stripped = body.strip()
     if not stripped:
         raise GiftError(_("Essay questions ({}) are not supported."))
+    return {"explanation": explanation, **_answer_fields(stripped)}
+
+
+def _answer_fields(stripped: str) -> dict[str, Any]:
+    """The type and answer fields of a non-empty answer block."""
     if stripped.startswith("#"):
-        out.update(type=qt.NUMERIC, correct_answer=_parse_numeric(stripped[1:]))
-        return out
+        return {"type": qt.NUMERIC, "correct_answer": _parse_numeric(stripped[1:])}
     first = _split_unescaped(stripped, "#")[0].strip().upper()
     if first in ("T", "TRUE", "F", "FALSE"):
-        out.update(type=qt.TRUE_FALSE, correct_answer=first.startswith("T"))
-        return out
+        return {"type": qt.TRUE_FALSE, "correct_answer": first.startswith("T")}
     entries = _answers(stripped)
     if not entries:
         raise GiftError(_("No answers: write =right ~wrong, T/F, #number or =left -> right."))
     markers = {marker for marker, _weight, _text in entries}
     arrows = ["->" in text for _marker, _weight, text in entries]
     if markers == {"="} and all(arrows):
-        pairs = []
-        for position, (_marker, _weight, text) in enumerate(entries, 1):
-            left, right = text.split("->", 1)
-            if not left.strip():
-                raise GiftError(_("Matching pairs without a left side are not supported."))
-            pairs.append({"id": str(position), "left": _clean(left), "right": _clean(right)})
-        out.update(type=qt.MATCHING, pairs=pairs, partial_credit=True)
-        return out
+        return _matching(entries)
     if any(arrows):
         raise GiftError(_("Every matching entry needs =left -> right, and no ~ answers."))
     if markers == {"="}:
         accepted = [_clean(t) for _m, w, t in entries if w in (None, 100.0)]
         if len(accepted) != len(entries):
             raise GiftError(_("Short answers with partial credit (%n%) are not supported."))
-        out.update(type=qt.SHORT, correct_answer=accepted)
-        return out
+        return {"type": qt.SHORT, "correct_answer": accepted}
+    return _choices(entries)
+
+
+def _matching(entries: list) -> dict[str, Any]:
+    pairs = []
+    for position, (_marker, _weight, text) in enumerate(entries, 1):
+        left, right = text.split("->", 1)
+        if not left.strip():
+            raise GiftError(_("Matching pairs without a left side are not supported."))
+        pairs.append({"id": str(position), "left": _clean(left), "right": _clean(right)})
+    return {"type": qt.MATCHING, "pairs": pairs, "partial_credit": True}
+
+
+def _choices(entries: list) -> dict[str, Any]:
+    """One =answer is a single choice; ~%weight% answers make a multiple choice."""
     options = [
         {"id": chr(ord("a") + i), "text": _clean(t)} for i, (_m, _w, t) in enumerate(entries)
     ]
@@ -273,16 +282,18 @@ def _parse_answer_block(body: str) -> dict[str, Any]:
         for o, (m, w, _t) in zip(options, entries, strict=True)
         if m == "~" and w is not None and w > 0
     ]
-    out["options"] = options
     if len(right) == 1 and not weighted:
-        out.update(type=qt.SINGLE, correct_answer=right[0])
-        return out
+        return {"options": options, "type": qt.SINGLE, "correct_answer": right[0]}
     if right:
         raise GiftError(_("Use one =answer, or ~%weight% on every correct answer, not both."))
     if not weighted:
         raise GiftError(_("No correct answer: mark one with = or give weights like ~%50%."))
-    out.update(type=qt.MULTIPLE, correct_answer=weighted, partial_credit=True)
-    return out
+    return {
+        "options": options,
+        "type": qt.MULTIPLE,
+        "correct_answer": weighted,
+        "partial_credit": True,
+    }
 
 
 def _title_end(text: str) -> int:

@@ -130,38 +130,13 @@ def normalize(doc: Mapping[str, Any]) -> dict[str, Any]:
     out = dict(doc)
     kind = out.get("type")
     if kind in CHOICE_TYPES and isinstance(out.get("options"), list):
-        letters = _letters(len(out["options"]))
-        options = []
-        for letter, option in zip(letters, out["options"], strict=False):
-            if isinstance(option, str):
-                option = {"id": letter, "text": option}
-            elif isinstance(option, Mapping):
-                option = dict(option)
-                if option.get("id") in (None, ""):
-                    option["id"] = letter
-            options.append(option)
-        out["options"] = options
+        out["options"] = _options_with_ids(out["options"])
     if kind in (MULTIPLE, MATCHING):
         out.setdefault("partial_credit", False)
     if kind == SHORT and isinstance(out.get("correct_answer"), str):
         out["correct_answer"] = [out["correct_answer"]]
     if kind == MATCHING and isinstance(out.get("pairs"), list):
-        pairs = []
-        used = {p.get("right_id") for p in out["pairs"] if isinstance(p, Mapping)}
-        for position, pair in enumerate(out["pairs"], start=1):
-            if not isinstance(pair, Mapping):
-                pairs.append(pair)
-                continue
-            pair = dict(pair)
-            if pair.get("id") in (None, ""):
-                pair["id"] = str(position)
-            if pair.get("right_id") in (None, ""):
-                right_id = secrets.token_hex(3)
-                while right_id in used:
-                    right_id = secrets.token_hex(3)
-                used.add(right_id)
-                pair["right_id"] = right_id
-            pairs.append(pair)
+        pairs = _pairs_with_ids(out["pairs"])
         out["pairs"] = pairs
         if all(isinstance(p, Mapping) for p in pairs):
             out["correct_answer"] = {
@@ -170,6 +145,42 @@ def normalize(doc: Mapping[str, Any]) -> dict[str, Any]:
     if kind not in (MATCHING,) and "pairs" in out and not out["pairs"]:
         out.pop("pairs")
     return out
+
+
+def _options_with_ids(given: list) -> list:
+    """Options as objects, each with an id ("a", "b", ... by position where missing)."""
+    options = []
+    for letter, option in zip(_letters(len(given)), given, strict=False):
+        if isinstance(option, str):
+            option = {"id": letter, "text": option}
+        elif isinstance(option, Mapping):
+            option = dict(option)
+            if option.get("id") in (None, ""):
+                option["id"] = letter
+        options.append(option)
+    return options
+
+
+def _pairs_with_ids(given: list) -> list:
+    """Matching pairs with an id ("1", "2", ... by position) and a random, distinct `right_id`
+    where missing; malformed entries are kept as they are for `validate`."""
+    pairs = []
+    used = {p.get("right_id") for p in given if isinstance(p, Mapping)}
+    for position, pair in enumerate(given, start=1):
+        if not isinstance(pair, Mapping):
+            pairs.append(pair)
+            continue
+        pair = dict(pair)
+        if pair.get("id") in (None, ""):
+            pair["id"] = str(position)
+        if pair.get("right_id") in (None, ""):
+            right_id = secrets.token_hex(3)
+            while right_id in used:
+                right_id = secrets.token_hex(3)
+            used.add(right_id)
+            pair["right_id"] = right_id
+        pairs.append(pair)
+    return pairs
 
 
 # --- validate ------------------------------------------------------------------------------------
@@ -296,17 +307,8 @@ def _validate_matching(doc: Mapping[str, Any], errors: Errors) -> None:
                 % {"position": position}
             )
             continue
-        for key in ("id", "right_id"):
-            if not _text(pair.get(key)) or len(pair[key]) > 40:
-                errors.setdefault("pairs", []).append(
-                    _("Pair %(position)s needs a short %(key)s.")
-                    % {"position": position, "key": key}
-                )
-        for key in ("left", "right"):
-            if not _text(pair.get(key)):
-                errors.setdefault("pairs", []).append(_pair_message(key, "missing", position))
-            elif len(pair[key]) > MAX_OPTION_TEXT:
-                errors.setdefault("pairs", []).append(_pair_message(key, "too_long", position))
+        if found := _pair_errors(pair, position):
+            errors.setdefault("pairs", []).extend(found)
         ids.append(pair.get("id"))
         right_ids.append(pair.get("right_id"))
     if len(set(map(str, ids))) != len(ids) or len(set(map(str, right_ids))) != len(right_ids):
@@ -320,6 +322,22 @@ def _validate_matching(doc: Mapping[str, Any], errors: Errors) -> None:
         )
     if not isinstance(doc.get("partial_credit", False), bool):
         errors.setdefault("partial_credit", []).append(_("Must be true or false."))
+
+
+def _pair_errors(pair: Mapping[str, Any], position: int) -> list[str]:
+    """What is wrong with one matching pair: its ids, and its left and right texts."""
+    found = []
+    for key in ("id", "right_id"):
+        if not _text(pair.get(key)) or len(pair[key]) > 40:
+            found.append(
+                _("Pair %(position)s needs a short %(key)s.") % {"position": position, "key": key}
+            )
+    for key in ("left", "right"):
+        if not _text(pair.get(key)):
+            found.append(_pair_message(key, "missing", position))
+        elif len(pair[key]) > MAX_OPTION_TEXT:
+            found.append(_pair_message(key, "too_long", position))
+    return found
 
 
 _VALIDATORS = {

@@ -27,6 +27,7 @@ import threading
 import time
 import urllib.request
 from pathlib import Path
+from typing import NoReturn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import services  # noqa: E402
@@ -216,6 +217,71 @@ class Stop(Exception):
     pass
 
 
+def _set_up() -> int:
+    """The services (embedded ones leased) and the manage.py setup steps; a non-zero exit code
+    when a required one fails, else 0."""
+    started = time.monotonic()
+    try:
+        urls = services.ensure(lease=True)
+    except services.ServiceError as exc:
+        say(f"ERROR: {exc}")
+        return 1
+    os.environ.update(urls)
+    for var in services.SERVICES:
+        where = "embedded" if var in urls else "from the environment"
+        say(f"{var} ({where}): {os.environ[var]}")
+
+    commands = available_commands()
+    for step in SETUP_STEPS:
+        if step[0] not in commands:
+            if step[0] in REQUIRED_STEPS:
+                say(f"ERROR: manage.py {step[0]} does not exist")
+                return 1
+            say(f"WARNING: manage.py {step[0]} is not available yet; skipped")
+            continue
+        say(f"manage.py {' '.join(step)}")
+        result = manage(*step)
+        if result != 0:
+            if step[0] in REQUIRED_STEPS:
+                say(f"ERROR: manage.py {step[0]} failed ({result})")
+                return result
+            say(f"WARNING: manage.py {step[0]} failed ({result}); continuing")
+    say(f"setup done in {time.monotonic() - started:.1f}s")
+    return 0
+
+
+def _children(addr: str, web_mode: str) -> list[Child]:
+    """The web server, a Celery worker and beat (not started yet)."""
+    if web_mode == "gunicorn":
+        os.environ.setdefault("WEB_CONCURRENCY", "2")
+        web = [
+            PY, "-m", "gunicorn", "schools24.wsgi:application",
+            "-c", str(ROOT / "deploy" / "gunicorn.conf.py"), "--bind", addr,
+        ]  # fmt: skip
+    else:
+        web = [PY, "manage.py", "runserver", addr]
+    celery = [PY, "-m", "celery", "-A", "schools24"]
+    worker = "worker -Q default,notifications,buffer --concurrency 2 -l INFO".split()
+    beat = "beat -l INFO --scheduler django_celery_beat.schedulers:DatabaseScheduler".split()
+    return [
+        Child("web", web),
+        Child("worker", [*celery, *worker, "-n", f"local-{os.getpid()}@%h"]),
+        Child("beat", [*celery, *beat, "--pidfile", str(services.RUN / "celerybeat.pid")]),
+    ]
+
+
+def _watch(children: list[Child]) -> NoReturn:
+    """Wait until one child stops on its own or a signal comes; either raises Stop (a child's
+    carries the exit code for `main`)."""
+    while True:
+        for child in children:
+            rc = child.proc.poll() if child.proc else None
+            if rc is not None:
+                say(f"{child.name} exited with {rc}; stopping the others")
+                raise Stop(rc or 1)
+        time.sleep(0.5)
+
+
 def main() -> int:
     os.chdir(ROOT)
     os.environ["DJANGO_SETTINGS_MODULE"] = "schools24.settings.local"
@@ -245,69 +311,21 @@ def main() -> int:
         if port_in_use(host, int(port)):
             say(f"ERROR: {addr} is already in use (another `make run`?). Set RUN_ADDR=host:port.")
             return 1
-        started = time.monotonic()
-        try:
-            urls = services.ensure(lease=True)
-        except services.ServiceError as exc:
-            say(f"ERROR: {exc}")
-            return 1
-        os.environ.update(urls)
-        for var in services.SERVICES:
-            where = "embedded" if var in urls else "from the environment"
-            say(f"{var} ({where}): {os.environ[var]}")
-
-        commands = available_commands()
-        for step in SETUP_STEPS:
-            if step[0] not in commands:
-                if step[0] in REQUIRED_STEPS:
-                    say(f"ERROR: manage.py {step[0]} does not exist")
-                    return 1
-                say(f"WARNING: manage.py {step[0]} is not available yet; skipped")
-                continue
-            say(f"manage.py {' '.join(step)}")
-            result = manage(*step)
-            if result != 0:
-                if step[0] in REQUIRED_STEPS:
-                    say(f"ERROR: manage.py {step[0]} failed ({result})")
-                    return result
-                say(f"WARNING: manage.py {step[0]} failed ({result}); continuing")
-        say(f"setup done in {time.monotonic() - started:.1f}s")
-
-        if web_mode == "gunicorn":
-            os.environ.setdefault("WEB_CONCURRENCY", "2")
-            web = [
-                PY, "-m", "gunicorn", "schools24.wsgi:application",
-                "-c", str(ROOT / "deploy" / "gunicorn.conf.py"), "--bind", addr,
-            ]  # fmt: skip
-        else:
-            web = [PY, "manage.py", "runserver", addr]
-        celery = [PY, "-m", "celery", "-A", "schools24"]
-        worker = "worker -Q default,notifications,buffer --concurrency 2 -l INFO".split()
-        beat = "beat -l INFO --scheduler django_celery_beat.schedulers:DatabaseScheduler".split()
-        children = [
-            Child("web", web),
-            Child("worker", [*celery, *worker, "-n", f"local-{os.getpid()}@%h"]),
-            Child("beat", [*celery, *beat, "--pidfile", str(services.RUN / "celerybeat.pid")]),
-        ]
+        failed = _set_up()
+        if failed:
+            return failed
+        # Assigned before they start: a signal while starting still stops the ones started.
+        children = _children(addr, web_mode)
         width = max(len(c.name) for c in children)
         for child in children:
             child.start(width)
             say(f"started {child.name} (pid {child.pgid}): {' '.join(child.argv[1:])}")
-
         base = f"http://{addr}"
         if wait_http(f"{base}/healthz", 60, children):
             banner(base)
-        # Watch: if any one stops on its own, stop the rest.
-        while True:
-            for child in children:
-                rc = child.proc.poll() if child.proc else None
-                if rc is not None:
-                    say(f"{child.name} exited with {rc}; stopping the others")
-                    code = rc or 1
-                    raise Stop
-            time.sleep(0.5)
-    except Stop:
-        pass
+        _watch(children)
+    except Stop as stop:
+        code = stop.args[0] if stop.args else code
     finally:
         # A second Ctrl-C must not interrupt the clean-up itself; it only hurries it (SIGKILL).
         def hurry_up(*_):

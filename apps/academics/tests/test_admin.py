@@ -44,48 +44,48 @@ def url(name: str, *args) -> str:
     return reverse(f"admin:academics_{name}", args=args)
 
 
-def objects_of(academics):
+def objects_of(school_year):
     entry = TimetableEntryFactory(
-        section=academics.sec_a, subject=academics.maths, teacher=academics.assignment.teacher
+        section=school_year.sec_a, subject=school_year.maths, teacher=school_year.assignment.teacher
     )
     return {
-        "academicyear": academics.year,
-        "term": TermFactory(year=academics.year),
-        "schoolclass": academics.klass,
-        "section": academics.sec_a,
-        "subject": academics.maths,
-        "teachingassignment": academics.assignment,
-        "enrollment": academics.enrol_student,
+        "academicyear": school_year.year,
+        "term": TermFactory(year=school_year.year),
+        "schoolclass": school_year.klass,
+        "section": school_year.sec_a,
+        "subject": school_year.maths,
+        "teachingassignment": school_year.assignment,
+        "enrollment": school_year.enrol_student,
         "timetableentry": entry,
     }
 
 
 @pytest.mark.parametrize("who", ["admin", "root"])
 @pytest.mark.parametrize("model", MODELS)
-def test_every_screen_renders(client, academics, cast, root, who, model):
+def test_every_screen_renders(client, school_year, cast, root, who, model):
     client.force_login(root if who == "root" else cast.admin)
-    obj = objects_of(academics)[model]
+    obj = objects_of(school_year)[model]
     assert client.get(url(f"{model}_changelist")).status_code == 200
     assert client.get(url(f"{model}_change", obj.pk)).status_code == 200
     assert client.get(url(f"{model}_add")).status_code == 200
 
 
-def test_school_admin_sees_only_own_school(client, academics, cast):
+def test_school_admin_sees_only_own_school(client, school_year, cast):
     client.force_login(cast.admin2)
     page = client.get(url("section_changelist")).content.decode()
     assert "5-A" in page  # school two's own 5-A
     assert "R5A" not in page and "5-B" not in page
-    response = client.get(url("section_change", academics.sec_a.pk))
+    response = client.get(url("section_change", school_year.sec_a.pk))
     assert response.status_code == 302  # "does not exist", back to the index
 
 
-def test_section_added_in_the_admin_goes_through_the_service(client, academics, cast):
+def test_section_added_in_the_admin_goes_through_the_service(client, school_year, cast):
     client.force_login(cast.admin)
     response = client.post(
         url("section_add"),
         {
-            "school_class": academics.klass.pk,
-            "year": academics.year.pk,
+            "school_class": school_year.klass.pk,
+            "year": school_year.year.pk,
             "name": "C",
             "class_teacher": cast.teacher.pk,
             "room": "R5C",
@@ -98,13 +98,13 @@ def test_section_added_in_the_admin_goes_through_the_service(client, academics, 
     assert AuditLog.objects.filter(action="section.create", object_id=str(section.pk)).exists()
 
 
-def test_full_section_is_refused_in_the_admin(client, academics, cast):
-    academics.sec_a.capacity = 2
-    academics.sec_a.save()
+def test_full_section_is_refused_in_the_admin(client, school_year, cast):
+    school_year.sec_a.capacity = 2
+    school_year.sec_a.save()
     newcomer = StudentFactory(school=cast.school)
     client.force_login(cast.admin)
     response = client.post(
-        url("enrollment_add"), {"student": newcomer.pk, "section": academics.sec_a.pk}
+        url("enrollment_add"), {"student": newcomer.pk, "section": school_year.sec_a.pk}
     )
     assert response.status_code == 302
     assert not Enrollment.objects.filter(student=newcomer).exists()
@@ -112,21 +112,23 @@ def test_full_section_is_refused_in_the_admin(client, academics, cast):
     assert "5-A is full (2 of 2 places taken)." in page
 
 
-def test_timetable_clash_is_refused_in_the_admin(client, academics, cast):
-    TimetableEntryFactory(section=academics.sec_a, subject=academics.maths, teacher=cast.teacher)
+def test_timetable_clash_is_refused_in_the_admin(client, school_year, cast):
+    TimetableEntryFactory(
+        section=school_year.sec_a, subject=school_year.maths, teacher=cast.teacher
+    )
     TeachingAssignmentFactory(
-        section=academics.sec_b, subject=academics.maths, teacher=cast.teacher
+        section=school_year.sec_b, subject=school_year.maths, teacher=cast.teacher
     )
     client.force_login(cast.admin)
     response = client.post(
         url("timetableentry_add"),
         {
-            "section": academics.sec_b.pk,
+            "section": school_year.sec_b.pk,
             "weekday": 0,
             "period": 1,
             "start_time": "09:15",
             "end_time": "10:00",
-            "subject": academics.maths.pk,
+            "subject": school_year.maths.pk,
             "teacher": cast.teacher.pk,
             "room": "",
         },
@@ -137,7 +139,7 @@ def test_timetable_clash_is_refused_in_the_admin(client, academics, cast):
     assert "Tara Teacher already teaches 5-A (Mathematics) on Monday 09:00-09:45." in page
 
 
-def test_make_current_action(client, academics, cast):
+def test_make_current_action(client, school_year, cast):
     other = AcademicYear.objects.create(
         school=cast.school, name="2027-28", start_date="2027-04-01", end_date="2028-03-31"
     )
@@ -148,11 +150,11 @@ def test_make_current_action(client, academics, cast):
     )
     assert response.status_code == 302
     other.refresh_from_db()
-    academics.year.refresh_from_db()
-    assert other.is_current and not academics.year.is_current
+    school_year.year.refresh_from_db()
+    assert other.is_current and not school_year.year.is_current
 
 
-def test_accountant_reads_structure_but_not_the_timetable(client, academics, cast):
+def test_accountant_reads_structure_but_not_the_timetable(client, school_year, cast):
     client.force_login(cast.accountant.user)
     assert client.get(url("section_changelist")).status_code == 200
     assert client.get(url("enrollment_changelist")).status_code == 200
@@ -160,24 +162,26 @@ def test_accountant_reads_structure_but_not_the_timetable(client, academics, cas
     assert client.get(url("timetableentry_changelist")).status_code == 403
 
 
-def test_delete_refused_by_the_service_keeps_the_row(client, academics, cast):
-    TimetableEntryFactory(section=academics.sec_a, subject=academics.maths, teacher=cast.teacher)
+def test_delete_refused_by_the_service_keeps_the_row(client, school_year, cast):
+    TimetableEntryFactory(
+        section=school_year.sec_a, subject=school_year.maths, teacher=cast.teacher
+    )
     client.force_login(cast.admin)
-    delete = url("teachingassignment_delete", academics.assignment.pk)
+    delete = url("teachingassignment_delete", school_year.assignment.pk)
     response = client.post(delete, {"post": "yes"})
     assert response.status_code == 302
-    assert academics.sec_a.teaching_assignments.filter(pk=academics.assignment.pk).exists()
+    assert school_year.sec_a.teaching_assignments.filter(pk=school_year.assignment.pk).exists()
     page = client.get(response["Location"]).content.decode()
     assert "remove them from the timetable first" in page
     # Rows Django itself protects (a section with students) are refused on the confirmation page.
-    page = client.post(url("section_delete", academics.sec_a.pk), {"post": "yes"})
+    page = client.post(url("section_delete", school_year.sec_a.pk), {"post": "yes"})
     assert page.status_code == 200 and "protected" in page.content.decode()
-    assert Section.objects.filter(pk=academics.sec_a.pk).exists()
+    assert Section.objects.filter(pk=school_year.sec_a.pk).exists()
 
 
 @pytest.mark.parametrize("model", ["section", "enrollment", "timetableentry", "teachingassignment"])
 def test_changelist_query_count_does_not_grow_with_rows(
-    client, academics, cast, django_assert_max_num_queries, model
+    client, school_year, cast, django_assert_max_num_queries, model
 ):
     client.force_login(cast.admin)
 
@@ -185,7 +189,7 @@ def test_changelist_query_count_does_not_grow_with_rows(
         for index in range(n):
             section = SectionFactory(
                 school_class=SchoolClassFactory(school=cast.school),
-                year=academics.year,
+                year=school_year.year,
                 class_teacher=TeacherFactory(school=cast.school),
             )
             EnrollmentFactory(section=section)
@@ -205,11 +209,11 @@ def test_changelist_query_count_does_not_grow_with_rows(
         assert client.get(url(f"{model}_changelist")).status_code == 200
 
 
-def test_related_filters_across_relations_list_only_own_school(client, academics, cast):
+def test_related_filters_across_relations_list_only_own_school(client, school_year, cast):
     """A filter such as section__school_class must not list another school's classes."""
     SchoolClassFactory(school=cast.school2, name="Secret Class 99")
     class_six = SchoolClassFactory(school=cast.school, name="Class 6", order=6)
-    section = SectionFactory(school_class=class_six, year=academics.year, name="A")
+    section = SectionFactory(school_class=class_six, year=school_year.year, name="A")
     EnrollmentFactory(section=section, student=StudentFactory(school=cast.school))
     client.force_login(cast.admin)
     page = client.get(reverse("admin:academics_enrollment_changelist"))

@@ -20,9 +20,9 @@ def enrol(client, student, section, **extra):
     return client.post(ENROLLMENTS, body, format="json")
 
 
-def test_admin_enrolls_with_the_next_roll_number(academics, cast, api):
+def test_admin_enrolls_with_the_next_roll_number(school_year, cast, api):
     newcomer = StudentFactory(school=cast.school, user__full_name="Nia New")
-    response = enrol(api(cast.admin), newcomer, academics.sec_a)
+    response = enrol(api(cast.admin), newcomer, school_year.sec_a)
     assert response.status_code == 201, response.json()
     body = response.json()
     assert body["roll_number"] == 3
@@ -32,23 +32,23 @@ def test_admin_enrolls_with_the_next_roll_number(academics, cast, api):
         "2026-27",
     )
     enrollment = Enrollment.objects.get(pk=body["id"])
-    assert enrollment.year == academics.year and enrollment.school == cast.school
+    assert enrollment.year == school_year.year and enrollment.school == cast.school
     entry = AuditLog.objects.get(action="enrollment.create")
     assert entry.after == {
         "student": str(newcomer.pk),
-        "section": str(academics.sec_a.pk),
-        "year": str(academics.year.pk),
+        "section": str(school_year.sec_a.pk),
+        "year": str(school_year.year.pk),
         "roll_number": 3,
     }
 
 
-def test_section_capacity_is_enforced(academics, cast, api):
-    academics.sec_a.capacity = 3
-    academics.sec_a.save()
+def test_section_capacity_is_enforced(school_year, cast, api):
+    school_year.sec_a.capacity = 3
+    school_year.sec_a.save()
     client = api(cast.admin)
-    assert enrol(client, StudentFactory(school=cast.school), academics.sec_a).status_code == 201
+    assert enrol(client, StudentFactory(school=cast.school), school_year.sec_a).status_code == 201
     late = StudentFactory(school=cast.school)
-    response = enrol(client, late, academics.sec_a)
+    response = enrol(client, late, school_year.sec_a)
     assert response.status_code == 400
     message = "5-A is full (3 of 3 places taken)."
     assert response.json()["error"] == {
@@ -57,12 +57,12 @@ def test_section_capacity_is_enforced(academics, cast, api):
         "fields": {"section": [message]},
     }
     assert not Enrollment.objects.filter(student=late).exists()
-    assert academics.sec_a.enrollments.count() == 3
+    assert school_year.sec_a.enrollments.count() == 3
 
 
-def test_a_student_is_in_one_section_per_year(academics, cast, api):
+def test_a_student_is_in_one_section_per_year(school_year, cast, api):
     client = api(cast.admin)
-    response = enrol(client, cast.sibling, academics.sec_a)
+    response = enrol(client, cast.sibling, school_year.sec_a)
     assert response.status_code == 400
     message = "Sia Student is already enrolled in 5-B for 2026-27."
     assert response.json()["error"] == {
@@ -82,67 +82,67 @@ def test_a_student_is_in_one_section_per_year(academics, cast, api):
     assert cast.sibling.enrollments.count() == 2
 
 
-def test_roll_numbers_are_unique_within_a_section(academics, cast, api):
+def test_roll_numbers_are_unique_within_a_section(school_year, cast, api):
     client = api(cast.admin)
-    response = enrol(client, StudentFactory(school=cast.school), academics.sec_a, roll_number=2)
+    response = enrol(client, StudentFactory(school=cast.school), school_year.sec_a, roll_number=2)
     assert response.status_code == 400
     message = "Roll number 2 in 5-A is already taken by Oscar Other."
     assert response.json()["error"]["fields"] == {"roll_number": [message]}
     # The same number in another section is fine.
-    ok = enrol(client, StudentFactory(school=cast.school), academics.sec_b, roll_number=2)
+    ok = enrol(client, StudentFactory(school=cast.school), school_year.sec_b, roll_number=2)
     assert ok.status_code == 201, ok.json()
     change = client.patch(
-        f"{ENROLLMENTS}{academics.enrol_student.pk}/", {"roll_number": 2}, format="json"
+        f"{ENROLLMENTS}{school_year.enrol_student.pk}/", {"roll_number": 2}, format="json"
     )
     assert change.status_code == 400
     keep = client.patch(
-        f"{ENROLLMENTS}{academics.enrol_student.pk}/", {"roll_number": 1}, format="json"
+        f"{ENROLLMENTS}{school_year.enrol_student.pk}/", {"roll_number": 1}, format="json"
     )
     assert keep.status_code == 200  # its own number is not a clash
 
 
-def test_move_to_another_section_of_the_same_year(academics, cast, api):
+def test_move_to_another_section_of_the_same_year(school_year, cast, api):
     client = api(cast.admin)
-    url = f"{ENROLLMENTS}{academics.enrol_other.pk}/"
-    response = client.patch(url, {"section": str(academics.sec_b.pk)}, format="json")
+    url = f"{ENROLLMENTS}{school_year.enrol_other.pk}/"
+    response = client.patch(url, {"section": str(school_year.sec_b.pk)}, format="json")
     assert response.status_code == 200, response.json()
     assert response.json()["section_name"] == "5-B"
     assert response.json()["roll_number"] == 2  # next free in 5-B
-    academics.enrol_other.refresh_from_db()
-    assert academics.enrol_other.section == academics.sec_b
+    school_year.enrol_other.refresh_from_db()
+    assert school_year.enrol_other.section == school_year.sec_b
     entry = AuditLog.objects.get(action="enrollment.update")
-    assert entry.before == {"section": str(academics.sec_a.pk)}
-    assert entry.after == {"section": str(academics.sec_b.pk)}
+    assert entry.before == {"section": str(school_year.sec_a.pk)}
+    assert entry.after == {"section": str(school_year.sec_b.pk)}
 
-    academics.sec_a.capacity = 1
-    academics.sec_a.save()
-    full = client.patch(url, {"section": str(academics.sec_a.pk)}, format="json")
+    school_year.sec_a.capacity = 1
+    school_year.sec_a.save()
+    full = client.patch(url, {"section": str(school_year.sec_a.pk)}, format="json")
     assert full.status_code == 400 and full.json()["error"]["code"] == "section_full"
 
     old_year = AcademicYearFactory(school=cast.school)
-    elsewhere = SectionFactory(school_class=academics.klass, year=old_year, name="A")
+    elsewhere = SectionFactory(school_class=school_year.klass, year=old_year, name="A")
     other_year = client.patch(url, {"section": str(elsewhere.pk)}, format="json")
     assert other_year.status_code == 400
     assert other_year.json()["error"]["code"] == "other_year"
-    academics.enrol_other.refresh_from_db()
-    assert academics.enrol_other.section == academics.sec_b
+    school_year.enrol_other.refresh_from_db()
+    assert school_year.enrol_other.section == school_year.sec_b
 
 
 @pytest.mark.parametrize("field", ["student", "section"])
-def test_enrollment_links_to_another_school_are_not_found(academics, cast, api, field):
+def test_enrollment_links_to_another_school_are_not_found(school_year, cast, api, field):
     student = cast.student2 if field == "student" else StudentFactory(school=cast.school)
-    section = academics.sec2 if field == "section" else academics.sec_a
+    section = school_year.sec2 if field == "section" else school_year.sec_a
     response = enrol(api(cast.admin), student, section)
     assert response.status_code == 400
     assert response.json()["error"]["fields"] == {field: ["Not found in your school."]}
     assert not Enrollment.objects.filter(student=student).exists()
-    assert not academics.sec2.enrollments.exists()
+    assert not school_year.sec2.enrollments.exists()
 
 
-def test_unenroll(academics, cast, api):
-    response = api(cast.admin).delete(f"{ENROLLMENTS}{academics.enrol_other.pk}/")
+def test_unenroll(school_year, cast, api):
+    response = api(cast.admin).delete(f"{ENROLLMENTS}{school_year.enrol_other.pk}/")
     assert response.status_code == 204
-    assert not Enrollment.objects.filter(pk=academics.enrol_other.pk).exists()
+    assert not Enrollment.objects.filter(pk=school_year.enrol_other.pk).exists()
     assert AuditLog.objects.filter(action="enrollment.delete").count() == 1
 
 
@@ -163,49 +163,49 @@ def visible(client, query=""):
         ("admin2", set()),
     ],
 )
-def test_enrollment_list_is_scoped(academics, cast, api, persona, expected):
+def test_enrollment_list_is_scoped(school_year, cast, api, persona, expected):
     assert visible(api(cast.user(persona))) == expected
 
 
-def test_enrollment_detail_outside_scope_is_not_found(academics, cast, api):
-    sibling_url = f"{ENROLLMENTS}{academics.enrol_sibling.pk}/"
+def test_enrollment_detail_outside_scope_is_not_found(school_year, cast, api):
+    sibling_url = f"{ENROLLMENTS}{school_year.enrol_sibling.pk}/"
     assert api(cast.teacher.user).get(sibling_url).status_code == 404
     assert api(cast.student.user).get(sibling_url).status_code == 404
     assert api(cast.parent).get(sibling_url).status_code == 200
     assert api(cast.admin2).get(sibling_url).status_code == 404
     assert api(cast.admin2).delete(sibling_url).status_code == 404
-    assert Enrollment.objects.filter(pk=academics.enrol_sibling.pk).exists()
+    assert Enrollment.objects.filter(pk=school_year.enrol_sibling.pk).exists()
 
 
-def test_class_teacher_sees_their_section(academics, cast, api):
-    academics.sec_b.class_teacher = cast.teacher
-    academics.sec_b.save()
+def test_class_teacher_sees_their_section(school_year, cast, api):
+    school_year.sec_b.class_teacher = cast.teacher
+    school_year.sec_b.save()
     assert ("Sia Student", "5-B") in visible(api(cast.teacher.user))
 
 
-def test_teacher_sees_only_current_year_enrollments(academics, cast, api):
+def test_teacher_sees_only_current_year_enrollments(school_year, cast, api):
     old_year = AcademicYearFactory(school=cast.school)
     old = SectionFactory(
-        school_class=academics.klass, year=old_year, name="A", class_teacher=cast.teacher
+        school_class=school_year.klass, year=old_year, name="A", class_teacher=cast.teacher
     )
     EnrollmentFactory(section=old, student=cast.sibling)
     assert visible(api(cast.teacher.user)) == {("Sam Student", "5-A"), ("Oscar Other", "5-A")}
     assert visible(api(cast.admin), f"?year={old_year.pk}") == {("Sia Student", old.display_name)}
 
 
-def test_enrollment_filters_and_search(academics, cast, api):
+def test_enrollment_filters_and_search(school_year, cast, api):
     client = api(cast.admin)
-    assert visible(client, f"?section={academics.sec_b.pk}") == {("Sia Student", "5-B")}
+    assert visible(client, f"?section={school_year.sec_b.pk}") == {("Sia Student", "5-B")}
     assert visible(client, f"?student={cast.student.pk}") == {("Sam Student", "5-A")}
     assert visible(client, "?search=oscar") == {("Oscar Other", "5-A")}
-    assert len(visible(client, f"?school_class={academics.klass.pk}&current=true")) == 3
-    rows = client.get(f"{ENROLLMENTS}?section={academics.sec_a.pk}").json()["results"]
+    assert len(visible(client, f"?school_class={school_year.klass.pk}&current=true")) == 3
+    rows = client.get(f"{ENROLLMENTS}?section={school_year.sec_a.pk}").json()["results"]
     assert [row["roll_number"] for row in rows] == [1, 2]
 
 
 @pytest.mark.parametrize("persona", ["admin", "teacher", "parent"])
 def test_enrollment_list_query_count_is_constant(
-    academics, cast, api, django_assert_num_queries, persona
+    school_year, cast, api, django_assert_num_queries, persona
 ):
     client = api(cast.user(persona))
     client.get(ENROLLMENTS)
@@ -213,6 +213,6 @@ def test_enrollment_list_query_count_is_constant(
         client.get(ENROLLMENTS)
     for _ in range(12):
         student = StudentFactory(school=cast.school)
-        EnrollmentFactory(section=academics.sec_a, student=student)
+        EnrollmentFactory(section=school_year.sec_a, student=student)
     with django_assert_num_queries(len(small.captured_queries)):
         client.get(f"{ENROLLMENTS}?page_size=100")

@@ -21,14 +21,14 @@ from .factories import (
 TIMETABLE = "/api/v1/timetable/"
 
 
-def entry_body(academics, cast, **extra):
+def entry_body(school_year, cast, **extra):
     body = {
-        "section": str(academics.sec_a.pk),
+        "section": str(school_year.sec_a.pk),
         "weekday": 0,
         "period": 1,
         "start_time": "09:00",
         "end_time": "09:45",
-        "subject": str(academics.maths.pk),
+        "subject": str(school_year.maths.pk),
         "teacher": str(cast.teacher.pk),
     }
     body.update({k: str(v.pk) if hasattr(v, "pk") else v for k, v in extra.items()})
@@ -40,29 +40,29 @@ def post(client, body):
 
 
 @pytest.fixture
-def kim(academics, cast):
+def kim(school_year, cast):
     """A second teacher, teaching Science in 5-A and 5-B."""
     kim = TeacherFactory(school=cast.school, user__full_name="Kim Science")
-    TeachingAssignmentFactory(section=academics.sec_a, subject=academics.science, teacher=kim)
-    TeachingAssignmentFactory(section=academics.sec_b, subject=academics.science, teacher=kim)
+    TeachingAssignmentFactory(section=school_year.sec_a, subject=school_year.science, teacher=kim)
+    TeachingAssignmentFactory(section=school_year.sec_b, subject=school_year.science, teacher=kim)
     return kim
 
 
-def test_admin_creates_an_entry(academics, cast, api):
-    response = post(api(cast.admin), entry_body(academics, cast))
+def test_admin_creates_an_entry(school_year, cast, api):
+    response = post(api(cast.admin), entry_body(school_year, cast))
     assert response.status_code == 201, response.json()
     body = response.json()
     assert body == {
         "id": body["id"],
-        "section": str(academics.sec_a.pk),
+        "section": str(school_year.sec_a.pk),
         "section_name": "5-A",
-        "year": str(academics.year.pk),
+        "year": str(school_year.year.pk),
         "weekday": 0,
         "weekday_name": "Monday",
         "period": 1,
         "start_time": "09:00",
         "end_time": "09:45",
-        "subject": str(academics.maths.pk),
+        "subject": str(school_year.maths.pk),
         "subject_name": "Mathematics",
         "teacher": str(cast.teacher.pk),
         "teacher_name": "Tara Teacher",
@@ -74,16 +74,16 @@ def test_admin_creates_an_entry(academics, cast, api):
     assert log.after["start_time"] == "09:00:00" and log.actor == cast.admin
 
 
-def test_period_must_end_after_it_starts(academics, cast, api):
-    response = post(api(cast.admin), entry_body(academics, cast, end_time="08:30"))
+def test_period_must_end_after_it_starts(school_year, cast, api):
+    response = post(api(cast.admin), entry_body(school_year, cast, end_time="08:30"))
     assert response.status_code == 400
     assert response.json()["error"]["fields"] == {
         "end_time": ["A period must end after it starts."]
     }
 
 
-def test_teacher_needs_a_teaching_assignment(academics, cast, api):
-    response = post(api(cast.admin), entry_body(academics, cast, subject=academics.science))
+def test_teacher_needs_a_teaching_assignment(school_year, cast, api):
+    response = post(api(cast.admin), entry_body(school_year, cast, subject=school_year.science))
     assert response.status_code == 400
     message = (
         "Tara Teacher is not assigned to teach Science in 5-A; add a teaching assignment first."
@@ -96,14 +96,14 @@ def test_teacher_needs_a_teaching_assignment(academics, cast, api):
     assert not TimetableEntry.objects.exists()
 
 
-def test_section_clash_is_named(academics, cast, api, kim):
+def test_section_clash_is_named(school_year, cast, api, kim):
     client = api(cast.admin)
-    assert post(client, entry_body(academics, cast)).status_code == 201
+    assert post(client, entry_body(school_year, cast)).status_code == 201
     response = post(
         client,
         entry_body(
-            academics, cast, period=2, start_time="09:30", end_time="10:15",
-            subject=academics.science, teacher=kim,
+            school_year, cast, period=2, start_time="09:30", end_time="10:15",
+            subject=school_year.science, teacher=kim,
         ),
     )  # fmt: skip
     assert response.status_code == 400
@@ -116,12 +116,12 @@ def test_section_clash_is_named(academics, cast, api, kim):
     assert TimetableEntry.objects.count() == 1
 
 
-def test_same_period_number_twice_is_refused(academics, cast, api, kim):
+def test_same_period_number_twice_is_refused(school_year, cast, api, kim):
     client = api(cast.admin)
-    assert post(client, entry_body(academics, cast)).status_code == 201
+    assert post(client, entry_body(school_year, cast)).status_code == 201
     response = post(
         client,
-        entry_body(academics, cast, start_time="11:00", end_time="11:45", subject=academics.science,
+        entry_body(school_year, cast, start_time="11:00", end_time="11:45", subject=school_year.science,
                    teacher=kim),
     )  # fmt: skip
     assert response.status_code == 400
@@ -130,17 +130,17 @@ def test_same_period_number_twice_is_refused(academics, cast, api, kim):
     }
 
 
-def test_teacher_clash_in_another_section_is_named(academics, cast, api):
+def test_teacher_clash_in_another_section_is_named(school_year, cast, api):
     six_b = SectionFactory(
         school_class__school=cast.school,
         school_class__name="Class 6",
-        year=academics.year,
+        year=school_year.year,
         name="B",
     )
-    TeachingAssignmentFactory(section=six_b, subject=academics.maths, teacher=cast.teacher)
+    TeachingAssignmentFactory(section=six_b, subject=school_year.maths, teacher=cast.teacher)
     client = api(cast.admin)
-    assert post(client, entry_body(academics, cast, section=six_b, room="R6B")).status_code == 201
-    response = post(client, entry_body(academics, cast, start_time="09:30", end_time="10:15"))
+    assert post(client, entry_body(school_year, cast, section=six_b, room="R6B")).status_code == 201
+    response = post(client, entry_body(school_year, cast, start_time="09:30", end_time="10:15"))
     assert response.status_code == 400
     message = "Tara Teacher already teaches 6-B (Mathematics) on Monday 09:00-09:45."
     assert response.json()["error"] == {
@@ -148,15 +148,15 @@ def test_teacher_clash_in_another_section_is_named(academics, cast, api):
         "message": message,
         "fields": {"teacher": [message]},
     }
-    assert not academics.sec_a.timetable_entries.exists()
+    assert not school_year.sec_a.timetable_entries.exists()
 
 
-def test_room_clash_is_named(academics, cast, api, kim):
+def test_room_clash_is_named(school_year, cast, api, kim):
     client = api(cast.admin)
-    assert post(client, entry_body(academics, cast, room="Lab 1")).status_code == 201
+    assert post(client, entry_body(school_year, cast, room="Lab 1")).status_code == 201
     response = post(
         client,
-        entry_body(academics, cast, section=academics.sec_b, subject=academics.science,
+        entry_body(school_year, cast, section=school_year.sec_b, subject=school_year.science,
                    teacher=kim, room="lab 1", start_time="09:15", end_time="10:00"),
     )  # fmt: skip
     assert response.status_code == 400
@@ -170,13 +170,13 @@ def test_room_clash_is_named(academics, cast, api, kim):
     }
 
 
-def test_teacher_and_room_clash_are_both_named(academics, cast, api):
+def test_teacher_and_room_clash_are_both_named(school_year, cast, api):
     TeachingAssignmentFactory(
-        section=academics.sec_b, subject=academics.maths, teacher=cast.teacher
+        section=school_year.sec_b, subject=school_year.maths, teacher=cast.teacher
     )
     client = api(cast.admin)
-    assert post(client, entry_body(academics, cast, room="Hall")).status_code == 201
-    response = post(client, entry_body(academics, cast, section=academics.sec_b, room="Hall"))
+    assert post(client, entry_body(school_year, cast, room="Hall")).status_code == 201
+    response = post(client, entry_body(school_year, cast, section=school_year.sec_b, room="Hall"))
     assert response.status_code == 400
     error = response.json()["error"]
     assert set(error["fields"]) == {"teacher", "room"}
@@ -186,33 +186,33 @@ def test_teacher_and_room_clash_are_both_named(academics, cast, api):
     )
 
 
-def test_back_to_back_and_other_days_do_not_clash(academics, cast, api, kim):
+def test_back_to_back_and_other_days_do_not_clash(school_year, cast, api, kim):
     client = api(cast.admin)
-    assert post(client, entry_body(academics, cast, room="Lab 1")).status_code == 201
+    assert post(client, entry_body(school_year, cast, room="Lab 1")).status_code == 201
     follow = entry_body(
-        academics, cast, period=2, start_time="09:45", end_time="10:30", room="Lab 1"
+        school_year, cast, period=2, start_time="09:45", end_time="10:30", room="Lab 1"
     )
     assert post(client, follow).status_code == 201, "a period may start as another ends"
-    tuesday = entry_body(academics, cast, weekday=1, room="Lab 1")
+    tuesday = entry_body(school_year, cast, weekday=1, room="Lab 1")
     assert post(client, tuesday).status_code == 201
-    other_room = entry_body(academics, cast, section=academics.sec_b, subject=academics.science,
+    other_room = entry_body(school_year, cast, section=school_year.sec_b, subject=school_year.science,
                             teacher=kim, room="Lab 2")  # fmt: skip
     assert post(client, other_room).status_code == 201
     assert TimetableEntry.objects.count() == 4
 
 
-def test_entries_of_another_year_do_not_clash(academics, cast, api):
+def test_entries_of_another_year_do_not_clash(school_year, cast, api):
     old_year = AcademicYearFactory(school=cast.school)
-    old = SectionFactory(school_class=academics.klass, year=old_year, name="A", room="R5A")
-    TimetableEntryFactory(section=old, subject=academics.maths, teacher=cast.teacher, room="R5A")
-    assert post(api(cast.admin), entry_body(academics, cast)).status_code == 201
+    old = SectionFactory(school_class=school_year.klass, year=old_year, name="A", room="R5A")
+    TimetableEntryFactory(section=old, subject=school_year.maths, teacher=cast.teacher, room="R5A")
+    assert post(api(cast.admin), entry_body(school_year, cast)).status_code == 201
 
 
-def test_update_is_checked_like_a_new_entry(academics, cast, api, kim):
+def test_update_is_checked_like_a_new_entry(school_year, cast, api, kim):
     client = api(cast.admin)
-    first = post(client, entry_body(academics, cast)).json()
-    second = post(client, entry_body(academics, cast, period=2, start_time="10:00", end_time="10:45",
-                                     subject=academics.science, teacher=kim)).json()  # fmt: skip
+    first = post(client, entry_body(school_year, cast)).json()
+    second = post(client, entry_body(school_year, cast, period=2, start_time="10:00", end_time="10:45",
+                                     subject=school_year.science, teacher=kim)).json()  # fmt: skip
     url = f"{TIMETABLE}{second['id']}/"
     moved = client.patch(url, {"start_time": "09:40"}, format="json")
     assert moved.status_code == 400
@@ -230,13 +230,13 @@ def test_update_is_checked_like_a_new_entry(academics, cast, api, kim):
 
 
 @pytest.mark.parametrize("field", ["section", "subject", "teacher"])
-def test_links_to_another_school_are_not_found(academics, cast, api, field):
+def test_links_to_another_school_are_not_found(school_year, cast, api, field):
     other = {
-        "section": academics.sec2,
-        "subject": academics.subject2,
+        "section": school_year.sec2,
+        "subject": school_year.subject2,
         "teacher": TeacherFactory(school=cast.school2),
     }[field]
-    response = post(api(cast.admin), entry_body(academics, cast, **{field: other}))
+    response = post(api(cast.admin), entry_body(school_year, cast, **{field: other}))
     assert response.status_code == 400
     assert response.json()["error"]["fields"] == {field: ["Not found in your school."]}
     assert not TimetableEntry.objects.exists()
@@ -244,16 +244,16 @@ def test_links_to_another_school_are_not_found(academics, cast, api, field):
 
 # --- Reading ------------------------------------------------------------------------------------
 @pytest.fixture
-def week(academics, cast, kim):
+def week(school_year, cast, kim):
     """Tara: Maths in 5-A Mon P1, Wed P2. Kim: Science in 5-A Mon P2, 5-B Mon P1."""
     make = TimetableEntryFactory
     return [
-        make(section=academics.sec_a, subject=academics.maths, teacher=cast.teacher),
-        make(section=academics.sec_a, subject=academics.maths, teacher=cast.teacher, weekday=2,
+        make(section=school_year.sec_a, subject=school_year.maths, teacher=cast.teacher),
+        make(section=school_year.sec_a, subject=school_year.maths, teacher=cast.teacher, weekday=2,
              period=2, start_time=dt.time(10), end_time=dt.time(10, 45)),
-        make(section=academics.sec_a, subject=academics.science, teacher=kim, period=2,
+        make(section=school_year.sec_a, subject=school_year.science, teacher=kim, period=2,
              start_time=dt.time(10), end_time=dt.time(10, 45)),
-        make(section=academics.sec_b, subject=academics.science, teacher=kim),
+        make(section=school_year.sec_b, subject=school_year.science, teacher=kim),
     ]  # fmt: skip
 
 
@@ -266,7 +266,7 @@ def slots(client, query=""):
     ]
 
 
-def test_everyone_in_the_school_reads_the_timetable(academics, cast, api, week):
+def test_everyone_in_the_school_reads_the_timetable(school_year, cast, api, week):
     for persona in ("admin", "teacher", "student", "parent"):
         assert len(slots(api(cast.user(persona)))) == 4
     assert slots(api(cast.admin2)) == []
@@ -274,9 +274,9 @@ def test_everyone_in_the_school_reads_the_timetable(academics, cast, api, week):
     assert api(cast.student.user).post(TIMETABLE, {}, format="json").status_code == 403
 
 
-def test_timetable_filters(academics, cast, api, week, kim):
+def test_timetable_filters(school_year, cast, api, week, kim):
     client = api(cast.student.user)
-    assert slots(client, f"?section={academics.sec_b.pk}") == [("5-B", "Monday", 1, "Science")]
+    assert slots(client, f"?section={school_year.sec_b.pk}") == [("5-B", "Monday", 1, "Science")]
     assert slots(client, f"?teacher={cast.teacher.pk}") == [
         ("5-A", "Monday", 1, "Mathematics"),
         ("5-A", "Wednesday", 2, "Mathematics"),
@@ -289,7 +289,7 @@ def test_timetable_filters(academics, cast, api, week, kim):
     assert api(cast.admin).get(f"{TIMETABLE}?weekday=9").status_code == 400
 
 
-def test_mine_is_the_callers_own_week(academics, cast, api, week, kim):
+def test_mine_is_the_callers_own_week(school_year, cast, api, week, kim):
     teacher = slots(api(cast.teacher.user), "?mine=true")
     assert teacher == [("5-A", "Monday", 1, "Mathematics"), ("5-A", "Wednesday", 2, "Mathematics")]
     student = slots(api(cast.student.user), "?mine=true")
@@ -304,16 +304,16 @@ def test_mine_is_the_callers_own_week(academics, cast, api, week, kim):
     assert len(slots(api(cast.student.user), "?mine=false")) == 4
 
 
-def test_mine_is_the_current_year_only(academics, cast, api, week):
+def test_mine_is_the_current_year_only(school_year, cast, api, week):
     old_year = AcademicYearFactory(school=cast.school)
-    old = SectionFactory(school_class=academics.klass, year=old_year, name="A")
-    TimetableEntryFactory(section=old, subject=academics.maths, teacher=cast.teacher, weekday=4)
+    old = SectionFactory(school_class=school_year.klass, year=old_year, name="A")
+    TimetableEntryFactory(section=old, subject=school_year.maths, teacher=cast.teacher, weekday=4)
     assert len(slots(api(cast.teacher.user), "?mine=true")) == 2
     assert len(slots(api(cast.teacher.user), f"?teacher={cast.teacher.pk}")) == 3
 
 
 def test_timetable_list_query_count_is_constant(
-    academics, cast, api, week, django_assert_num_queries
+    school_year, cast, api, week, django_assert_num_queries
 ):
     client = api(cast.student.user)
     client.get(f"{TIMETABLE}?mine=true")
@@ -323,7 +323,7 @@ def test_timetable_list_query_count_is_constant(
         teacher = TeacherFactory(school=cast.school)
         subject = SubjectFactory(school=cast.school)
         TimetableEntryFactory(
-            section=academics.sec_a,
+            section=school_year.sec_a,
             subject=subject,
             teacher=teacher,
             weekday=3,

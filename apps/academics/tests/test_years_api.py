@@ -20,7 +20,7 @@ def year_body(name="2027-28", start="2027-04-01", end="2028-03-31", **extra):
     return {"name": name, "start_date": start, "end_date": end, **extra}
 
 
-def test_admin_creates_a_year(academics, cast, api):
+def test_admin_creates_a_year(school_year, cast, api):
     response = api(cast.admin).post(YEARS, year_body(), format="json")
     assert response.status_code == 201, response.json()
     body = response.json()
@@ -46,7 +46,7 @@ def test_admin_creates_a_year(academics, cast, api):
         ("2025-01-01", "2028-01-01"),  # around it
     ],
 )
-def test_overlapping_years_are_rejected(academics, cast, api, start, end):
+def test_overlapping_years_are_rejected(school_year, cast, api, start, end):
     response = api(cast.admin).post(YEARS, year_body(start=start, end=end), format="json")
     assert response.status_code == 400
     error = response.json()["error"]
@@ -57,7 +57,7 @@ def test_overlapping_years_are_rejected(academics, cast, api, start, end):
     assert AcademicYear.objects.filter(school=cast.school).count() == 1
 
 
-def test_adjacent_years_do_not_overlap(academics, cast, api):
+def test_adjacent_years_do_not_overlap(school_year, cast, api):
     client = api(cast.admin)
     assert client.post(YEARS, year_body(), format="json").status_code == 201
     before = year_body("2025-26", "2025-04-01", "2026-03-31")
@@ -75,48 +75,48 @@ def test_year_must_end_after_it_starts(cast, api):
     }
 
 
-def test_year_names_are_unique_in_a_school(academics, cast, api):
+def test_year_names_are_unique_in_a_school(school_year, cast, api):
     response = api(cast.admin).post(YEARS, year_body(name="2026-27"), format="json")
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "duplicate_name"
     assert "name" in response.json()["error"]["fields"]
 
 
-def test_one_current_year_per_school(academics, cast, api):
+def test_one_current_year_per_school(school_year, cast, api):
     client = api(cast.admin)
     response = client.post(YEARS, year_body(is_current=True), format="json")
     assert response.status_code == 201, response.json()
     new = AcademicYear.objects.get(pk=response.json()["id"])
     assert response.json()["is_current"] is True
-    academics.year.refresh_from_db()
-    assert new.is_current and not academics.year.is_current
+    school_year.year.refresh_from_db()
+    assert new.is_current and not school_year.year.is_current
     # School two keeps its own current year.
-    academics.year2.refresh_from_db()
-    assert academics.year2.is_current
+    school_year.year2.refresh_from_db()
+    assert school_year.year2.is_current
 
-    back = client.post(f"{YEARS}{academics.year.pk}/set-current/")
+    back = client.post(f"{YEARS}{school_year.year.pk}/set-current/")
     assert back.status_code == 200
     assert back.json()["is_current"] is True
     assert list(AcademicYear.objects.filter(school=cast.school, is_current=True)) == [
-        academics.year
+        school_year.year
     ]
     actions = list(
         AuditLog.objects.filter(object_type="academics.academicyear").values_list(
             "action", "object_id"
         )
     )
-    assert ("academic_year.set_current", str(academics.year.pk)) in actions
+    assert ("academic_year.set_current", str(school_year.year.pk)) in actions
     assert ("academic_year.update", str(new.pk)) in actions  # un-set, and logged
 
 
-def test_database_refuses_two_current_years(academics, cast):
+def test_database_refuses_two_current_years(school_year, cast):
     other = AcademicYearFactory(school=cast.school)
     other.is_current = True
     with pytest.raises(IntegrityError), transaction.atomic():
         other.save()
 
 
-def test_current_filter_and_ordering(academics, cast, api):
+def test_current_filter_and_ordering(school_year, cast, api):
     AcademicYearFactory(
         school=cast.school,
         name="2025-26",
@@ -127,18 +127,18 @@ def test_current_filter_and_ordering(academics, cast, api):
     names = [row["name"] for row in client.get(YEARS).json()["results"]]
     assert names == ["2026-27", "2025-26"]  # newest first, school one's only
     current = client.get(f"{YEARS}?is_current=true").json()["results"]
-    assert [row["id"] for row in current] == [str(academics.year.pk)]
+    assert [row["id"] for row in current] == [str(school_year.year.pk)]
 
 
-def test_update_year_dates_must_keep_terms_inside(academics, cast, api):
+def test_update_year_dates_must_keep_terms_inside(school_year, cast, api):
     TermFactory(
-        year=academics.year,
+        year=school_year.year,
         name="Term 2",
         start_date=dt.date(2026, 10, 1),
         end_date=dt.date(2027, 3, 15),
     )
     client = api(cast.admin)
-    url = f"{YEARS}{academics.year.pk}/"
+    url = f"{YEARS}{school_year.year.pk}/"
     response = client.patch(url, {"end_date": "2027-02-28"}, format="json")
     assert response.status_code == 400
     error = response.json()["error"]
@@ -146,13 +146,13 @@ def test_update_year_dates_must_keep_terms_inside(academics, cast, api):
     assert "Term 2" in error["message"] and error["fields"].keys() == {"end_date"}
     ok = client.patch(url, {"name": "2026-2027", "end_date": "2027-03-20"}, format="json")
     assert ok.status_code == 200, ok.json()
-    academics.year.refresh_from_db()
-    assert (academics.year.name, academics.year.end_date) == ("2026-2027", dt.date(2027, 3, 20))
+    school_year.year.refresh_from_db()
+    assert (school_year.year.name, school_year.year.end_date) == ("2026-2027", dt.date(2027, 3, 20))
     entry = AuditLog.objects.get(action="academic_year.update")
     assert entry.before == {"end_date": "2027-03-31", "name": "2026-27"}
 
 
-def test_update_year_into_another_year_is_rejected(academics, cast, api):
+def test_update_year_into_another_year_is_rejected(school_year, cast, api):
     later = AcademicYearFactory(
         school=cast.school,
         name="2027-28",
@@ -168,9 +168,9 @@ def test_update_year_into_another_year_is_rejected(academics, cast, api):
     assert later.start_date == dt.date(2027, 4, 1)
 
 
-def test_year_with_sections_cannot_be_deleted(academics, cast, api):
+def test_year_with_sections_cannot_be_deleted(school_year, cast, api):
     client = api(cast.admin)
-    response = client.delete(f"{YEARS}{academics.year.pk}/")
+    response = client.delete(f"{YEARS}{school_year.year.pk}/")
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "in_use"
     assert "2 section(s)" in response.json()["error"]["message"]
@@ -183,42 +183,42 @@ def test_year_with_sections_cannot_be_deleted(academics, cast, api):
 
 
 @pytest.mark.parametrize("persona", ["teacher", "student", "parent", "accountant"])
-def test_only_school_admins_write_years(academics, cast, api, persona):
+def test_only_school_admins_write_years(school_year, cast, api, persona):
     client = api(cast.user(persona))
     assert client.post(YEARS, year_body(), format="json").status_code == 403
-    assert client.post(f"{YEARS}{academics.year.pk}/set-current/").status_code == 403
+    assert client.post(f"{YEARS}{school_year.year.pk}/set-current/").status_code == 403
     assert client.get(YEARS).status_code == 200
 
 
-def test_another_schools_year_is_not_found(academics, cast, api):
+def test_another_schools_year_is_not_found(school_year, cast, api):
     client = api(cast.admin2)
-    assert client.get(f"{YEARS}{academics.year.pk}/").status_code == 404
-    assert client.post(f"{YEARS}{academics.year.pk}/set-current/").status_code == 404
+    assert client.get(f"{YEARS}{school_year.year.pk}/").status_code == 404
+    assert client.post(f"{YEARS}{school_year.year.pk}/set-current/").status_code == 404
     assert (
-        client.patch(f"{YEARS}{academics.year.pk}/", {"name": "x"}, format="json").status_code
+        client.patch(f"{YEARS}{school_year.year.pk}/", {"name": "x"}, format="json").status_code
         == 404
     )
     names = [row["id"] for row in client.get(YEARS).json()["results"]]
-    assert names == [str(academics.year2.pk)]
-    academics.year.refresh_from_db()
-    assert academics.year.is_current and academics.year.name == "2026-27"
+    assert names == [str(school_year.year2.pk)]
+    school_year.year.refresh_from_db()
+    assert school_year.year.is_current and school_year.year.name == "2026-27"
 
 
 # --- Terms ------------------------------------------------------------------------------------
-def term_body(academics, name="Term 1", start="2026-04-01", end="2026-09-30"):
-    return {"year": str(academics.year.pk), "name": name, "start_date": start, "end_date": end}
+def term_body(school_year, name="Term 1", start="2026-04-01", end="2026-09-30"):
+    return {"year": str(school_year.year.pk), "name": name, "start_date": start, "end_date": end}
 
 
-def test_admin_creates_terms_inside_the_year(academics, cast, api):
+def test_admin_creates_terms_inside_the_year(school_year, cast, api):
     client = api(cast.admin)
-    first = client.post(TERMS, term_body(academics), format="json")
+    first = client.post(TERMS, term_body(school_year), format="json")
     assert first.status_code == 201, first.json()
     assert first.json()["year_name"] == "2026-27"
     second = client.post(
-        TERMS, term_body(academics, "Term 2", "2026-10-01", "2027-03-31"), format="json"
+        TERMS, term_body(school_year, "Term 2", "2026-10-01", "2027-03-31"), format="json"
     )
     assert second.status_code == 201, second.json()
-    rows = api(cast.parent).get(f"{TERMS}?year={academics.year.pk}").json()["results"]
+    rows = api(cast.parent).get(f"{TERMS}?year={school_year.year.pk}").json()["results"]
     assert [row["name"] for row in rows] == ["Term 1", "Term 2"]
     assert AuditLog.objects.filter(action="term.create").count() == 2
 
@@ -231,9 +231,9 @@ def test_admin_creates_terms_inside_the_year(academics, cast, api):
         ("2026-01-01", "2027-12-31", {"start_date", "end_date"}),
     ],
 )
-def test_term_outside_its_year_is_rejected(academics, cast, api, start, end, fields):
+def test_term_outside_its_year_is_rejected(school_year, cast, api, start, end, fields):
     response = api(cast.admin).post(
-        TERMS, term_body(academics, start=start, end=end), format="json"
+        TERMS, term_body(school_year, start=start, end=end), format="json"
     )
     assert response.status_code == 400
     error = response.json()["error"]
@@ -245,27 +245,27 @@ def test_term_outside_its_year_is_rejected(academics, cast, api, start, end, fie
     assert not Term.objects.exists()
 
 
-def test_overlapping_terms_are_rejected(academics, cast, api):
+def test_overlapping_terms_are_rejected(school_year, cast, api):
     client = api(cast.admin)
-    assert client.post(TERMS, term_body(academics), format="json").status_code == 201
+    assert client.post(TERMS, term_body(school_year), format="json").status_code == 201
     response = client.post(
-        TERMS, term_body(academics, "Term 2", "2026-09-30", "2027-03-31"), format="json"
+        TERMS, term_body(school_year, "Term 2", "2026-09-30", "2027-03-31"), format="json"
     )
     assert response.status_code == 400
     error = response.json()["error"]
     assert error["code"] == "term_overlap"
     assert error["message"] == "These dates overlap Term 1 (01 Apr 2026 – 30 Sep 2026)."
     duplicate = client.post(
-        TERMS, term_body(academics, "term 1", "2026-10-01", "2027-03-31"), format="json"
+        TERMS, term_body(school_year, "term 1", "2026-10-01", "2027-03-31"), format="json"
     )
     assert duplicate.status_code == 400
     assert duplicate.json()["error"]["code"] == "duplicate_name"
     assert Term.objects.count() == 1
 
 
-def test_term_update_follows_the_same_rules(academics, cast, api):
+def test_term_update_follows_the_same_rules(school_year, cast, api):
     term = TermFactory(
-        year=academics.year,
+        year=school_year.year,
         name="Term 1",
         start_date=dt.date(2026, 4, 1),
         end_date=dt.date(2026, 9, 30),
@@ -281,15 +281,15 @@ def test_term_update_follows_the_same_rules(academics, cast, api):
     assert not Term.objects.exists()
 
 
-def test_term_for_another_schools_year_is_not_found(academics, cast, api):
-    body = term_body(academics) | {"year": str(academics.year2.pk)}
+def test_term_for_another_schools_year_is_not_found(school_year, cast, api):
+    body = term_body(school_year) | {"year": str(school_year.year2.pk)}
     response = api(cast.admin).post(TERMS, body, format="json")
     assert response.status_code == 400
     assert response.json()["error"]["fields"] == {"year": ["Not found in your school."]}
     assert not Term.objects.exists()
 
 
-def test_years_of_another_school_never_overlap(academics, cast, api):
+def test_years_of_another_school_never_overlap(school_year, cast, api):
     """School two's 2026-27 runs to 30 Apr 2027; school one's next year may start in April."""
     response = api(cast.admin).post(YEARS, year_body("2027-28", "2027-04-01"), format="json")
     assert response.status_code == 201, response.json()

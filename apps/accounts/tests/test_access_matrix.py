@@ -325,13 +325,11 @@ def _quiz_ids(cast) -> dict[str, str]:
     """A published quiz of the student's section (its question frozen, so no MongoDB is
     needed) and a submitted attempt of the student's at it; the colleague teaches another
     subject in that section."""
-    import datetime as dt
-
     from django.utils import timezone
 
     from apps.academics.models import Enrollment
     from apps.academics.tests.factories import SubjectFactory, TeachingAssignmentFactory
-    from apps.quizzes.models import Attempt, Quiz, QuizQuestion
+    from apps.quizzes.tests.factories import AttemptFactory, QuizFactory, QuizQuestionFactory
 
     enrollment = Enrollment.objects.select_related("section").get(
         student=cast.student, year__is_current=True
@@ -341,39 +339,21 @@ def _quiz_ids(cast) -> dict[str, str]:
     TeachingAssignmentFactory(
         section=section, teacher=cast.colleague, subject=SubjectFactory(school=cast.school)
     )
-    now = timezone.now()
-    quiz = Quiz.objects.create(
+    quiz = QuizFactory(
         school=cast.school,
         title="Matrix quiz",
         subject=subject,
-        opens_at=now - dt.timedelta(hours=1),
-        closes_at=now + dt.timedelta(hours=1),
-        duration_minutes=30,
         attempts_allowed=2,
-        status="published",
-        published_at=now,
         questions=[{"question": "q1", "marks": "1"}],
+        sections=[section],
     )
-    quiz.sections.set([section])
-    QuizQuestion.objects.create(
-        school=cast.school,
-        quiz=quiz,
-        question_id="q1",
-        document={"id": "q1", "type": "true_false", "question_text": "?", "correct_answer": True},
-        marks=1,
-        position=1,
-    )
-    attempt = Attempt.objects.create(
-        school=cast.school,
+    QuizQuestionFactory(quiz=quiz, question_id="q1", position=1)
+    now = timezone.now()
+    attempt = AttemptFactory(
         quiz=quiz,
         student=cast.student,
-        number=1,
         status="submitted",
-        started_at=now,
-        deadline=now + dt.timedelta(minutes=30),
         submitted_at=now,
-        seed=1,
-        question_order=["q1"],
         score=1,
         max_score=1,
     )

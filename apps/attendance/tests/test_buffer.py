@@ -26,8 +26,7 @@ from apps.core import buffer
 from apps.core.buffer import store
 from apps.core.testing import database_url
 
-from .conftest import flush_here
-from .test_api import LIST, as_db, db_marks, entry, mark
+from .factories import LIST, as_db, db_marks, entry, flush_here, mark
 
 ROOT = Path(__file__).resolve().parents[3]
 STATUSES = [
@@ -92,17 +91,19 @@ def _start_flusher(settings, prefix: str, failpoint: str):
     ],
 )
 @pytest.mark.django_db(transaction=True)
-def test_sigkill_mid_flush_loses_and_duplicates_no_mark(failpoint, cast, att, api, ns, settings):
+def test_sigkill_mid_flush_loses_and_duplicates_no_mark(
+    failpoint, cast, school_year, att, api, ns, settings
+):
     students = [cast.student, cast.other_student]
     for i in range(40):
         student = StudentFactory(school=cast.school)
-        EnrollmentFactory(section=att.sec_a, student=student, roll_number=10 + i)
+        EnrollmentFactory(section=school_year.sec_a, student=student, roll_number=10 + i)
         students.append(student)
-    days = _weekdays_before(att.today, 25, att.year.start_date)
+    days = _weekdays_before(att.today, 25, school_year.year.start_date)
     expected: dict = {}
     for d, day in enumerate(days):
         entries = [entry(s, **STATUSES[(i + d) % len(STATUSES)]) for i, s in enumerate(students)]
-        r = mark(api, cast.admin, att.sec_a, day, entries)
+        r = mark(api, cast.admin, school_year.sec_a, day, entries)
         assert r.status_code == 200, r.content
         expected |= as_db(r.json()["marks"])
     assert len(expected) == 42 * 25 == buffer.stats(KIND)[KIND]["pending"]
@@ -135,10 +136,12 @@ def test_sigkill_mid_flush_loses_and_duplicates_no_mark(failpoint, cast, att, ap
         entries = [
             entry(s, **STATUSES[(i + d + 1) % len(STATUSES)]) for i, s in enumerate(students)
         ]
-        r = mark(api, cast.admin, att.sec_a, day, entries)
+        r = mark(api, cast.admin, school_year.sec_a, day, entries)
         assert r.status_code == 200, r.content
         expected |= as_db(r.json()["marks"])
-    listed = api(cast.admin).get(LIST, {"section": att.sec_a.pk, "date": days[0], "page_size": 100})
+    listed = api(cast.admin).get(
+        LIST, {"section": school_year.sec_a.pk, "date": days[0], "page_size": 100}
+    )
     assert as_db(listed.json()["results"]) == {k: v for k, v in expected.items() if k[1] == days[0]}
 
     out = io.StringIO()
@@ -155,16 +158,16 @@ def test_sigkill_mid_flush_loses_and_duplicates_no_mark(failpoint, cast, att, ap
     }
 
 
-def test_marks_arriving_during_a_flush_are_kept(cast, att, api, monkeypatch):
+def test_marks_arriving_during_a_flush_are_kept(cast, school_year, att, api, monkeypatch):
     r = mark(
         api,
         cast.admin,
-        att.sec_a,
+        school_year.sec_a,
         att.day,
         [entry(cast.student), entry(cast.other_student, "late", late_minutes=2)],
     )
     expected = as_db(r.json()["marks"])
-    r = mark(api, cast.admin, att.sec_b, att.day, [entry(cast.sibling)])
+    r = mark(api, cast.admin, school_year.sec_b, att.day, [entry(cast.sibling)])
     expected |= as_db(r.json()["marks"])
     seen: dict = {}
     k = buffer.get_kind(KIND)
@@ -184,17 +187,33 @@ def test_marks_arriving_during_a_flush_are_kept(cast, att, api, monkeypatch):
         seen[point] = shard
         if point == "renamed":
             r = mark(
-                api, cast.admin, att.sec_a, att.day, [entry(cast.student, "excused", reason="Ill")]
+                api,
+                cast.admin,
+                school_year.sec_a,
+                att.day,
+                [entry(cast.student, "excused", reason="Ill")],
             )
             expected.update(as_db(r.json()["marks"]))
-            r = mark(api, cast.admin, att.sec_a, att.old_day, [entry(cast.other_student, "absent")])
+            r = mark(
+                api,
+                cast.admin,
+                school_year.sec_a,
+                att.old_day,
+                [entry(cast.other_student, "absent")],
+            )
             expected.update(as_db(r.json()["marks"]))
         else:  # committed: the batch is in Postgres, the snapshot not yet deleted
             r = mark(
-                api, cast.admin, att.sec_b, att.day, [entry(cast.sibling, "late", late_minutes=9)]
+                api,
+                cast.admin,
+                school_year.sec_b,
+                att.day,
+                [entry(cast.sibling, "late", late_minutes=9)],
             )
             expected.update(as_db(r.json()["marks"]))
-        listed = api(cast.admin).get(LIST, {"section": att.sec_a.pk, "date": att.day}).json()
+        listed = (
+            api(cast.admin).get(LIST, {"section": school_year.sec_a.pk, "date": att.day}).json()
+        )
         seen[f"{point}-read"] = [m["status"] for m in listed["results"]]
 
     monkeypatch.setitem(buffer.HOOKS, "renamed", arrive)
@@ -204,7 +223,11 @@ def test_marks_arriving_during_a_flush_are_kept(cast, att, api, monkeypatch):
     # Nothing written during the flush was lost with the snapshot: Postgres and what is still
     # pending together hold the newest mark of every key.
     after_first = {}
-    for section, day in ((att.sec_a, att.day), (att.sec_a, att.old_day), (att.sec_b, att.day)):
+    for section, day in (
+        (school_year.sec_a, att.day),
+        (school_year.sec_a, att.old_day),
+        (school_year.sec_b, att.day),
+    ):
         listed = api(cast.admin).get(LIST, {"section": section.pk, "date": day}).json()
         after_first |= as_db(listed["results"])
     assert after_first == expected

@@ -10,25 +10,30 @@ from django.http import Http404
 from apps.attendance import scopes
 
 
-def test_readable_sections_per_persona(cast, att):
-    both = {att.sec_a.pk, att.sec_b.pk}
+def test_readable_sections_per_persona(cast, school_year, att):
+    both = {school_year.sec_a.pk, school_year.sec_b.pk}
 
     def ids(user):
         return set(scopes.readable_sections(user).values_list("pk", flat=True))
 
     assert ids(cast.admin) == both
-    assert ids(cast.teacher.user) == {att.sec_a.pk}  # teaches in and is class teacher of 5-A
-    assert ids(att.vera.user) == both  # class teacher of 5-B, teaches Science in 5-A
-    assert ids(cast.student.user) == {att.sec_a.pk}
+    assert ids(cast.teacher.user) == {
+        school_year.sec_a.pk
+    }  # teaches in and is class teacher of 5-A
+    assert ids(school_year.vera.user) == {
+        school_year.sec_b.pk
+    }  # class teacher of and teaches in 5-B
+    assert ids(cast.colleague.user) == {school_year.sec_a.pk}  # teaches Science in 5-A
+    assert ids(cast.student.user) == {school_year.sec_a.pk}
     assert ids(cast.parent) == both  # Sam in 5-A, Sia in 5-B
-    assert ids(cast.admin2) == set()
+    assert ids(cast.admin2) == {school_year.sec2.pk}  # school two's own
 
 
-def test_readable_section_is_a_404_outside_the_scope(cast, att):
-    assert scopes.readable_section(cast.teacher.user, att.sec_a.pk) == att.sec_a
+def test_readable_section_is_a_404_outside_the_scope(cast, school_year, att):
+    assert scopes.readable_section(cast.teacher.user, school_year.sec_a.pk) == school_year.sec_a
     for user, section_id in (
-        (cast.teacher.user, att.sec_b.pk),  # a colleague's section
-        (cast.admin2, att.sec_a.pk),  # another school's
+        (cast.teacher.user, school_year.sec_b.pk),  # a colleague's section
+        (cast.admin2, school_year.sec_a.pk),  # another school's
         (cast.admin, uuid.uuid4()),
     ):
         with pytest.raises(Http404):

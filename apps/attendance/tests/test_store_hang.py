@@ -62,17 +62,17 @@ def register(server, user, section, day):
     return {m["student"]: m["status"] for m in json.loads(body)["results"]}
 
 
-def test_marking_with_redis_frozen_is_a_prompt_503_and_loses_nothing(stack, cast, att):
+def test_marking_with_redis_frozen_is_a_prompt_503_and_loses_nothing(stack, cast, school_year, att):
     server, redis_server = stack
     teacher = cast.teacher.user
-    att.sec_a.kids = [cast.student, cast.other_student]
-    code, body, _ = mark(server, teacher, att.sec_a, att.day, "present")
+    school_year.sec_a.kids = [cast.student, cast.other_student]
+    code, body, _ = mark(server, teacher, school_year.sec_a, att.day, "present")
     assert code == 200, body
-    before = register(server, teacher, att.sec_a, att.day)
+    before = register(server, teacher, school_year.sec_a, att.day)
     assert set(before.values()) == {"present"}
 
     redis_server.freeze()
-    code, body, took = mark(server, teacher, att.sec_a, att.day, "absent")
+    code, body, took = mark(server, teacher, school_year.sec_a, att.day, "absent")
     assert code == 503, body
     assert took < 5.0, took
     assert body["error"]["code"] == "service_unavailable"
@@ -80,7 +80,9 @@ def test_marking_with_redis_frozen_is_a_prompt_503_and_loses_nothing(stack, cast
     assert not AttendanceRecord.objects.filter(status="absent").exists()  # nothing half-done
 
     redis_server.thaw()
-    assert register(server, teacher, att.sec_a, att.day) == before  # the buffered marks kept
-    code, body, _ = mark(server, teacher, att.sec_a, att.day, "absent")
+    assert (
+        register(server, teacher, school_year.sec_a, att.day) == before
+    )  # the buffered marks kept
+    code, body, _ = mark(server, teacher, school_year.sec_a, att.day, "absent")
     assert code == 200, body
-    assert set(register(server, teacher, att.sec_a, att.day).values()) == {"absent"}
+    assert set(register(server, teacher, school_year.sec_a, att.day).values()) == {"absent"}

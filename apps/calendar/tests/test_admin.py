@@ -30,13 +30,13 @@ def root(db):
     )
 
 
-def objects_of(academics, cast):
+def objects_of(school_year, cast):
     return {
         "calendarevent": CalendarEventFactory(
-            school=cast.school, audience="section", section=academics.sec_a, title="5-A fair"
+            school=cast.school, audience="section", section=school_year.sec_a, title="5-A fair"
         ),
         "examscheduleentry": ExamScheduleEntryFactory(
-            section=academics.sec_a, subject=academics.maths
+            section=school_year.sec_a, subject=school_year.maths
         ),
         "calendarfeedtoken": CalendarFeedTokenFactory(user=cast.parent, label="Pat's phone"),
     }
@@ -44,17 +44,17 @@ def objects_of(academics, cast):
 
 @pytest.mark.parametrize("who", ["admin", "root"])
 @pytest.mark.parametrize("model", MODELS)
-def test_every_screen_renders(client, academics, cast, root, who, model):
+def test_every_screen_renders(client, school_year, cast, root, who, model):
     client.force_login(root if who == "root" else cast.admin)
-    obj = objects_of(academics, cast)[model]
+    obj = objects_of(school_year, cast)[model]
     assert client.get(url(f"{model}_changelist")).status_code == 200
     assert client.get(url(f"{model}_change", obj.pk)).status_code == 200
     add = client.get(url(f"{model}_add")).status_code
     assert add == (403 if model == "calendarfeedtoken" else 200)
 
 
-def test_school_admin_sees_only_own_school(client, academics, cast):
-    objects_of(academics, cast)
+def test_school_admin_sees_only_own_school(client, school_year, cast):
+    objects_of(school_year, cast)
     CalendarEventFactory(school=cast.school2, title="Bob day")
     client.force_login(cast.admin2)
     page = client.get(url("calendarevent_changelist")).content.decode()
@@ -67,7 +67,7 @@ def test_school_admin_sees_only_own_school(client, academics, cast):
     assert "Pat&#x27;s phone" not in page and "Pat's phone" not in page
 
 
-def test_event_added_in_the_admin_goes_through_the_service(client, academics, cast):
+def test_event_added_in_the_admin_goes_through_the_service(client, school_year, cast):
     client.force_login(cast.admin)
     response = client.post(
         url("calendarevent_add"),
@@ -79,24 +79,24 @@ def test_event_added_in_the_admin_goes_through_the_service(client, academics, ca
             "end_date": "2026-12-01",
             "all_day": "on",
             "audience": "class",
-            "school_class": academics.klass.pk,
+            "school_class": school_year.klass.pk,
         },
     )
     assert response.status_code == 302, response.context["adminform"].form.errors
     event = CalendarEvent.objects.get(title="Class 5 picnic")
-    assert event.school == cast.school and event.academic_year == academics.year
+    assert event.school == cast.school and event.academic_year == school_year.year
     assert AuditLog.objects.filter(action="calendar_event.create", object_id=str(event.pk)).exists()
 
 
-def test_exam_clash_is_refused_in_the_admin(client, academics, cast):
-    ExamScheduleEntryFactory(section=academics.sec_a, subject=academics.maths)
+def test_exam_clash_is_refused_in_the_admin(client, school_year, cast):
+    ExamScheduleEntryFactory(section=school_year.sec_a, subject=school_year.maths)
     client.force_login(cast.admin)
     response = client.post(
         url("examscheduleentry_add"),
         {
             "exam_name": "Term 1 exams",
-            "section": academics.sec_a.pk,
-            "subject": academics.science.pk,
+            "section": school_year.sec_a.pk,
+            "subject": school_year.science.pk,
             "date": "2026-09-14",
             "start_time": "10:00",
             "end_time": "11:00",
@@ -109,7 +109,7 @@ def test_exam_clash_is_refused_in_the_admin(client, academics, cast):
     assert "5-A already has Mathematics (Term 1 exams) on 14 Sep 2026 09:00-12:00." in page
 
 
-def test_admin_revokes_a_lost_phones_token(client, academics, cast):
+def test_admin_revokes_a_lost_phones_token(client, school_year, cast):
     token = CalendarFeedTokenFactory(user=cast.parent)
     client.force_login(cast.admin)
     response = client.post(
@@ -123,7 +123,7 @@ def test_admin_revokes_a_lost_phones_token(client, academics, cast):
     assert log.actor == cast.admin
 
 
-def test_accountant_reads_the_calendar_but_cannot_write(client, academics, cast):
+def test_accountant_reads_the_calendar_but_cannot_write(client, school_year, cast):
     client.force_login(cast.accountant.user)
     assert client.get(url("calendarevent_changelist")).status_code == 200
     assert client.get(url("examscheduleentry_changelist")).status_code == 200
@@ -133,18 +133,18 @@ def test_accountant_reads_the_calendar_but_cannot_write(client, academics, cast)
 
 @pytest.mark.parametrize("model", MODELS)
 def test_changelist_query_count_does_not_grow_with_rows(
-    client, academics, cast, django_assert_max_num_queries, model
+    client, school_year, cast, django_assert_max_num_queries, model
 ):
     client.force_login(cast.admin)
-    objects_of(academics, cast)
+    objects_of(school_year, cast)
     with CaptureQueriesContext(connection) as few:
         assert client.get(url(f"{model}_changelist")).status_code == 200
     for index in range(15):
         day = dt.date(2026, 10, 1 + index)
         CalendarEventFactory(
-            school=cast.school, audience="section", section=academics.sec_b, start_date=day
+            school=cast.school, audience="section", section=school_year.sec_b, start_date=day
         )
-        ExamScheduleEntryFactory(section=academics.sec_b, date=day)
+        ExamScheduleEntryFactory(section=school_year.sec_b, date=day)
         CalendarFeedTokenFactory(user=cast.student.user)
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get(url(f"{model}_changelist")).status_code == 200

@@ -22,7 +22,7 @@ def titles(response) -> list[str]:
     return [row["title"] for row in response.json()["results"]]
 
 
-def test_admin_creates_a_section_event(academics, cast, api):
+def test_admin_creates_a_section_event(school_year, cast, api):
     response = api(cast.admin).post(
         EVENTS,
         {
@@ -33,7 +33,7 @@ def test_admin_creates_a_section_event(academics, cast, api):
             "start_time": "10:00",
             "end_time": "12:30",
             "audience": "section",
-            "section": str(academics.sec_a.pk),
+            "section": str(school_year.sec_a.pk),
         },
         format="json",
     )
@@ -54,9 +54,9 @@ def test_admin_creates_a_section_event(academics, cast, api):
         "audience_name": "5-A",
         "school_class": None,
         "school_class_name": None,
-        "section": str(academics.sec_a.pk),
+        "section": str(school_year.sec_a.pk),
         "section_name": "5-A",
-        "academic_year": str(academics.year.pk),  # the section's year
+        "academic_year": str(school_year.year.pk),  # the section's year
         "academic_year_name": "2026-27",
         "created_at": body["created_at"],
         "updated_at": body["updated_at"],
@@ -64,10 +64,10 @@ def test_admin_creates_a_section_event(academics, cast, api):
     event = CalendarEvent.objects.get(pk=body["id"])
     assert event.school == cast.school and event.start_time == dt.time(10, 0)
     log = AuditLog.objects.get(action="calendar_event.create")
-    assert log.actor == cast.admin and log.after["section"] == str(academics.sec_a.pk)
+    assert log.actor == cast.admin and log.after["section"] == str(school_year.sec_a.pk)
 
 
-def test_school_wide_all_day_holiday_gets_the_year_containing_it(academics, cast, api):
+def test_school_wide_all_day_holiday_gets_the_year_containing_it(school_year, cast, api):
     response = api(cast.admin).post(
         EVENTS,
         {
@@ -82,7 +82,7 @@ def test_school_wide_all_day_holiday_gets_the_year_containing_it(academics, cast
     body = response.json()
     assert body["audience"] == "school" and body["audience_name"] == "Whole school"
     assert body["all_day"] is True and body["start_time"] is None
-    assert body["academic_year"] == str(academics.year.pk)
+    assert body["academic_year"] == str(school_year.year.pk)
 
 
 @pytest.mark.parametrize(
@@ -97,9 +97,9 @@ def test_school_wide_all_day_holiday_gets_the_year_containing_it(academics, cast
         ({"all_day": False, "start_time": "10:00", "end_time": "09:00"}, "end_time"),
     ],
 )
-def test_inconsistent_events_are_refused(academics, cast, api, extra, field):
+def test_inconsistent_events_are_refused(school_year, cast, api, extra, field):
     body = {"title": "Bad", "kind": "event", "start_date": "2026-11-07", **extra}
-    body = {k: str(academics.sec_a.pk) if v == "SEC_A" else v for k, v in body.items()}
+    body = {k: str(school_year.sec_a.pk) if v == "SEC_A" else v for k, v in body.items()}
     response = api(cast.admin).post(EVENTS, body, format="json")
     assert response.status_code == 400, response.json()
     assert field in response.json()["error"]["fields"], response.json()
@@ -107,9 +107,9 @@ def test_inconsistent_events_are_refused(academics, cast, api, extra, field):
 
 
 @pytest.mark.parametrize("field", ["section", "school_class", "academic_year"])
-def test_another_schools_ids_are_field_errors(academics, cast, api, field):
-    other = {"section": academics.sec2, "school_class": academics.klass2}
-    other["academic_year"] = academics.year2
+def test_another_schools_ids_are_field_errors(school_year, cast, api, field):
+    other = {"section": school_year.sec2, "school_class": school_year.klass2}
+    other["academic_year"] = school_year.year2
     audience = {"section": "section", "school_class": "class", "academic_year": "school"}[field]
     response = api(cast.admin).post(
         EVENTS,
@@ -126,22 +126,22 @@ def test_another_schools_ids_are_field_errors(academics, cast, api, field):
     assert response.json()["error"]["fields"] == {field: ["Not found in your school."]}
 
 
-def test_update_moves_audience_and_clears_what_it_no_longer_uses(academics, cast, api):
+def test_update_moves_audience_and_clears_what_it_no_longer_uses(school_year, cast, api):
     event = CalendarEventFactory(
-        school=cast.school, audience=Audience.SECTION, section=academics.sec_a
+        school=cast.school, audience=Audience.SECTION, section=school_year.sec_a
     )
     client = api(cast.admin)
     response = client.patch(
         f"{EVENTS}{event.pk}/",
-        {"audience": "class", "school_class": str(academics.klass.pk), "title": "Class trip"},
+        {"audience": "class", "school_class": str(school_year.klass.pk), "title": "Class trip"},
         format="json",
     )
     assert response.status_code == 200, response.json()
     event.refresh_from_db()
-    assert (event.audience, event.school_class, event.section) == ("class", academics.klass, None)
+    assert (event.audience, event.school_class, event.section) == ("class", school_year.klass, None)
     assert event.title == "Class trip"
     log = AuditLog.objects.get(action="calendar_event.update")
-    assert log.before["section"] == str(academics.sec_a.pk) and log.after["section"] is None
+    assert log.before["section"] == str(school_year.sec_a.pk) and log.after["section"] is None
 
     response = client.patch(f"{EVENTS}{event.pk}/", {"audience": "school"}, format="json")
     assert response.status_code == 200
@@ -152,7 +152,7 @@ def test_update_moves_audience_and_clears_what_it_no_longer_uses(academics, cast
     assert AuditLog.objects.filter(action="calendar_event.delete", object_id=str(event.pk)).exists()
 
 
-def test_members_cannot_write(academics, cast, api):
+def test_members_cannot_write(school_year, cast, api):
     event = CalendarEventFactory(school=cast.school)
     for user in (cast.teacher.user, cast.student.user, cast.parent, cast.accountant.user):
         client = api(user)
@@ -164,10 +164,10 @@ def test_members_cannot_write(academics, cast, api):
 
 
 @pytest.fixture
-def spread(academics, cast):
+def spread(school_year, cast):
     """One event per audience, in and out of the cast's sections."""
     klass6 = SchoolClassFactory(school=cast.school, name="Class 6", order=6)
-    sec_6a = SectionFactory(school_class=klass6, year=academics.year, name="A")
+    sec_6a = SectionFactory(school_class=klass6, year=school_year.year, name="A")
 
     def event(title, day, **extra):
         date = dt.date(2026, 10, day)
@@ -181,9 +181,9 @@ def spread(academics, cast):
 
     return {
         "school": event("Founders day", 1, kind="holiday"),
-        "class5": event("Class 5 picnic", 2, audience="class", school_class=academics.klass),
-        "5a": event("5-A meeting", 3, audience="section", section=academics.sec_a, kind="ptm"),
-        "5b": event("5-B fair", 4, audience="section", section=academics.sec_b),
+        "class5": event("Class 5 picnic", 2, audience="class", school_class=school_year.klass),
+        "5a": event("5-A meeting", 3, audience="section", section=school_year.sec_a, kind="ptm"),
+        "5b": event("5-B fair", 4, audience="section", section=school_year.sec_b),
         "class6": event("Class 6 trip", 5, audience="class", school_class=klass6),
         "6a": event("6-A assembly", 6, audience="section", section=sec_6a),
         "bob": event("Bob day", 7, school=cast.school2),
@@ -223,13 +223,13 @@ def test_out_of_scope_events_are_404(spread, cast, api):
 
 
 def test_a_student_enrolled_nowhere_this_year_sees_only_school_wide_events(
-    spread, academics, cast, api
+    spread, school_year, cast, api
 ):
     newcomer = StudentFactory(school=cast.school)  # enrolled nowhere this year
     assert titles(api(newcomer.user).get(EVENTS)) == ["Founders day"]
 
 
-def test_filters(spread, academics, cast, api):
+def test_filters(spread, school_year, cast, api):
     client = api(cast.admin)
     assert titles(client.get(f"{EVENTS}?from=2026-10-03&to=2026-10-04")) == [
         "5-A meeting",
@@ -239,19 +239,19 @@ def test_filters(spread, academics, cast, api):
         "Founders day",
         "5-A meeting",
     ]
-    assert titles(client.get(f"{EVENTS}?section={academics.sec_b.pk}")) == [
+    assert titles(client.get(f"{EVENTS}?section={school_year.sec_b.pk}")) == [
         "Founders day",
         "Class 5 picnic",
         "5-B fair",
     ]
-    assert titles(client.get(f"{EVENTS}?school_class={academics.klass.pk}")) == [
+    assert titles(client.get(f"{EVENTS}?school_class={school_year.klass.pk}")) == [
         "Class 5 picnic",
         "5-A meeting",
         "5-B fair",
     ]
     assert titles(client.get(f"{EVENTS}?audience=class")) == ["Class 5 picnic", "Class 6 trip"]
     # Another school's section is simply nothing (not a 400 that would confirm it exists).
-    assert titles(client.get(f"{EVENTS}?section={academics.sec2.pk}")) == ["Founders day"]
+    assert titles(client.get(f"{EVENTS}?section={school_year.sec2.pk}")) == ["Founders day"]
     assert client.get(f"{EVENTS}?from=soon").status_code == 400
 
 
@@ -269,15 +269,15 @@ def test_mine(spread, cast, api):
 
 @pytest.mark.parametrize("persona", ["admin", "teacher", "parent"])
 def test_event_list_query_count_is_constant(
-    spread, academics, cast, api, django_assert_num_queries, persona
+    spread, school_year, cast, api, django_assert_num_queries, persona
 ):
     client = api(cast.user(persona))
     client.get(EVENTS)
     with django_assert_num_queries(2) as few:  # the count, the page (the user is cached)
         client.get(EVENTS)
     for index in range(12):
-        section = academics.sec_a if index % 2 else academics.sec_b
+        section = school_year.sec_a if index % 2 else school_year.sec_b
         CalendarEventFactory(school=cast.school, audience="section", section=section)
-        CalendarEventFactory(school=cast.school, audience="class", school_class=academics.klass)
+        CalendarEventFactory(school=cast.school, audience="class", school_class=school_year.klass)
     with django_assert_num_queries(len(few.captured_queries)):
         assert len(titles(client.get(f"{EVENTS}?page_size=100"))) > 12

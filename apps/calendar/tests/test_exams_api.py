@@ -15,11 +15,11 @@ from .factories import ExamScheduleEntryFactory
 EXAMS = "/api/v1/exam-schedule/"
 
 
-def paper(academics, **extra):
+def paper(school_year, **extra):
     body = {
         "exam_name": "Term 1 exams",
-        "section": str(academics.sec_a.pk),
-        "subject": str(academics.maths.pk),
+        "section": str(school_year.sec_a.pk),
+        "subject": str(school_year.maths.pk),
         "date": "2026-09-14",
         "start_time": "09:00",
         "end_time": "12:00",
@@ -28,8 +28,8 @@ def paper(academics, **extra):
     return body
 
 
-def test_admin_schedules_a_paper(academics, cast, api):
-    response = api(cast.admin).post(EXAMS, paper(academics, max_marks=80), format="json")
+def test_admin_schedules_a_paper(school_year, cast, api):
+    response = api(cast.admin).post(EXAMS, paper(school_year, max_marks=80), format="json")
     assert response.status_code == 201, response.json()
     body = response.json()
     assert body == {
@@ -37,10 +37,10 @@ def test_admin_schedules_a_paper(academics, cast, api):
         "exam_name": "Term 1 exams",
         "school_class": None,
         "school_class_name": None,
-        "section": str(academics.sec_a.pk),
+        "section": str(school_year.sec_a.pk),
         "section_name": "5-A",
         "audience_name": "5-A",
-        "subject": str(academics.maths.pk),
+        "subject": str(school_year.maths.pk),
         "subject_name": "Mathematics",
         "date": "2026-09-14",
         "start_time": "09:00",
@@ -56,12 +56,12 @@ def test_admin_schedules_a_paper(academics, cast, api):
     assert log.actor == cast.admin and log.after["max_marks"] == 80
 
 
-def test_overlapping_paper_for_the_same_section_is_refused_naming_the_clash(academics, cast, api):
+def test_overlapping_paper_for_the_same_section_is_refused_naming_the_clash(school_year, cast, api):
     client = api(cast.admin)
-    assert client.post(EXAMS, paper(academics), format="json").status_code == 201
+    assert client.post(EXAMS, paper(school_year), format="json").status_code == 201
     response = client.post(
         EXAMS,
-        paper(academics, subject=academics.science, start_time="11:00", end_time="13:00"),
+        paper(school_year, subject=school_year.science, start_time="11:00", end_time="13:00"),
         format="json",
     )
     assert response.status_code == 400
@@ -73,24 +73,24 @@ def test_overlapping_paper_for_the_same_section_is_refused_naming_the_clash(acad
     }
     assert ExamScheduleEntry.objects.count() == 1
     # Back to back is fine, and another section may sit a paper at the same time.
-    ok = paper(academics, subject=academics.science, start_time="12:00", end_time="13:00")
+    ok = paper(school_year, subject=school_year.science, start_time="12:00", end_time="13:00")
     assert client.post(EXAMS, ok, format="json").status_code == 201
-    other = paper(academics, section=academics.sec_b)
+    other = paper(school_year, section=school_year.sec_b)
     assert client.post(EXAMS, other, format="json").status_code == 201
 
 
-def test_a_class_paper_clashes_with_its_sections_papers(academics, cast, api):
+def test_a_class_paper_clashes_with_its_sections_papers(school_year, cast, api):
     client = api(cast.admin)
-    assert client.post(EXAMS, paper(academics, section=academics.sec_b)).status_code == 201
-    class_paper = paper(academics, subject=academics.science, start_time="10:00")
-    class_paper.update({"section": None, "school_class": str(academics.klass.pk)})
+    assert client.post(EXAMS, paper(school_year, section=school_year.sec_b)).status_code == 201
+    class_paper = paper(school_year, subject=school_year.science, start_time="10:00")
+    class_paper.update({"section": None, "school_class": str(school_year.klass.pk)})
     response = client.post(EXAMS, class_paper, format="json")
     assert response.status_code == 400
     assert "5-B already has Mathematics" in response.json()["error"]["message"]
 
     class_paper["date"] = "2026-09-15"
     assert client.post(EXAMS, class_paper, format="json").status_code == 201
-    clash = paper(academics, date="2026-09-15", start_time="11:30", end_time="12:30")
+    clash = paper(school_year, date="2026-09-15", start_time="11:30", end_time="12:30")
     response = client.post(EXAMS, clash, format="json")
     assert response.status_code == 400
     assert response.json()["error"]["message"] == (
@@ -98,10 +98,10 @@ def test_a_class_paper_clashes_with_its_sections_papers(academics, cast, api):
     )
 
 
-def test_an_update_into_a_clash_is_refused(academics, cast, api):
-    first = ExamScheduleEntryFactory(section=academics.sec_a, subject=academics.maths)
+def test_an_update_into_a_clash_is_refused(school_year, cast, api):
+    first = ExamScheduleEntryFactory(section=school_year.sec_a, subject=school_year.maths)
     second = ExamScheduleEntryFactory(
-        section=academics.sec_a, subject=academics.science, date=dt.date(2026, 9, 15)
+        section=school_year.sec_a, subject=school_year.science, date=dt.date(2026, 9, 15)
     )
     client = api(cast.admin)
     response = client.patch(f"{EXAMS}{second.pk}/", {"date": "2026-09-14"}, format="json")
@@ -125,38 +125,38 @@ def test_an_update_into_a_clash_is_refused(academics, cast, api):
         ({"end_time": "08:00"}, "end_time"),
     ],
 )
-def test_inconsistent_papers_are_refused(academics, cast, api, extra, field):
-    body = paper(academics, **extra)
-    body = {k: str(academics.klass.pk) if v == "KLASS" else v for k, v in body.items()}
+def test_inconsistent_papers_are_refused(school_year, cast, api, extra, field):
+    body = paper(school_year, **extra)
+    body = {k: str(school_year.klass.pk) if v == "KLASS" else v for k, v in body.items()}
     response = api(cast.admin).post(EXAMS, body, format="json")
     assert response.status_code == 400
     assert field in response.json()["error"]["fields"], response.json()
 
 
 @pytest.mark.parametrize("field", ["section", "subject"])
-def test_another_schools_ids_are_field_errors(academics, cast, api, field):
-    other = {"section": academics.sec2, "subject": academics.subject2}[field]
-    response = api(cast.admin).post(EXAMS, paper(academics, **{field: other}), format="json")
+def test_another_schools_ids_are_field_errors(school_year, cast, api, field):
+    other = {"section": school_year.sec2, "subject": school_year.subject2}[field]
+    response = api(cast.admin).post(EXAMS, paper(school_year, **{field: other}), format="json")
     assert response.status_code == 400
     assert response.json()["error"]["fields"] == {field: ["Not found in your school."]}
 
 
 @pytest.fixture
-def papers(academics, cast):
+def papers(school_year, cast):
     klass6 = SchoolClassFactory(school=cast.school, name="Class 6", order=6)
-    sec_6a = SectionFactory(school_class=klass6, year=academics.year, name="A")
+    sec_6a = SectionFactory(school_class=klass6, year=school_year.year, name="A")
     return {
-        "5a": ExamScheduleEntryFactory(section=academics.sec_a, subject=academics.maths),
-        "5b": ExamScheduleEntryFactory(section=academics.sec_b, subject=academics.maths),
+        "5a": ExamScheduleEntryFactory(section=school_year.sec_a, subject=school_year.maths),
+        "5b": ExamScheduleEntryFactory(section=school_year.sec_b, subject=school_year.maths),
         "class5": ExamScheduleEntryFactory(
             section=None,
             school=cast.school,
-            school_class=academics.klass,
-            subject=academics.science,
+            school_class=school_year.klass,
+            subject=school_year.science,
             date=dt.date(2026, 9, 15),
         ),
         "6a": ExamScheduleEntryFactory(section=sec_6a, date=dt.date(2026, 9, 16)),
-        "bob": ExamScheduleEntryFactory(section=academics.sec2, subject=academics.subject2),
+        "bob": ExamScheduleEntryFactory(section=school_year.sec2, subject=school_year.subject2),
     }
 
 
@@ -178,7 +178,7 @@ def test_who_sees_which_papers(papers, cast, api, persona, expected):
     assert ids == {str(papers[key].pk) for key in expected}
 
 
-def test_exam_filters(papers, academics, cast, api):
+def test_exam_filters(papers, school_year, cast, api):
     client = api(cast.admin)
 
     def ids(query):
@@ -187,27 +187,29 @@ def test_exam_filters(papers, academics, cast, api):
     def of(*keys):
         return {str(papers[key].pk) for key in keys}
 
-    assert ids(f"section={academics.sec_b.pk}") == of("5b", "class5")
-    assert ids(f"school_class={academics.klass.pk}") == of("5a", "5b", "class5")
+    assert ids(f"section={school_year.sec_b.pk}") == of("5b", "class5")
+    assert ids(f"school_class={school_year.klass.pk}") == of("5a", "5b", "class5")
     assert ids("from=2026-09-15&to=2026-09-15") == of("class5")
-    assert ids(f"subject={academics.science.pk}") == of("class5")
+    assert ids(f"subject={school_year.science.pk}") == of("class5")
     assert api(cast.parent).get(f"{EXAMS}?mine=true").json()["count"] == 3
 
 
-def test_exam_list_query_count_is_constant(papers, academics, cast, api, django_assert_num_queries):
+def test_exam_list_query_count_is_constant(
+    papers, school_year, cast, api, django_assert_num_queries
+):
     client = api(cast.parent)
     client.get(EXAMS)
     with django_assert_num_queries(2) as few:  # the count, the page (the user is cached)
         client.get(EXAMS)
     for index in range(12):
-        ExamScheduleEntryFactory(section=academics.sec_b, date=dt.date(2026, 10, 1 + index))
+        ExamScheduleEntryFactory(section=school_year.sec_b, date=dt.date(2026, 10, 1 + index))
     with django_assert_num_queries(len(few.captured_queries)):
         assert client.get(f"{EXAMS}?page_size=100").json()["count"] == 15
 
 
-def test_clash_message_speaks_hindi(academics, cast, api):
+def test_clash_message_speaks_hindi(school_year, cast, api):
     client = api(cast.admin)
-    assert client.post(EXAMS, paper(academics), format="json").status_code == 201
-    response = client.post(EXAMS, paper(academics), format="json", HTTP_ACCEPT_LANGUAGE="hi")
+    assert client.post(EXAMS, paper(school_year), format="json").status_code == 201
+    response = client.post(EXAMS, paper(school_year), format="json", HTTP_ACCEPT_LANGUAGE="hi")
     assert response.status_code == 400
     assert "पहले से" in response.json()["error"]["message"]

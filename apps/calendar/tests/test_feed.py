@@ -203,14 +203,14 @@ def test_too_many_tokens_are_refused(cast, api):
 
 # --- The feed's content ---------------------------------------------------------------------------
 @pytest.fixture
-def calendar(academics, cast):
+def calendar(school_year, cast):
     """Events and papers around today, for every audience the parent's children have and some
     they do not."""
     today = timezone.localdate()
     school = cast.school
     klass6 = SchoolClassFactory(school=school, name="Class 6", order=6)
-    sec_6a = SectionFactory(school_class=klass6, year=academics.year, name="A")
-    sec_5c = SectionFactory(school_class=academics.klass, year=academics.year, name="C")
+    sec_6a = SectionFactory(school_class=klass6, year=school_year.year, name="A")
+    sec_5c = SectionFactory(school_class=school_year.klass, year=school_year.year, name="C")
 
     def event(title, audience=Audience.SCHOOL, days=10, **extra):
         return CalendarEventFactory(
@@ -229,12 +229,12 @@ def calendar(academics, cast):
             length=3,
             description="Line one\nLine two, with commas; and semicolons",
         ),
-        "class5": event("Class 5 picnic", Audience.CLASS, school_class=academics.klass),
-        "5a": event("5-A parent meeting", Audience.SECTION, section=academics.sec_a, kind="ptm"),
+        "class5": event("Class 5 picnic", Audience.CLASS, school_class=school_year.klass),
+        "5a": event("5-A parent meeting", Audience.SECTION, section=school_year.sec_a, kind="ptm"),
         "5b": event(
             "5-B sports day",
             Audience.SECTION,
-            section=academics.sec_b,
+            section=school_year.sec_b,
             all_day=False,
             start_time=dt.time(9, 30),
             end_time=dt.time(11, 0),
@@ -249,16 +249,16 @@ def calendar(academics, cast):
     }
     exam_day = today + dt.timedelta(days=20)
     ExamScheduleEntryFactory(
-        section=academics.sec_a, subject=academics.maths, date=exam_day, room="Hall 1"
+        section=school_year.sec_a, subject=school_year.maths, date=exam_day, room="Hall 1"
     )
     ExamScheduleEntryFactory(
         section=None,
         school=school,
-        school_class=academics.klass,
-        subject=academics.science,
+        school_class=school_year.klass,
+        subject=school_year.science,
         date=exam_day + dt.timedelta(days=1),
     )
-    ExamScheduleEntryFactory(section=sec_6a, subject=academics.maths, date=exam_day)
+    ExamScheduleEntryFactory(section=sec_6a, subject=school_year.maths, date=exam_day)
     return ev
 
 
@@ -273,7 +273,7 @@ PARENT_SEES = {
 }
 
 
-def test_parent_feed_holds_exactly_both_childrens_events(calendar, academics, cast, api):
+def test_parent_feed_holds_exactly_both_childrens_events(calendar, school_year, cast, api):
     response = fetch(api(None), make_token(api, cast.parent))
     assert response.status_code == 200
     props, events = parse(response.content)
@@ -326,7 +326,7 @@ def test_timed_events_are_in_utc(calendar, cast, api):
     assert maths["LOCATION"] == "Hall 1"
 
 
-def test_long_lines_fold_at_75_octets_without_splitting_characters(academics, cast, api):
+def test_long_lines_fold_at_75_octets_without_splitting_characters(school_year, cast, api):
     title = "वार्षिक खेल दिवस " * 8 + "; done"
     description = "x" * 300
     CalendarEventFactory(
@@ -344,7 +344,7 @@ def test_long_lines_fold_at_75_octets_without_splitting_characters(academics, ca
 
 
 def test_feed_query_count_does_not_grow_with_events(
-    calendar, academics, cast, api, django_assert_num_queries
+    calendar, school_year, cast, api, django_assert_num_queries
 ):
     body = make_token(api, cast.parent)
     client = api(None)
@@ -355,11 +355,11 @@ def test_feed_query_count_does_not_grow_with_events(
         CalendarEventFactory(
             school=cast.school,
             audience=Audience.SECTION,
-            section=academics.sec_b,
+            section=school_year.sec_b,
             start_date=timezone.localdate() + dt.timedelta(days=index),
         )
         ExamScheduleEntryFactory(
-            section=academics.sec_a, date=timezone.localdate() + dt.timedelta(days=index)
+            section=school_year.sec_a, date=timezone.localdate() + dt.timedelta(days=index)
         )
     with django_assert_num_queries(len(few.captured_queries)):
         assert len(parse(fetch(client, body).content)[1]) == len(PARENT_SEES) + 20

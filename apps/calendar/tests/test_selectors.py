@@ -20,9 +20,9 @@ D = dt.date
 
 
 @pytest.fixture
-def holidays(academics, cast):
+def holidays(school_year, cast):
     klass6 = SchoolClassFactory(school=cast.school, name="Class 6", order=6)
-    sec_6a = SectionFactory(school_class=klass6, year=academics.year, name="A")
+    sec_6a = SectionFactory(school_class=klass6, year=school_year.year, name="A")
 
     def holiday(title, first, last, **extra):
         return CalendarEventFactory(
@@ -38,11 +38,11 @@ def holidays(academics, cast):
         "diwali": holiday("Diwali", D(2026, 11, 8), D(2026, 11, 10)),
         "class5": holiday(
             "Class 5 trip day", D(2026, 11, 12), D(2026, 11, 12), audience="class",
-            school_class=academics.klass,
+            school_class=school_year.klass,
         ),
         "5a": holiday(
             "5-A off", D(2026, 11, 13), D(2026, 11, 13), audience="section",
-            section=academics.sec_a,
+            section=school_year.sec_a,
         ),
         "6a": holiday(
             "6-A off", D(2026, 11, 14), D(2026, 11, 14), audience="section", section=sec_6a
@@ -70,8 +70,8 @@ def holidays(academics, cast):
         (D(2026, 11, 17), None, False),  # another school's holiday
     ],
 )
-def test_is_holiday(holidays, academics, cast, django_assert_num_queries, day, section, expected):
-    target = getattr(academics, section) if section else None
+def test_is_holiday(holidays, school_year, cast, django_assert_num_queries, day, section, expected):
+    target = getattr(school_year, section) if section else None
     with django_assert_num_queries(1):
         assert is_holiday(school=cast.school, date=day, section=target) is expected
     # A section id and a school id work too (still one query).
@@ -80,23 +80,23 @@ def test_is_holiday(holidays, academics, cast, django_assert_num_queries, day, s
             assert is_holiday(school=cast.school.pk, date=day, section=target.pk) is expected
 
 
-def test_holidays_between(holidays, academics, cast, django_assert_num_queries):
+def test_holidays_between(holidays, school_year, cast, django_assert_num_queries):
     with django_assert_num_queries(1):
         found = list(holidays_between(cast.school, D(2026, 11, 9), D(2026, 11, 30)))
     assert [h.title for h in found] == ["Diwali"]
     with django_assert_num_queries(1):
         found = list(
-            holidays_between(cast.school, D(2026, 11, 1), D(2026, 11, 30), academics.sec_a)
+            holidays_between(cast.school, D(2026, 11, 1), D(2026, 11, 30), school_year.sec_a)
         )
     assert [h.title for h in found] == ["Diwali", "Class 5 trip day", "5-A off"]
     with django_assert_num_queries(1):
         dates = holiday_dates_between(
-            cast.school, D(2026, 11, 9), D(2026, 11, 13), section=academics.sec_b
+            cast.school, D(2026, 11, 9), D(2026, 11, 13), section=school_year.sec_b
         )
     assert dates == {D(2026, 11, 9), D(2026, 11, 10), D(2026, 11, 12)}
 
 
-def test_holiday_query_count_does_not_grow(holidays, academics, cast, django_assert_num_queries):
+def test_holiday_query_count_does_not_grow(holidays, school_year, cast, django_assert_num_queries):
     for day in range(1, 28):
         CalendarEventFactory(
             school=cast.school,
@@ -105,14 +105,16 @@ def test_holiday_query_count_does_not_grow(holidays, academics, cast, django_ass
             end_date=D(2026, 12, day),
         )
     with django_assert_num_queries(1):
-        dates = holiday_dates_between(cast.school, D(2026, 12, 1), D(2026, 12, 31), academics.sec_a)
+        dates = holiday_dates_between(
+            cast.school, D(2026, 12, 1), D(2026, 12, 31), school_year.sec_a
+        )
     assert len(dates) == 27
 
 
 def test_sections_on_holiday_applies_the_is_holiday_rule_to_many_sections_in_one_query(
-    holidays, academics, cast, django_assert_num_queries
+    holidays, school_year, cast, django_assert_num_queries
 ):
-    sections = [academics.sec_a, academics.sec_b, holidays["6a"].section]
+    sections = [school_year.sec_a, school_year.sec_b, holidays["6a"].section]
     for day in (D(2026, 11, 9), D(2026, 11, 12), D(2026, 11, 13), D(2026, 11, 14), D(2026, 11, 16)):
         with django_assert_num_queries(1):
             off = sections_on_holiday(cast.school, day, sections)
@@ -121,6 +123,6 @@ def test_sections_on_holiday_applies_the_is_holiday_rule_to_many_sections_in_one
         }
         assert off == expected, day
     assert sections_on_holiday(cast.school, D(2026, 11, 12), sections) == {
-        str(academics.sec_a.pk),
-        str(academics.sec_b.pk),
+        str(school_year.sec_a.pk),
+        str(school_year.sec_b.pk),
     }  # the class holiday, not 6-A

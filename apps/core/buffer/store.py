@@ -206,7 +206,7 @@ def _redis_for_put() -> redis.Redis:
     return get_client()
 
 
-def _mark_down(exc: Exception) -> None:
+def _mark_down(_exc: Exception) -> None:
     global _down_until
     _down_until = time.monotonic() + REDIS_DOWN_BACKOFF
 

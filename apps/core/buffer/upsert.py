@@ -35,6 +35,7 @@ from __future__ import annotations
 import hashlib
 import io
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
 
@@ -111,6 +112,57 @@ def copy_text(rows: Sequence[tuple], json_columns: Iterable[int] = ()) -> str:
     for i in json_columns:
         columns[i] = [None if v is None else _json_text(v) for v in columns[i]]
     return "\n".join(map("\t".join, zip(*map(_copy_column, columns), strict=True))) + "\n"
+
+
+def _auto_now(f: models.Field) -> bool:
+    return getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+
+
+def _data_fields(
+    concrete: list[models.Field], named: list[models.Field] | None
+) -> list[models.Field]:
+    """The fields written from records: `named`, or every concrete field but the primary key
+    and the auto_now(_add) ones."""
+    if named is not None:
+        return named
+    return [f for f in concrete if not f.primary_key and not _auto_now(f)]
+
+
+@dataclass
+class _ColumnPlan:
+    """Where each column of an upsert gets its value (see `Upsert.for_model`)."""
+
+    key_columns: set[str]
+    columns: list[str] = field(default_factory=list)
+    sources: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    defaults: dict[str, Callable[[], Any]] = field(default_factory=dict)
+    generated: dict[str, Callable[[], Any]] = field(default_factory=dict)
+    now_columns: list[str] = field(default_factory=list)
+    update: list[str] = field(default_factory=list)
+
+    def add(self, f: models.Field, *, from_record: bool, label: str) -> None:
+        column = f.column
+        if from_record:
+            self.columns.append(column)
+            self.sources[column] = (f.attname, f.name) if f.attname != f.name else (f.name,)
+            if f.has_default():
+                self.defaults[column] = f.get_default
+            if column not in self.key_columns:
+                self.update.append(column)
+        elif _auto_now(f):
+            self.columns.append(column)
+            self.now_columns.append(column)
+            if getattr(f, "auto_now", False):
+                self.update.append(column)
+        elif f.has_default():
+            self.columns.append(column)
+            self.generated[column] = f.get_default
+        elif isinstance(f, models.AutoField | models.BigAutoField | models.SmallAutoField):
+            return
+        elif not (f.has_db_default() or f.null):
+            raise ImproperlyConfigured(
+                f"{label}.{f.name} is not written from records and has no default"
+            )
 
 
 class Upsert:
@@ -315,72 +367,33 @@ class Upsert:
         for f in concrete:
             by_name[f.name] = by_name[f.attname] = f
 
-        def field(name: str) -> models.Field:
+        def concrete_field(name: str) -> models.Field:
             try:
                 return by_name[name]
             except KeyError:
                 raise ImproperlyConfigured(f"{meta.label} has no concrete field {name!r}")
 
-        key = [field(n) for n in key_fields]
-        ts = field(ts_field)
-        if fields is None:
-            data = [
-                f
-                for f in concrete
-                if not f.primary_key
-                and not getattr(f, "auto_now", False)
-                and not getattr(f, "auto_now_add", False)
-            ]
-        else:
-            data = [field(n) for n in fields]
-        for f in (*key, ts):
-            if f not in data:
-                data.append(f)
-
-        columns: list[str] = []
-        sources: dict[str, tuple[str, ...]] = {}
-        defaults: dict[str, Callable[[], Any]] = {}
-        generated: dict[str, Callable[[], Any]] = {}
-        now_columns: list[str] = []
-        update: list[str] = []
-        key_columns = {f.column for f in key}
+        key = [concrete_field(n) for n in key_fields]
+        ts = concrete_field(ts_field)
+        data = _data_fields(
+            concrete, None if fields is None else [concrete_field(n) for n in fields]
+        )
+        data += [f for f in (*key, ts) if f not in data]
+        plan = _ColumnPlan(key_columns={f.column for f in key})
         for f in concrete:
-            column = f.column
-            if f in data:
-                columns.append(column)
-                sources[column] = (f.attname, f.name) if f.attname != f.name else (f.name,)
-                if f.has_default():
-                    defaults[column] = f.get_default
-                if column not in key_columns:
-                    update.append(column)
-            elif getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-                columns.append(column)
-                now_columns.append(column)
-                if getattr(f, "auto_now", False):
-                    update.append(column)
-            elif f.has_default():
-                columns.append(column)
-                generated[column] = f.get_default
-            elif isinstance(f, models.AutoField | models.BigAutoField | models.SmallAutoField):
-                continue
-            elif f.has_db_default() or f.null:
-                continue
-            else:
-                raise ImproperlyConfigured(
-                    f"{meta.label}.{f.name} is not written from records and has no default"
-                )
+            plan.add(f, from_record=f in data, label=meta.label)
         kwargs.setdefault(
             "json_columns", [f.column for f in concrete if isinstance(f, models.JSONField)]
         )
         return cls(
             meta.db_table,
-            columns,
+            plan.columns,
             [f.column for f in key],
             ts.column,
-            update_columns=kwargs.pop("update_columns", update),
-            defaults={**defaults, **kwargs.pop("defaults", {})},
-            generated=generated,
-            now_columns=now_columns,
-            sources=sources,
+            update_columns=kwargs.pop("update_columns", plan.update),
+            defaults={**plan.defaults, **kwargs.pop("defaults", {})},
+            generated=plan.generated,
+            now_columns=plan.now_columns,
+            sources=plan.sources,
             **kwargs,
         )

@@ -63,11 +63,7 @@ def unstorable(value: Any, depth: int = 0) -> str | None:
     if depth > MAX_ANSWER_DEPTH:
         return _("The answer is nested too deeply.")
     if isinstance(value, str):
-        if "\x00" in value:
-            return _("Text may not contain the NUL character.")
-        if any("\ud800" <= ch <= "\udfff" for ch in value):
-            return _("Text must be valid Unicode (it holds a lone surrogate).")
-        return None
+        return _unstorable_text(value)
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, int):
@@ -75,18 +71,21 @@ def unstorable(value: Any, depth: int = 0) -> str | None:
     if isinstance(value, float):
         return None if math.isfinite(value) else _("Numbers must be finite.")
     if isinstance(value, dict):
-        for key, item in value.items():
-            problem = unstorable(str(key), depth + 1) or unstorable(item, depth + 1)
-            if problem:
-                return problem
-        return None
-    if isinstance(value, list | tuple):
-        for item in value:
-            problem = unstorable(item, depth + 1)
-            if problem:
-                return problem
-        return None
-    return _("This answer does not fit the question's type.")
+        children = [child for key, item in value.items() for child in (str(key), item)]
+    elif isinstance(value, list | tuple):
+        children = value
+    else:
+        return _("This answer does not fit the question's type.")
+    problems = (unstorable(child, depth + 1) for child in children)
+    return next((problem for problem in problems if problem), None)
+
+
+def _unstorable_text(value: str) -> str | None:
+    if "\x00" in value:
+        return _("Text may not contain the NUL character.")
+    if any("\ud800" <= ch <= "\udfff" for ch in value):
+        return _("Text must be valid Unicode (it holds a lone surrogate).")
+    return None
 
 
 deadline_grace = selectors.deadline_grace

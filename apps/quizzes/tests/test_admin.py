@@ -11,7 +11,7 @@ from django.urls import reverse
 from apps.core.models import AuditLog
 from apps.quizzes.models import Quiz, QuizAccommodation, QuizQuestion
 
-from .test_api_attempts import save, start
+from .factories import save, start
 
 
 def test_quiz_and_attempt_screens_are_scoped(api, cast, make_quiz, Q, client):

@@ -26,7 +26,7 @@ from apps.quizzes import tasks
 from apps.quizzes.buffer_kinds import KIND
 from apps.quizzes.models import Attempt, AttemptAnswer, answer_id
 
-from .conftest import take
+from .factories import take
 
 
 def put_answers(api, user, attempt, body):

@@ -14,20 +14,7 @@ from django.utils import timezone
 from apps.quizzes import tasks
 from apps.quizzes.models import Attempt, AttemptAnswer, Quiz
 
-from .conftest import flush_here
-
-
-def start(api, user, quiz) -> dict:
-    response = api(user).post(f"/api/v1/quizzes/{quiz['id']}/attempts/")
-    assert response.status_code in (200, 201), response.content
-    return response.json()
-
-
-def save(api, user, attempt, *pairs):
-    return api(user).put(
-        f"/api/v1/attempts/{attempt['id']}/answers/",
-        {"answers": [{"question": q["id"], "answer": a} for q, a in pairs]},
-    )
+from .factories import flush_here, save, start
 
 
 def expire(attempt) -> None:

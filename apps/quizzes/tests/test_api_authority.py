@@ -12,7 +12,7 @@ import pytest
 from apps.core.models import AuditLog
 from apps.quizzes.models import Attempt, Quiz, QuizAccommodation
 
-from .conftest import take
+from .factories import take
 
 MANAGEMENT_ACTIONS = (
     "quiz.accommodation",
@@ -40,7 +40,7 @@ def manage(client, quiz_id, attempt_id, student_id) -> dict:
 
 @pytest.fixture
 def quiz_with_attempt(api, cast, make_quiz, Q):
-    """`quiz_with_attempt(actor)`: a manual-release quiz for 7-A made and published by `actor`,
+    """`quiz_with_attempt(actor)`: a manual-release quiz for 5-A made and published by `actor`,
     and Sam's submitted attempt at it."""
 
     def make(actor=None, **overrides):
@@ -89,12 +89,12 @@ def test_a_colleague_may_not_publish_a_draft_they_see(api, cast, make_quiz):
 
 
 def test_a_teacher_of_the_subject_in_only_some_sections_may_not_manage(
-    api, cast, env, quiz_with_attempt
+    api, cast, school_year, quiz_with_attempt
 ):
     quiz, attempt = quiz_with_attempt(
-        actor=cast.admin, sections=[str(env.sec_a.pk), str(env.sec_b.pk)]
+        actor=cast.admin, sections=[str(school_year.sec_a.pk), str(school_year.sec_b.pk)]
     )
-    vera = api(env.vera.user)  # Mathematics in 7-B only
+    vera = api(school_year.vera.user)  # Mathematics in 5-B only
     for name, response in manage(vera, quiz["id"], attempt["id"], cast.sibling.pk).items():
         # Sam's attempt is not hers to see (she does not teach him): not found
         assert response.status_code == (404 if name == "override" else 403), name
@@ -102,12 +102,12 @@ def test_a_teacher_of_the_subject_in_only_some_sections_may_not_manage(
 
 
 @pytest.mark.parametrize("who", ["author", "subject_teacher", "admin"])
-def test_managers_may_manage(api, cast, env, make_quiz, Q, quiz_with_attempt, who):
+def test_managers_may_manage(api, cast, school_year, make_quiz, Q, quiz_with_attempt, who):
     if who == "author":
-        # Tara made the draft for 7-A; the admin added 7-B, where Vera teaches Mathematics. Tara
+        # Tara made the draft for 5-A; the admin added 5-B, where Vera teaches Mathematics. Tara
         # no longer teaches the subject in every section, but as its author still manages it.
         draft = make_quiz(publish=False, release_policy="manual")
-        both = [str(env.sec_a.pk), str(env.sec_b.pk)]
+        both = [str(school_year.sec_a.pk), str(school_year.sec_b.pk)]
         response = api(cast.admin).patch(f"/api/v1/quizzes/{draft['id']}/", {"sections": both})
         assert response.status_code == 200, response.content
         response = api(cast.teacher.user).post(f"/api/v1/quizzes/{draft['id']}/publish/")

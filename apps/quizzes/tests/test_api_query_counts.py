@@ -19,7 +19,7 @@ from django.utils import timezone
 from apps.academics.tests.factories import SchoolClassFactory, SectionFactory
 from apps.quizzes.models import Attempt, AttemptAnswer
 
-from .conftest import flush_here
+from .factories import flush_here
 
 START = 8  # user, quiz, savepoint, student (locked), attempts, paper's questions, insert, release
 RESUME = 7  # user, quiz, savepoint, student (locked), attempts, release, paper with answers
@@ -34,7 +34,7 @@ def counted(request) -> tuple[int, object]:
 
 
 @pytest.fixture
-def more_questions(cast, env, mongo_db):
+def more_questions(cast, school_year, mongo_db):
     """Nine more single-choice bank questions in Mathematics (algebra)."""
     from apps.quizzes import question_bank
 
@@ -42,7 +42,7 @@ def more_questions(cast, env, mongo_db):
         question_bank.create(
             cast.school.pk,
             {
-                "subject_id": str(env.maths.pk),
+                "subject_id": str(school_year.maths.pk),
                 "topic": "algebra",
                 "type": "single",
                 "question_text": f"{n} + 1 = ?",
@@ -57,20 +57,20 @@ def more_questions(cast, env, mongo_db):
 
 
 @pytest.fixture
-def quizzes(api, cast, env, make_quiz, Q, more_questions):
+def quizzes(api, cast, school_year, make_quiz, Q, more_questions):
     """A small quiz (three questions, one section) and a big one (twelve questions shuffled
     with their options, four sections, extra time for the student), both published."""
     small = make_quiz(attempts_allowed=3)
     other_class = SchoolClassFactory(school=cast.school, name="Class 8", order=8)
     extra_sections = [
-        SectionFactory(school_class=other_class, year=env.year, name=name) for name in "AB"
+        SectionFactory(school_class=other_class, year=school_year.year, name=name) for name in "AB"
     ]
     big = make_quiz(
         actor=cast.admin,
         attempts_allowed=3,
         shuffle_questions=True,
         shuffle_options=True,
-        sections=[str(s.pk) for s in (env.sec_a, env.sec_b, *extra_sections)],
+        sections=[str(s.pk) for s in (school_year.sec_a, school_year.sec_b, *extra_sections)],
         questions=[Q.single, Q.multiple, Q.numeric, *more_questions],
     )
     response = api(cast.admin).post(
@@ -108,12 +108,14 @@ def test_starting_and_resuming_cost_the_same_few_queries_for_any_quiz(api, cast,
     assert costs["small", "resume"] == costs["big", "resume"] <= RESUME, costs
 
 
-def test_a_random_draw_starts_as_cheaply_as_a_fixed_list(api, cast, env, make_quiz, Q, no_mongo):
+def test_a_random_draw_starts_as_cheaply_as_a_fixed_list(
+    api, cast, school_year, make_quiz, Q, no_mongo
+):
     draw = make_quiz(
         questions=[],
         selection="random",
         draw_count=2,
-        pool_filter={"subject": str(env.maths.pk), "topic": "algebra"},
+        pool_filter={"subject": str(school_year.maths.pk), "topic": "algebra"},
     )
     no_mongo()
     client = api(cast.student.user)
@@ -215,7 +217,7 @@ SUMMARY = {
 
 
 def test_a_students_quiz_list_is_a_summary_in_the_same_queries_for_one_quiz_or_five(
-    api, cast, env, make_quiz, Q
+    api, cast, school_year, make_quiz, Q
 ):
     client = api(cast.student.user)
     first = make_quiz(title="Quiz 0")
@@ -225,12 +227,14 @@ def test_a_students_quiz_list_is_a_summary_in_the_same_queries_for_one_quiz_or_f
     assert [row["id"] for row in rows] == [first["id"]]
     assert set(rows[0]) == SUMMARY
     assert rows[0]["question_count"] == 3 and rows[0]["subject_name"] == "Mathematics"
-    assert rows[0]["sections"] == [{"id": str(env.sec_a.pk), "name": env.sec_a.display_name}]
+    assert rows[0]["sections"] == [
+        {"id": str(school_year.sec_a.pk), "name": school_year.sec_a.display_name}
+    ]
     for n in range(1, 5):
         make_quiz(
             actor=cast.admin,
             title=f"Quiz {n}",
-            sections=[str(env.sec_a.pk), str(env.sec_b.pk)],
+            sections=[str(school_year.sec_a.pk), str(school_year.sec_b.pk)],
             questions=[Q.single, Q.numeric],
         )
     five, response = counted(lambda: client.get("/api/v1/quizzes/"))

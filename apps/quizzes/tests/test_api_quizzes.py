@@ -10,30 +10,30 @@ from apps.core.models import AuditLog
 from apps.quizzes import question_bank
 from apps.quizzes.models import Quiz, QuizQuestion
 
-from .conftest import quiz_payload
+from .factories import quiz_payload
 
 
-def test_teacher_creates_a_draft_for_a_subject_they_teach(api, cast, env, Q):
+def test_teacher_creates_a_draft_for_a_subject_they_teach(api, cast, school_year, Q):
     response = api(cast.teacher.user).post(
-        "/api/v1/quizzes/", quiz_payload(env, [Q.single], negative_marking="0.25")
+        "/api/v1/quizzes/", quiz_payload(school_year, [Q.single], negative_marking="0.25")
     )
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["status"] == "draft"
-    assert body["sections"] == [{"id": str(env.sec_a.pk), "name": "7-A"}]
+    assert body["sections"] == [{"id": str(school_year.sec_a.pk), "name": "5-A"}]
     assert body["questions"] == [{"question": Q.single["id"], "marks": "2.00"}]
     quiz = Quiz.objects.get(pk=body["id"])
     assert quiz.created_by == cast.teacher.user and quiz.school == cast.school
     assert str(quiz.negative_marking) == "0.2500"
 
 
-def test_teacher_cannot_set_a_quiz_where_they_do_not_teach_the_subject(api, cast, env, Q):
+def test_teacher_cannot_set_a_quiz_where_they_do_not_teach_the_subject(api, cast, school_year, Q):
     client = api(cast.teacher.user)
-    other_section = quiz_payload(env, [Q.single], sections=[str(env.sec_b.pk)])
+    other_section = quiz_payload(school_year, [Q.single], sections=[str(school_year.sec_b.pk)])
     response = client.post("/api/v1/quizzes/", other_section)
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "not_your_subject"
-    other_subject = quiz_payload(env, [Q.single], subject=str(env.science.pk))
+    other_subject = quiz_payload(school_year, [Q.single], subject=str(school_year.science.pk))
     assert client.post("/api/v1/quizzes/", other_subject).status_code == 403
     # ... while a school admin sets anything in the school
     response = api(cast.admin).post("/api/v1/quizzes/", other_section)
@@ -41,20 +41,20 @@ def test_teacher_cannot_set_a_quiz_where_they_do_not_teach_the_subject(api, cast
     assert not Quiz.objects.filter(created_by=cast.teacher.user).exists()
 
 
-def test_create_refuses_bad_times_and_another_schools_subject(api, cast, env, Q):
+def test_create_refuses_bad_times_and_another_schools_subject(api, cast, school_year, Q):
     from apps.academics.tests.factories import SubjectFactory
 
     client = api(cast.admin)
     now = timezone.now()
     response = client.post(
         "/api/v1/quizzes/",
-        quiz_payload(env, [Q.single], opens_at=now.isoformat(), closes_at=now.isoformat()),
+        quiz_payload(school_year, [Q.single], opens_at=now.isoformat(), closes_at=now.isoformat()),
     )
     assert response.status_code == 400
     assert "closes_at" in response.json()["error"]["fields"]
     foreign = SubjectFactory(school=cast.school2)
     response = client.post(
-        "/api/v1/quizzes/", quiz_payload(env, [Q.single], subject=str(foreign.pk))
+        "/api/v1/quizzes/", quiz_payload(school_year, [Q.single], subject=str(foreign.pk))
     )
     assert response.status_code == 400
     assert "subject" in response.json()["error"]["fields"]
@@ -97,7 +97,7 @@ def test_publish_freezes_the_questions_and_later_bank_edits_do_not_change_gradin
     assert QuizQuestion.objects.get(quiz_id=later["id"]).version == 2
 
 
-def test_publish_validates(api, cast, env, make_quiz, Q):
+def test_publish_validates(api, cast, school_year, make_quiz, Q):
     client = api(cast.teacher.user)
     empty = make_quiz(publish=False, questions=[])
     response = client.post(f"/api/v1/quizzes/{empty['id']}/publish/")
@@ -126,7 +126,7 @@ def test_publish_validates(api, cast, env, make_quiz, Q):
     assert not QuizQuestion.objects.exclude(quiz_id=good["id"]).exists()
 
 
-def test_another_schools_bank_question_cannot_be_used(api, cast, env, make_quiz):
+def test_another_schools_bank_question_cannot_be_used(api, cast, school_year, make_quiz):
     foreign = question_bank.create(
         cast.school2.pk,
         {"type": "true_false", "question_text": "Sky is blue", "correct_answer": True},
@@ -138,13 +138,15 @@ def test_another_schools_bank_question_cannot_be_used(api, cast, env, make_quiz)
     assert response.json()["error"]["code"] == "unknown_questions"
 
 
-def test_random_draw_freezes_the_whole_pool_and_draws_per_attempt(api, cast, env, make_quiz, Q):
+def test_random_draw_freezes_the_whole_pool_and_draws_per_attempt(
+    api, cast, school_year, make_quiz, Q
+):
     quiz = make_quiz(
         questions=[],
         selection="random",
         draw_count=2,
         draw_marks="5",
-        pool_filter={"subject": str(env.maths.pk), "topic": "algebra"},
+        pool_filter={"subject": str(school_year.maths.pk), "topic": "algebra"},
     )
     frozen = QuizQuestion.objects.filter(quiz_id=quiz["id"])
     assert frozen.count() == 3 and {str(f.marks) for f in frozen} == {"5.00"}
@@ -176,7 +178,7 @@ def test_a_published_quiz_is_frozen_and_only_drafts_are_deleted(api, cast, make_
 
 
 def test_students_see_published_quizzes_of_their_section_without_the_question_list(
-    api, cast, env, make_quiz
+    api, cast, school_year, make_quiz
 ):
     published = make_quiz()
     draft = make_quiz(publish=False)
@@ -185,16 +187,16 @@ def test_students_see_published_quizzes_of_their_section_without_the_question_li
     assert [q["id"] for q in listed] == [published["id"]]
     assert "questions" not in listed[0] and "pool_filter" not in listed[0]
     assert student.get(f"/api/v1/quizzes/{draft['id']}/").status_code == 404
-    # Sia is in 7-B: the quiz is not hers; her parent sees it through Sam
+    # Sia is in 5-B: the quiz is not hers; her parent sees it through Sam
     assert api(cast.sibling.user).get(f"/api/v1/quizzes/{published['id']}/").status_code == 404
     assert api(cast.parent).get(f"/api/v1/quizzes/{published['id']}/").status_code == 200
     assert api(cast.admin2).get(f"/api/v1/quizzes/{published['id']}/").status_code == 404
-    # Vera teaches 7-B only
-    assert api(env.vera.user).get(f"/api/v1/quizzes/{published['id']}/").status_code == 404
+    # Vera teaches 5-B only
+    assert api(school_year.vera.user).get(f"/api/v1/quizzes/{published['id']}/").status_code == 404
 
 
 def test_quiz_list_runs_a_constant_number_of_queries(
-    api, cast, env, make_quiz, django_assert_max_num_queries, django_assert_num_queries
+    api, cast, school_year, make_quiz, django_assert_max_num_queries, django_assert_num_queries
 ):
     client = api(cast.teacher.user)
     make_quiz(publish=False)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from apps.core.models import AuditLog
 from apps.quizzes.models import Quiz
 
-from .conftest import take
+from .factories import take
 
 
 def shown(api, user, attempt) -> dict:

@@ -17,6 +17,7 @@ from pymongo.errors import (
 from apps.academics.tests.factories import SubjectFactory
 from apps.core.exceptions import ApplicationError, ServiceUnavailable
 from apps.quizzes import question_bank as bank
+from apps.quizzes.question_bank import writes
 
 pytestmark = [pytest.mark.mongo, pytest.mark.django_db]
 
@@ -172,14 +173,14 @@ def test_search_works_without_the_index(mongo_db, school):
 def test_an_edit_racing_another_is_a_conflict(mongo_questions, school, monkeypatch):
     made = bank.create(school, q(), author_id=None)
     admin = Actor(role="admin")
-    real = bank._editable
+    real = writes._editable
 
     def read_then_someone_saves(*args, **kwargs):
         current = real(*args, **kwargs)
         mongo_questions.update_one({"_id": current["_id"]}, {"$inc": {"version": 1}})
         return current
 
-    monkeypatch.setattr(bank, "_editable", read_then_someone_saves)
+    monkeypatch.setattr(writes, "_editable", read_then_someone_saves)
     with pytest.raises(ApplicationError) as caught:
         bank.update(school, made["id"], {"marks": 3}, actor=admin)
     assert caught.value.status_code == 409

@@ -135,10 +135,14 @@ def test_mongodb_down_is_503_in_the_callers_language(cast, api, settings):
 
 
 def _messages(module) -> list[str]:
-    """The literal msgids a module passes to `_()` / `gettext_lazy()`."""
-    tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
+    """The literal msgids a module (or every module of a package) passes to `_()` /
+    `gettext_lazy()`."""
+    path = Path(module.__file__)
+    files = sorted(path.parent.glob("*.py")) if path.name == "__init__.py" else [path]
+    trees = [ast.parse(file.read_text(encoding="utf-8")) for file in files]
     return [
         node.args[0].value
+        for tree in trees
         for node in ast.walk(tree)
         if isinstance(node, ast.Call)
         and isinstance(node.func, ast.Name)

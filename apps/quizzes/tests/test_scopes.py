@@ -10,13 +10,13 @@ def ids(value) -> set | None:
     return None if value is None else {str(pk) for pk in value.values_list("pk", flat=True)}
 
 
-def test_result_student_ids_per_persona(cast, env, make_quiz):
+def test_result_student_ids_per_persona(cast, school_year, make_quiz):
     quiz = Quiz.objects.get(pk=make_quiz(release_policy="manual")["id"])
 
     assert scopes.result_student_ids(cast.admin, quiz) is None  # everyone
     assert scopes.result_student_ids(cast.accountant.user, quiz) is None
     assert scopes.result_student_ids(cast.teacher.user, quiz) is None  # the author
-    # a colleague teaching another subject in 7-A: only the students they teach
+    # a colleague teaching another subject in 5-A: only the students they teach
     colleague = scopes.result_student_ids(cast.colleague.user, quiz)
     assert colleague is not None and ids(_profiles(colleague)) == {
         str(cast.student.pk),

@@ -1,0 +1,20 @@
+"""Names vulture (`make lint`) cannot see being used: the frameworks pass or read them.
+
+Never imported; every line only "uses" a name. Keep it short: a name belongs here only when a
+framework fixes it, never to hide our own dead code.
+"""
+
+# Django signal receivers are called with sender=... as a keyword.
+sender
+# Django system checks: check(app_configs, **kwargs).
+app_configs
+# DRF renderers: render(data, accepted_media_type, renderer_context).
+accepted_media_type
+renderer_context
+# DRF APIView.perform_content_negotiation(request, force).
+force
+# Admin list filters: lookups(request, model_admin).
+model_admin
+# AppConfig.ready() imports these for their side effects (buffer kinds and checks register).
+buffer_kinds
+checks
