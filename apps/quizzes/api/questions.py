@@ -14,7 +14,12 @@ import random
 
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_serializer,
+    extend_schema_view,
+)
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -127,6 +132,7 @@ class QuestionSerializer(serializers.Serializer):
     can_edit = serializers.BooleanField(help_text="Whether the caller may edit or delete it.")
 
 
+@extend_schema_serializer(many=False)  # one page object, not a list of them
 class QuestionPageSerializer(serializers.Serializer):
     count = serializers.IntegerField()
     next = serializers.URLField(allow_null=True)

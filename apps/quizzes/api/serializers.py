@@ -40,6 +40,16 @@ class PoolFilterSerializer(serializers.Serializer):
         return {k: str(v) if k in ("subject", "class") else v for k, v in value.items()}
 
 
+@extend_schema_field(QuestionItemSerializer(many=True))
+class QuestionListField(serializers.JSONField):
+    """The fixed selection as stored: `[{"question": id, "marks": "1"}, ...]` in order."""
+
+
+@extend_schema_field(PoolFilterSerializer)
+class PoolFilterField(serializers.JSONField):
+    """The random draw's pool as stored (subject, class, topic, tags, difficulty, type)."""
+
+
 class QuizInputSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     instructions = serializers.CharField(required=False, allow_blank=True, default="")
@@ -100,6 +110,15 @@ class SectionBriefSerializer(serializers.Serializer):
 
 
 class QuizSerializer(serializers.ModelSerializer):
+    # Students and parents see the quiz, not how its questions are chosen.
+    role_dependent_fields = ("questions", "pool_filter")
+
+    questions = QuestionListField(
+        read_only=True, help_text=Quiz._meta.get_field("questions").help_text
+    )
+    pool_filter = PoolFilterField(
+        read_only=True, help_text=Quiz._meta.get_field("pool_filter").help_text
+    )
     subject_name = serializers.CharField(source="subject.name", read_only=True)
     sections = SectionBriefSerializer(many=True, read_only=True)
     question_count = serializers.SerializerMethodField()
@@ -160,7 +179,6 @@ class QuizSerializer(serializers.ModelSerializer):
     def to_representation(self, quiz):
         data = super().to_representation(quiz)
         if not self.context.get("staff_view"):
-            # Students and parents see the quiz, not how its questions are chosen.
             data.pop("questions", None)
             data.pop("pool_filter", None)
         return data
