@@ -7,7 +7,7 @@ follows from the view itself, not from a decorator on each view:
 - 400 for every write (validation or a business rule) and for a read that takes query parameters;
 - 401 when the view authenticates (a missing, invalid or expired token);
 - 403 when a permission beyond "signed in" guards it (roles, duties, school membership);
-- 404 when the path names an object, and for a paginated list (a page past the end);
+- 404 when the path or a query parameter names an object (a page past the end, too);
 - 409 for a delete (something still refers to the object);
 - 415 when the operation takes a body (it is JSON, or multipart where a file is uploaded);
 - 429 when the view is throttled;
@@ -31,7 +31,8 @@ ERROR_DESCRIPTIONS = {
     "(its `code` says which).",
     "401": "`not_authenticated`, `authentication_failed` or `token_not_valid`: sign in (again).",
     "403": "`permission_denied` (or a rule's code): the caller's role may not do this.",
-    "404": "`not_found`: nothing by that id in the caller's school or scope (or no such page).",
+    "404": "`not_found`: nothing by that id in the caller's school or scope (in the path or a "
+    "query parameter), or no such page.",
     "409": "`in_use` (something still refers to it) or another conflicting state.",
     "415": "`unsupported_media_type`: send JSON (multipart only where a file is uploaded).",
     "429": "`throttled`: too many requests; retry after `Retry-After` seconds.",
@@ -130,7 +131,7 @@ class AutoSchema(SpectacularAutoSchema):
             codes.add("401")
         if any(p not in (AllowAny, IsAuthenticated) for p in permissions):
             codes.add("403")
-        if "{" in self.path or self._is_paginated():
+        if "{" in self.path or self._takes_query_parameters():
             codes.add("404")
         if method == "DELETE":
             codes.add("409")
@@ -146,9 +147,6 @@ class AutoSchema(SpectacularAutoSchema):
             for parameter in self._get_parameters()
             if isinstance(parameter, dict)
         )
-
-    def _is_paginated(self) -> bool:
-        return self._is_list_view() and self._get_paginator() is not None
 
 
 def _model_attribute_is_nullable(field) -> bool:

@@ -235,7 +235,9 @@ class GiftRenderer(BaseRenderer):
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
         if isinstance(data, str):
-            return data.encode(self.charset)
+            # An export matching nothing is one empty line: DRF sends an empty body without
+            # a Content-Type, which is not the documented text/plain.
+            return (data or "\n").encode(self.charset)
         return json.dumps(data, default=str).encode(self.charset)
 
 
