@@ -25,27 +25,13 @@ from schemathesis.specs.openapi.checks import (
 
 from apps.accounts.models import User
 
+pytestmark = pytest.mark.contract
+
 EXAMPLES = 4
 CHECKS = [status_code_conformance, content_type_conformance, response_schema_conformance]
 PERSONAS = {"admin": "admin@demo.schools24.test", "parent": "parent@demo.schools24.test"}
 # Not reached with a JWT: the calendar feed is authorised by the token in its address alone.
 SKIP = {"/api/v1/calendar/feed/{token}.ics"}
-
-
-@pytest.fixture
-def wsgi_in_test_transaction():
-    """Requests through the WSGI application keep the test's database connection (and so its
-    transaction), as Django's test client does: no closing of "old" connections per request."""
-    from django.core.signals import request_finished, request_started
-    from django.db import close_old_connections
-
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    try:
-        yield
-    finally:
-        request_started.connect(close_old_connections)
-        request_finished.connect(close_old_connections)
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ client generated from /api/schema/ can read any refusal. Which statuses an opera
 follows from the view itself, not from a decorator on each view:
 
 - 400 for every write (validation or a business rule) and for a read that takes query parameters;
-- 401 when the view authenticates (a missing, invalid or expired token);
+- 401 when the view can answer it (it authenticates, or signs in: `get_authenticate_header`);
 - 403 when a permission beyond "signed in" guards it (roles, duties, school membership);
 - 404 when the path or a query parameter names an object (a page past the end, too);
 - 409 for a delete (something still refers to the object);
@@ -29,7 +29,8 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 ERROR_DESCRIPTIONS = {
     "400": "`validation_error` with the messages per field in `fields`, or a rule's refusal "
     "(its `code` says which).",
-    "401": "`not_authenticated`, `authentication_failed` or `token_not_valid`: sign in (again).",
+    "401": "Not signed in, or the credentials or token were refused (`not_authenticated`, "
+    "`invalid_credentials`, `token_not_valid` ...): sign in (again).",
     "403": "`permission_denied` (or a rule's code): the caller's role may not do this.",
     "404": "`not_found`: nothing by that id in the caller's school or scope (in the path or a "
     "query parameter), or no such page.",
@@ -70,6 +71,13 @@ class ErrorSerializer(serializers.Serializer):
 class AutoSchema(SpectacularAutoSchema):
     """drf-spectacular's AutoSchema, plus the error answers each operation can give, and the
     nulls and time formats DRF really answers with (see `_get_serializer_field_meta`)."""
+
+    def get_auth(self):
+        """An operation open to anyone states no security requirement instead of `[{}]`: the
+        same in OpenAPI (the schema sets none globally), but client generators read `[{}]` as
+        "needs a token" and would not let a client sign in without one."""
+        auths = super().get_auth()
+        return [] if auths == [{}] else auths
 
     def _map_serializer_field(self, field, direction, bypass_extensions=False):
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
@@ -127,7 +135,7 @@ class AutoSchema(SpectacularAutoSchema):
         codes = {"503"}
         if method in WRITES or self._takes_query_parameters():
             codes.add("400")
-        if getattr(view, "authentication_classes", None):
+        if self._may_answer_401():
             codes.add("401")
         if any(p not in (AllowAny, IsAuthenticated) for p in permissions):
             codes.add("403")
@@ -140,6 +148,14 @@ class AutoSchema(SpectacularAutoSchema):
         if getattr(view, "throttle_classes", None):
             codes.add("429")
         return sorted(codes)
+
+    def _may_answer_401(self) -> bool:
+        """DRF answers 401 only where the view names an authentication scheme (its
+        `get_authenticate_header`); elsewhere a refused sign-in is a 403."""
+        try:
+            return bool(self.view.get_authenticate_header(self.view.request))
+        except AttributeError:  # a view without a request (not an APIView)
+            return bool(getattr(self.view, "authentication_classes", None))
 
     def _takes_query_parameters(self) -> bool:
         return any(
