@@ -36,9 +36,14 @@ ERROR_DESCRIPTIONS = {
     "query parameter), or no such page.",
     "409": "`in_use` (something still refers to it) or another conflicting state.",
     "415": "`unsupported_media_type`: send JSON (multipart only where a file is uploaded).",
-    "429": "`throttled`: too many requests; retry after `Retry-After` seconds.",
-    "503": "`service_unavailable`: a backing store did not answer; retry after `Retry-After` "
-    "seconds.",
+    "429": "`throttled` (or `locked_out` at sign-in): too many requests; try again later.",
+    "503": "`service_unavailable` (or a store's own code): a backing store did not answer; "
+    "try again in a moment.",
+}
+RETRY_AFTER_STATUSES = {"429", "503"}
+RETRY_AFTER_HEADER = {
+    "schema": {"type": "integer"},
+    "description": "Seconds to wait before trying again, when the server knows.",
 }
 # How DRF writes and reads `TimeField`s: OpenAPI 3.0 defines no `time` format (JSON Schema's is
 # RFC 3339 with an offset, which these are not), so a time is a string with its pattern.
@@ -123,11 +128,14 @@ class AutoSchema(SpectacularAutoSchema):
         return dict(sorted(responses.items()))
 
     def _error(self, description: str, code: str, direction) -> dict:
-        return self._get_response_for_code(
+        response = self._get_response_for_code(
             OpenApiResponse(response=ErrorSerializer, description=description),
             code,
             direction=direction,
         )
+        if code in RETRY_AFTER_STATUSES:
+            response.setdefault("headers", {})["Retry-After"] = RETRY_AFTER_HEADER
+        return response
 
     def error_statuses(self) -> list[str]:
         view, method = self.view, self.method.upper()

@@ -33,6 +33,7 @@ from apps.core.permissions import RolePermission
 
 from .. import gift, question_bank
 from .. import question_types as qt
+from .serializers import PaperContentSerializer
 
 A, T = Role.ADMIN, Role.TEACHER
 AUTHORS = {A, T}
@@ -485,7 +486,7 @@ class QuestionViewSet(viewsets.ViewSet):
             ID_PARAMETER,
             OpenApiParameter("seed", OpenApiTypes.INT, description="Fixes the shuffled order."),
         ],
-        responses=OpenApiTypes.OBJECT,
+        responses=PaperContentSerializer,
         description=f"{ROLES_READ} The question as a student sees it in a quiz: no answer, no "
         "explanation; options shuffled if the question asks, matching right side shuffled.",
     )

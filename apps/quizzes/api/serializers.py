@@ -11,6 +11,7 @@ from apps.academics.models import Section, Subject
 from apps.accounts.models import StudentProfile
 from apps.core.api.fields import SchoolRelatedField
 
+from .. import question_types as qt
 from ..models import AnswersPolicy, GradingRule, Quiz, QuizStatus, ReleasePolicy, Selection
 
 MARKS = {"max_digits": 7, "decimal_places": 2}
@@ -300,11 +301,34 @@ class AttemptSerializer(serializers.Serializer):
         return attempt.override_reason if self._visible(attempt) else ""
 
 
+class PaperItemSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    text = serializers.CharField()
+
+
+class PaperContentSerializer(serializers.Serializer):
+    """A question as a student sees it (`question_types.paper`): never its answer."""
+
+    id = serializers.CharField()
+    type = serializers.ChoiceField(choices=qt.TYPES)
+    question_text = serializers.CharField()
+    marks = serializers.FloatField()
+    media_urls = serializers.ListField(child=serializers.CharField())
+    options = PaperItemSerializer(many=True, required=False, help_text="single, multiple")
+    left = PaperItemSerializer(many=True, required=False, help_text="matching: items to pair")
+    right = PaperItemSerializer(many=True, required=False, help_text="matching: their partners")
+
+
+@extend_schema_field(PaperContentSerializer)
+class PaperContentField(serializers.DictField):
+    """The paper's question as stored on the attempt (the shape of `PaperContentSerializer`)."""
+
+
 class PaperQuestionSerializer(serializers.Serializer):
     question = serializers.CharField()
     position = serializers.IntegerField()
     marks = serializers.DecimalField(**MARKS)
-    content = serializers.DictField(
+    content = PaperContentField(
         help_text=_("The question as question_types.paper shows it: no answer, no explanation.")
     )
 
