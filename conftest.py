@@ -253,6 +253,15 @@ def client_for(user) -> APIClient:
     return client
 
 
+@pytest.fixture(scope="session")
+def schema_contract(django_db_blocker):
+    """The OpenAPI schema as a contract responses are judged by (see apps.core.testing)."""
+    from apps.core.testing import SchemaContract
+
+    with django_db_blocker.unblock():
+        return SchemaContract()
+
+
 @pytest.fixture
 def api():
     """`api(user)` is an APIClient signed in as `user` (or anonymous for None)."""

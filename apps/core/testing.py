@@ -379,3 +379,98 @@ def run_django_python(script: str, **env: str):
         text=True,
         timeout=60,
     )
+
+
+# --- The OpenAPI schema as a contract -------------------------------------------------------------
+# A frontend generates its client from /api/schema/, so every response must be one the schema
+# documents: its status among the operation's responses, its content type among that response's,
+# and its body valid against that response's model. The access-matrix walk and the schemathesis
+# tests judge responses with the same validator (schemathesis's, which reads OpenAPI 3.0's
+# `nullable` and `$ref`s the way a client generator does).
+
+
+def openapi_schema() -> dict:
+    """The schema exactly as /api/schema/ serves it (JSON-compatible: dates as strings)."""
+    import json
+
+    from drf_spectacular.generators import SchemaGenerator
+    from drf_spectacular.renderers import OpenApiJsonRenderer
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    return json.loads(OpenApiJsonRenderer().render(schema))
+
+
+def _body_bytes(response) -> bytes:
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content)
+    return response.content
+
+
+class SchemaContract:
+    """Judges test-client responses against the OpenAPI schema.
+
+    `problems(method, path_template, response)` lists what a generated client would trip over:
+    an undocumented status code, an undocumented content type, or a body that does not match the
+    documented model. An empty list means the response keeps the contract."""
+
+    UNDOCUMENTED = "undocumented status"
+    CONTENT_TYPE = "undocumented content type"
+    MODEL = "model violation"
+
+    def __init__(self, raw: dict | None = None):
+        import schemathesis
+
+        self.raw = raw or openapi_schema()
+        self.schema = schemathesis.openapi.from_dict(self.raw)
+        self._operations: dict[tuple[str, str], object] = {}
+
+    def operation(self, method: str, template: str):
+        key = (method.upper(), template)
+        if key not in self._operations:
+            self._operations[key] = self.schema[template][method.upper()]
+        return self._operations[key]
+
+    def problems(self, method: str, template: str, response) -> list[str]:
+        import requests
+        from schemathesis.core.failures import FailureGroup
+        from schemathesis.core.transport import Response
+
+        operation = self.operation(method, template)
+        status = response.status_code
+        label = f"{method.upper()} {template} {status}"
+        documented = self.raw["paths"][template][method.lower()]["responses"]
+        if str(status) not in documented and "default" not in documented:
+            return [f"{self.UNDOCUMENTED}: {label} (documented: {sorted(documented)})"]
+        content = _body_bytes(response)
+        media_type = response.get("Content-Type", "")
+        definition = documented.get(str(status)) or documented["default"]
+        types = definition.get("content") or {}
+        problems = []
+        if content and types and media_type.split(";")[0].strip() not in types:
+            problems.append(
+                f"{self.CONTENT_TYPE}: {label} {media_type!r} (documented {list(types)})"
+            )
+            return problems
+        request = requests.Request(method.upper(), "http://testserver" + template).prepare()
+        wrapped = Response(
+            status_code=status,
+            headers={key: [value] for key, value in response.headers.items()},
+            content=content,
+            request=request,
+            elapsed=0.0,
+            verify=True,
+        )
+        try:
+            operation.validate_response(wrapped)
+        except FailureGroup as group:
+            for failure in group.exceptions:
+                problems.append(f"{self.MODEL}: {label}: {_first_line(failure)}")
+        except AssertionError as failure:
+            problems.append(f"{self.MODEL}: {label}: {_first_line(failure)}")
+        return problems
+
+
+def _first_line(failure) -> str:
+    title = getattr(failure, "title", "")
+    message = getattr(failure, "message", str(failure))
+    return f"{title} {' '.join(message.split())[:400]}".strip()

@@ -263,6 +263,11 @@ class StudentListItemSerializer(serializers.Serializer):
 
 
 class StudentSerializer(ProfileUserFields, serializers.ModelSerializer):
+    # Declared so the schema's enums say what is stored: a choice, or blank when not given.
+    gender = serializers.ChoiceField(choices=Gender.choices, allow_blank=True, read_only=True)
+    blood_group = serializers.ChoiceField(
+        choices=BloodGroup.choices, allow_blank=True, read_only=True
+    )
     guardians = GuardianOfStudentSerializer(many=True, read_only=True)
     photo_url = serializers.SerializerMethodField()
     current_enrollment = serializers.SerializerMethodField(

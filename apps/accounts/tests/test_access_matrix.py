@@ -409,10 +409,11 @@ def _academics_ids(cast) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("operation", sorted(MATRIX), ids=lambda op: f"{op[0]} {op[1]}")
-def test_access(cast, api, operation, request):
+def test_access(cast, api, operation, request, schema_contract):
     """Each persona calls the operation inside a savepoint that is rolled back afterwards, so
     every call sees the same starting data (a deactivation by one persona does not change what
-    the next one meets) while the cast is built once per operation."""
+    the next one meets) while the cast is built once per operation. Every response, allowed or
+    refused, must also keep the OpenAPI contract: a documented status, content type and model."""
     method, template = operation
     path = template
     collection = template.split("/")[3]
@@ -429,6 +430,8 @@ def test_access(cast, api, operation, request):
             response = getattr(api(user), method.lower())(path, {}, format="json")
             transaction.set_rollback(True)
         status = response.status_code
+        for problem in schema_contract.problems(method, template, response):
+            wrong.append(f"{persona}: {problem}")
         if allowed(persona, operation):
             if status in DENIED | {405, 500}:
                 wrong.append(f"{persona} should be allowed: {status} {response.content[:200]!r}")

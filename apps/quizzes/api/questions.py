@@ -14,7 +14,12 @@ import random
 
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_serializer,
+    extend_schema_view,
+)
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -28,6 +33,7 @@ from apps.core.permissions import RolePermission
 
 from .. import gift, question_bank
 from .. import question_types as qt
+from .serializers import PaperContentSerializer
 
 A, T = Role.ADMIN, Role.TEACHER
 AUTHORS = {A, T}
@@ -127,6 +133,7 @@ class QuestionSerializer(serializers.Serializer):
     can_edit = serializers.BooleanField(help_text="Whether the caller may edit or delete it.")
 
 
+@extend_schema_serializer(many=False)  # one page object, not a list of them
 class QuestionPageSerializer(serializers.Serializer):
     count = serializers.IntegerField()
     next = serializers.URLField(allow_null=True)
@@ -229,7 +236,9 @@ class GiftRenderer(BaseRenderer):
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
         if isinstance(data, str):
-            return data.encode(self.charset)
+            # An export matching nothing is one empty line: DRF sends an empty body without
+            # a Content-Type, which is not the documented text/plain.
+            return (data or "\n").encode(self.charset)
         return json.dumps(data, default=str).encode(self.charset)
 
 
@@ -477,7 +486,7 @@ class QuestionViewSet(viewsets.ViewSet):
             ID_PARAMETER,
             OpenApiParameter("seed", OpenApiTypes.INT, description="Fixes the shuffled order."),
         ],
-        responses=OpenApiTypes.OBJECT,
+        responses=PaperContentSerializer,
         description=f"{ROLES_READ} The question as a student sees it in a quiz: no answer, no "
         "explanation; options shuffled if the question asks, matching right side shuffled.",
     )

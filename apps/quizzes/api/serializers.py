@@ -11,6 +11,7 @@ from apps.academics.models import Section, Subject
 from apps.accounts.models import StudentProfile
 from apps.core.api.fields import SchoolRelatedField
 
+from .. import question_types as qt
 from ..models import AnswersPolicy, GradingRule, Quiz, QuizStatus, ReleasePolicy, Selection
 
 MARKS = {"max_digits": 7, "decimal_places": 2}
@@ -38,6 +39,16 @@ class PoolFilterSerializer(serializers.Serializer):
     def to_internal_value(self, data):
         value = super().to_internal_value(data)
         return {k: str(v) if k in ("subject", "class") else v for k, v in value.items()}
+
+
+@extend_schema_field(QuestionItemSerializer(many=True))
+class QuestionListField(serializers.JSONField):
+    """The fixed selection as stored: `[{"question": id, "marks": "1"}, ...]` in order."""
+
+
+@extend_schema_field(PoolFilterSerializer)
+class PoolFilterField(serializers.JSONField):
+    """The random draw's pool as stored (subject, class, topic, tags, difficulty, type)."""
 
 
 class QuizInputSerializer(serializers.Serializer):
@@ -100,6 +111,15 @@ class SectionBriefSerializer(serializers.Serializer):
 
 
 class QuizSerializer(serializers.ModelSerializer):
+    # Students and parents see the quiz, not how its questions are chosen.
+    role_dependent_fields = ("questions", "pool_filter")
+
+    questions = QuestionListField(
+        read_only=True, help_text=Quiz._meta.get_field("questions").help_text
+    )
+    pool_filter = PoolFilterField(
+        read_only=True, help_text=Quiz._meta.get_field("pool_filter").help_text
+    )
     subject_name = serializers.CharField(source="subject.name", read_only=True)
     sections = SectionBriefSerializer(many=True, read_only=True)
     question_count = serializers.SerializerMethodField()
@@ -160,7 +180,6 @@ class QuizSerializer(serializers.ModelSerializer):
     def to_representation(self, quiz):
         data = super().to_representation(quiz)
         if not self.context.get("staff_view"):
-            # Students and parents see the quiz, not how its questions are chosen.
             data.pop("questions", None)
             data.pop("pool_filter", None)
         return data
@@ -282,11 +301,34 @@ class AttemptSerializer(serializers.Serializer):
         return attempt.override_reason if self._visible(attempt) else ""
 
 
+class PaperItemSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    text = serializers.CharField()
+
+
+class PaperContentSerializer(serializers.Serializer):
+    """A question as a student sees it (`question_types.paper`): never its answer."""
+
+    id = serializers.CharField()
+    type = serializers.ChoiceField(choices=qt.TYPES)
+    question_text = serializers.CharField()
+    marks = serializers.FloatField()
+    media_urls = serializers.ListField(child=serializers.CharField())
+    options = PaperItemSerializer(many=True, required=False, help_text="single, multiple")
+    left = PaperItemSerializer(many=True, required=False, help_text="matching: items to pair")
+    right = PaperItemSerializer(many=True, required=False, help_text="matching: their partners")
+
+
+@extend_schema_field(PaperContentSerializer)
+class PaperContentField(serializers.DictField):
+    """The paper's question as stored on the attempt (the shape of `PaperContentSerializer`)."""
+
+
 class PaperQuestionSerializer(serializers.Serializer):
     question = serializers.CharField()
     position = serializers.IntegerField()
     marks = serializers.DecimalField(**MARKS)
-    content = serializers.DictField(
+    content = PaperContentField(
         help_text=_("The question as question_types.paper shows it: no answer, no explanation.")
     )
 

@@ -255,7 +255,7 @@ class QuizViewSet(
         "must be in one of the quiz's sections. Applies to attempts started afterwards: "
         "deadline = min(start + duration + extra, closes_at + extra). Audit-logged.",
     )
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None)  # one list, no pages
     def accommodations(self, request, pk=None):
         quiz = self._managed_object() if request.method == "POST" else self.get_object()
         if request.method == "POST":
