@@ -47,11 +47,15 @@ def _attendance(qs, user):
     return qs.none()
 
 
-def readable_sections(user) -> QuerySet[Section]:
+def readable_sections(user, *, joined: bool = True) -> QuerySet[Section]:
     """Sections whose attendance `user` may read: the school's for admins and staff with the
     permission, the current year's taught sections for teachers, their own sections for
-    students and parents (who then see only their own marks in them: `visible_marks`)."""
-    qs = Section.objects.select_related("year", "school", "school_class", "class_teacher")
+    students and parents (who then see only their own marks in them: `visible_marks`).
+    `joined=False`: the sections' own columns only (no year, school, class or class teacher
+    joined), for a read that needs no more than the section's id and school."""
+    qs = Section.objects.all()
+    if joined:
+        qs = qs.select_related("year", "school", "school_class", "class_teacher")
     if is_platform_superuser(user):
         return qs
     qs = qs.filter(school_id=user.school_id)
@@ -62,9 +66,9 @@ def readable_sections(user) -> QuerySet[Section]:
     return qs.filter(pk__in=academics_selectors.own_section_ids(user))
 
 
-def readable_section(user, section_id) -> Section:
+def readable_section(user, section_id, *, joined: bool = True) -> Section:
     """One of `readable_sections(user)`; any other id (another school's too) is a 404."""
-    section = readable_sections(user).filter(pk=section_id).first()
+    section = readable_sections(user, joined=joined).filter(pk=section_id).first()
     if section is None:
         raise Http404
     return section

@@ -53,6 +53,30 @@ def buffer_namespace(settings, label: str):
         client.close()
 
 
+@contextmanager
+def redis_round_trips():
+    """Count the Redis round trips made inside the block (any client of the process): yields a
+    list that receives each trip's first command name (b"MGET", b"EVALSHA", ...); a pipeline
+    is one trip."""
+    from redis.connection import AbstractConnection
+
+    trips: list[bytes] = []
+    real = AbstractConnection.send_packed_command
+
+    def counted(self, command, *args, **kwargs):
+        packed = command if isinstance(command, bytes | str) else b"".join(command)
+        packed = packed.encode() if isinstance(packed, str) else packed
+        parts = packed.split(b"\r\n", 3)
+        trips.append(parts[2].upper() if len(parts) > 2 else b"?")
+        return real(self, command, *args, **kwargs)
+
+    AbstractConnection.send_packed_command = counted
+    try:
+        yield trips
+    finally:
+        AbstractConnection.send_packed_command = real
+
+
 def database_url(
     alias: str = "default", *, host: str | None = None, port: int | None = None
 ) -> str:

@@ -13,6 +13,7 @@ flush that runs after a submit changes nothing.
 from __future__ import annotations
 
 from apps.core.buffer import BufferKind, Upsert, register_kind
+from apps.core.db import commit_durably
 
 from .models import AttemptAnswer
 
@@ -27,7 +28,7 @@ def _load(record: dict) -> dict:
     return out
 
 
-apply = Upsert.for_model(
+_upsert = Upsert.for_model(
     AttemptAnswer,
     ("attempt", "question_id"),
     "ts",
@@ -35,6 +36,15 @@ apply = Upsert.for_model(
     # Never the id (derived from the key) nor the grading columns (the submit's).
     update_columns=["answer", "ts", "updated_at"],
 )
+
+
+def apply(records) -> int:
+    """Write answers to Postgres (a flush, or an autosave written through while Redis is down).
+    The autosave's transaction commits without waiting for the disk while it only locks the
+    attempt (`services.attempt_save_answers`); answers written here commit durably."""
+    commit_durably()
+    return _upsert(records)
+
 
 QUIZ_ANSWER = register_kind(
     BufferKind(

@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.core import uploads
+from apps.core.api import rows
 from apps.core.api.fields import SchoolRelatedField
 from apps.core.exceptions import ApplicationError
 
@@ -260,6 +261,41 @@ class StudentListItemSerializer(serializers.Serializer):
     admission_date = serializers.DateField(allow_null=True)
     photo_url = serializers.CharField(allow_null=True)
     current_enrollment = CurrentEnrollmentSerializer(allow_null=True)
+
+
+def _named(ref: dict | None) -> dict | None:
+    return None if ref is None else {"id": rows.text(ref["id"]), "name": rows.text(ref["name"])}
+
+
+def student_list_rows(students: list[dict]) -> list[dict]:
+    """`StudentListItemSerializer(students, many=True).data` for `selectors.student_summaries`
+    rows, built directly (`apps.core.api.rows`); the tests check that both give the same."""
+    out = []
+    for row in students:
+        enrollment = row["current_enrollment"]
+        out.append(
+            {
+                "id": rows.text(row["id"]),
+                "user": rows.text(row["user"]),
+                "email": rows.text(row["email"]),
+                "full_name": rows.text(row["full_name"]),
+                "is_active": rows.boolean(row["is_active"]),
+                "admission_number": rows.text(row["admission_number"]),
+                "roll_number": rows.text(row["roll_number"]),
+                "gender": row["gender"],
+                "admission_date": rows.iso_date(row["admission_date"]),
+                "photo_url": rows.text(row["photo_url"]),
+                "current_enrollment": None
+                if enrollment is None
+                else {
+                    "academic_year": _named(enrollment["academic_year"]),
+                    "school_class": _named(enrollment["school_class"]),
+                    "section": _named(enrollment["section"]),
+                    "roll_number": rows.integer(enrollment["roll_number"]),
+                },
+            }
+        )
+    return out
 
 
 class StudentSerializer(ProfileUserFields, serializers.ModelSerializer):

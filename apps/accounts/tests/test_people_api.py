@@ -1,11 +1,16 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from apps.academics.tests.factories import EnrollmentFactory, SectionFactory
+from apps.accounts import selectors
+from apps.accounts.api.serializers import StudentListItemSerializer, student_list_rows
 from apps.accounts.models import Guardian, StudentProfile, User
 from apps.accounts.tests.factories import GuardianFactory, StudentFactory
 from apps.core.models import AuditLog
+from apps.core.testing import redis_round_trips
 
 STUDENT = {
     "email": "New.Kid@Alice.test",
@@ -229,8 +234,8 @@ def test_student_detail_includes_guardians(cast, api):
 def test_student_list_query_count_is_constant(cast, api, django_assert_num_queries):
     client = api(cast.admin)
     client.get("/api/v1/students/")  # warm up (content types, permissions, the principal)
-    # count, page, current enrollments (guardians are on the detail)
-    with django_assert_num_queries(3) as small:
+    # page, current enrollments (a short page: no count; guardians are on the detail)
+    with django_assert_num_queries(2) as small:
         assert client.get("/api/v1/students/?page_size=100").json()["count"] == 3
     section = SectionFactory(school_class__school=cast.school, year__is_current=True)
     for number in range(20):
@@ -240,6 +245,39 @@ def test_student_list_query_count_is_constant(cast, api, django_assert_num_queri
         EnrollmentFactory(section=section, student=student, roll_number=number + 1)
     with django_assert_num_queries(len(small.captured_queries)):
         assert client.get("/api/v1/students/?page_size=100").json()["count"] == 23
+
+
+def test_a_full_students_page_counts_once_and_costs_two_redis_round_trips(cast, api):
+    section = SectionFactory(school_class__school=cast.school, year__is_current=True)
+    for _ in range(5):
+        EnrollmentFactory(section=section, student=StudentFactory(school=cast.school))
+    client = api(cast.admin)
+    assert client.get("/api/v1/students/?page_size=4").status_code == 200
+    with redis_round_trips() as trips, CaptureQueriesContext(connection) as queries:
+        body = client.get("/api/v1/students/?page_size=4").json()
+    assert (body["count"], len(body["results"])) == (8, 4)
+    # The count (a full page), the page, the page's current enrollments.
+    assert len(queries) == 3
+    assert trips == [b"MGET", b"EVALSHA"]  # the cached principal, the throttle
+
+
+def test_the_students_list_rows_are_what_the_list_serializer_makes(cast, api, settings, tmp_path):
+    """The list builds its rows directly (`student_list_rows`); they must equal the documented
+    serializer's output: with and without a current enrollment, a photo, a roll number."""
+    settings.MEDIA_ROOT = tmp_path
+    section = SectionFactory(school_class__school=cast.school, year__is_current=True)
+    EnrollmentFactory(section=section, student=cast.student, roll_number=4)
+    cast.sibling.roll_number = "12"
+    cast.sibling.photo = "students/sia.png"
+    cast.sibling.save(update_fields=["roll_number", "photo"])
+    body = api(cast.admin).get("/api/v1/students/?page_size=100").json()
+    assert {row["current_enrollment"] is None for row in body["results"]} == {True, False}
+    assert any(row["photo_url"] for row in body["results"])
+    summaries = selectors.student_summaries(
+        selectors.student_summary_rows(StudentProfile.objects.filter(school=cast.school)),
+        lambda name: f"/media/{name}",
+    )
+    assert student_list_rows(summaries) == StudentListItemSerializer(summaries, many=True).data
 
 
 def test_student_search_and_filters(cast, api):

@@ -117,13 +117,13 @@ class AttendanceViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
                 marks = [m for m in marks if m["section_id"] == str(query["section"])]
             marks = self._filter_period(marks, query.get("period"))
         else:
-            section = scopes.readable_section(self.user, query["section"])
+            section = scopes.readable_section(self.user, query["section"], joined=False)
             if not query.get("date"):
                 raise _bad(_("Give the date of the register."), "date")
             marks = selectors.section_day(section, query["date"], selectors.ALL_PERIODS)
             marks = self._filter_period(scopes.visible_marks(self.user, marks), query.get("period"))
         page = self.paginate_queryset(selectors.describe(marks))
-        return self.get_paginated_response(s.MarkSerializer(page, many=True).data)
+        return self.get_paginated_response(s.mark_rows(page))
 
     @staticmethod
     def _filter_period(marks: list[dict], period: str | None) -> list[dict]:

@@ -28,7 +28,9 @@ from apps.attendance.models import AttendanceRecord, mark_id
 from apps.core import buffer
 from apps.core.access import scope_queryset
 from apps.core.models import AuditLog
+from apps.core.testing import redis_round_trips
 
+from ..api import serializers as attendance_serializers
 from .factories import LIST, AttendanceRecordFactory, as_db, db_marks, entry, flush_here, mark
 
 pytestmark = pytest.mark.django_db
@@ -826,7 +828,51 @@ def test_list_and_register_keep_a_constant_number_of_queries(cast, school_year, 
         _count_queries(lambda: client.get("/api/v1/attendance/register/", register_params))
         == small_register
     )
-    assert small_list <= 4 and small_register <= 6
+    # The section, its marks, the names and rolls (the user is cached; a short page: no count).
+    assert small_list == 3 and small_register <= 6
+
+
+def test_a_registers_rows_are_what_the_mark_serializer_makes(cast, att, api):
+    """The list builds its rows directly (`mark_rows`); they must equal the documented
+    serializer's output, for flushed and pending marks, daily and period marks alike."""
+    students = [StudentFactory(school=cast.school) for _ in range(3)]
+    for roll, student in enumerate(students, start=30):
+        EnrollmentFactory(section=att.sec_a, student=student, roll_number=roll)
+    outsider = StudentFactory(school=cast.school)  # no enrollment here: no roll number
+    mark(api, cast.admin, att.sec_a, att.day, [entry(students[0], "absent")])
+    flush_here()
+    mark(
+        api,
+        cast.admin,
+        att.sec_a,
+        att.day,
+        [
+            entry(students[1], "late", late_minutes=7),
+            entry(students[2], "excused", reason="Fever"),
+        ],
+    )
+    body = api(cast.admin).get(LIST, {"section": att.sec_a.pk, "date": att.day}).json()
+    marks = selectors.describe(selectors.section_day(att.sec_a, att.day, selectors.ALL_PERIODS))
+    assert {m["pending"] for m in marks} == {True, False}
+    assert body["results"] == attendance_serializers.MarkSerializer(marks, many=True).data
+    orphan = {**marks[0], "student_id": str(outsider.pk), "roll_number": None}
+    orphan.update(period_id=None, period_number=None, marked_by_id=None)
+    assert (
+        attendance_serializers.mark_rows([orphan])
+        == attendance_serializers.MarkSerializer([orphan], many=True).data
+    )
+
+
+def test_a_register_read_costs_three_queries_and_few_redis_round_trips(cast, att, api):
+    mark(api, cast.admin, att.sec_a, att.day, [entry(cast.student), entry(cast.other_student)])
+    client = api(cast.teacher.user)
+    params = {"section": att.sec_a.pk, "date": att.day}
+    assert client.get(LIST, params).json()["count"] == 2  # and caches the principal
+    with redis_round_trips() as trips, CaptureQueriesContext(connection) as queries:
+        assert client.get(LIST, params).status_code == 200
+    assert len(queries) == 3
+    # The principal, the throttle, and the write buffer's pending marks (its pipeline).
+    assert trips[:2] == [b"MGET", b"EVALSHA"] and len(trips) <= 4
 
 
 def test_school_today_uses_the_school_timezone(cast):

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from apps.academics.models import Enrollment
 from apps.accounts.models import Role, StudentProfile
 from apps.core import audit, buffer
+from apps.core.db import commit_without_disk_wait
 from apps.core.exceptions import ApplicationError, ServiceUnavailable
 from apps.core.services import refuse
 
@@ -297,6 +298,10 @@ def attempt_save_answers(
             expired = True  # committed when this block ends; the refusal below keeps it
         else:
             expired = False
+            # The answers go to Redis: this transaction only held the attempt's lock, so its
+            # COMMIT need not wait for the disk (answers written through to Postgres while
+            # Redis is down still commit durably: `buffer_kinds.apply`).
+            commit_without_disk_wait()
             _save(attempt, answers)
     if expired:
         raise refuse(

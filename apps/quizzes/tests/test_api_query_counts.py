@@ -17,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from apps.academics.tests.factories import SchoolClassFactory, SectionFactory
+from apps.core.testing import redis_round_trips
 from apps.quizzes.models import Attempt, AttemptAnswer
 
 from .factories import flush_here
@@ -24,7 +25,9 @@ from .factories import flush_here
 START = 8  # user, quiz, savepoint, student (locked), attempts, paper's questions, insert, release
 RESUME = 7  # user, quiz, savepoint, student (locked), attempts, release, paper with answers
 PAPER = 3  # user, attempt, paper with answers
-AUTOSAVE = 5  # user, savepoint, attempt found locked with documents, release, answers
+# user, savepoint, attempt found locked with documents, commit without disk wait, release,
+# answers
+AUTOSAVE = 6
 
 
 def counted(request) -> tuple[int, object]:
@@ -244,3 +247,52 @@ def test_a_students_quiz_list_is_a_summary_in_the_same_queries_for_one_quiz_or_f
     detail = client.get(f"/api/v1/quizzes/{first['id']}/").json()
     assert detail["instructions"] == "" and detail["grading_rule"] == "highest"
     assert five == one <= 3  # count, page, sections (the user is cached)
+
+
+def _sql(request) -> list[str]:
+    with CaptureQueriesContext(connection) as ctx:
+        response = request()
+    assert response.status_code == 200, response.content
+    return [q["sql"] for q in ctx.captured_queries]
+
+
+def test_an_autosave_commits_without_waiting_for_the_disk_unless_it_writes_answers(
+    api, cast, make_quiz, Q, settings
+):
+    """The autosave's transaction only locks the attempt (the answers go to Redis), so its
+    COMMIT does not wait for an fsync; answers written through to Postgres (buffer off or
+    Redis down) commit durably."""
+    quiz = make_quiz(questions=[Q.single, Q.numeric])
+    client = api(cast.student.user)
+    attempt = client.post(f"/api/v1/quizzes/{quiz['id']}/attempts/").json()
+    url = f"/api/v1/attempts/{attempt['id']}/answers/"
+    save = {"answers": [{"question": Q.single["id"], "answer": "b"}]}
+    sql = _sql(lambda: client.put(url, save, format="json"))
+    settings_at_commit = [q for q in sql if "synchronous_commit" in q]
+    assert settings_at_commit == ["SET LOCAL synchronous_commit TO off"]
+    assert sql.index(settings_at_commit[0]) > next(
+        i for i, q in enumerate(sql) if "FOR UPDATE" in q
+    )
+    assert not [q for q in sql if q.startswith("INSERT") or "COPY" in q]
+
+    settings.BATCH_PROCESSOR_ENABLED = False  # every put is written through to Postgres
+    save = {"answers": [{"question": Q.numeric["id"], "answer": 2.5}]}
+    sql = _sql(lambda: client.put(url, save, format="json"))
+    durable = sql.index("SET LOCAL synchronous_commit TO DEFAULT")
+    assert sql.index("SET LOCAL synchronous_commit TO off") < durable
+    assert durable < next(i for i, q in enumerate(sql) if "quizzes_attemptanswer" in q)
+    assert AttemptAnswer.objects.get(attempt_id=attempt["id"], question_id=Q.numeric["id"])
+
+
+def test_an_autosave_costs_few_redis_round_trips(api, cast, make_quiz, Q):
+    quiz = make_quiz(questions=[Q.single])
+    client = api(cast.student.user)
+    attempt = client.post(f"/api/v1/quizzes/{quiz['id']}/attempts/").json()
+    url = f"/api/v1/attempts/{attempt['id']}/answers/"
+    save = {"answers": [{"question": Q.single["id"], "answer": "b"}]}
+    assert client.put(url, save, format="json").status_code == 200
+    with redis_round_trips() as trips:
+        assert client.put(url, save, format="json").json()["answers"] == {Q.single["id"]: "b"}
+    # The cached principal, the throttle, then the write buffer: the put (its pipeline checks
+    # its script first) and the pending answers read back.
+    assert trips[:2] == [b"MGET", b"EVALSHA"] and len(trips) <= 5, trips

@@ -266,7 +266,7 @@ class StudentViewSet(ProfileViewSet):
             return request.build_absolute_uri(url) if url.startswith("/") else url
 
         rows = selectors.student_summaries(page, photo_url)
-        return self.get_paginated_response(s.StudentListItemSerializer(rows, many=True).data)
+        return self.get_paginated_response(s.student_list_rows(rows))
 
     @extend_schema(
         request={"multipart/form-data": s.StudentImportSerializer},
