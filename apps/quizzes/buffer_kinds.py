@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from apps.core.buffer import BufferKind, Upsert, register_kind
 
-from .models import AttemptAnswer
+from .models import AttemptAnswer, answer_id
 
 KIND = "quiz_answer"
 KEY_FIELDS = ("attempt_id", "question_id")
@@ -25,6 +25,10 @@ def _load(record: dict) -> dict:
     out = dict(record)
     out["pending"] = True
     return out
+
+
+def _answer_id(record: dict) -> str:
+    return str(answer_id(record["attempt_id"], record["question_id"]))
 
 
 apply = Upsert.for_model(
@@ -43,5 +47,7 @@ QUIZ_ANSWER = register_kind(
         group_fields=GROUP_FIELDS,
         apply=apply,
         load=_load,
+        fields=("school_id", "answer"),
+        derived=(("id", _answer_id),),
     )
 )

@@ -23,7 +23,7 @@ from apps.accounts.tests.factories import StudentFactory
 from apps.attendance.buffer_kinds import KIND
 from apps.attendance.models import AttendanceRecord
 from apps.core import buffer
-from apps.core.buffer import store
+from apps.core.buffer import layout
 from apps.core.testing import database_url
 
 from .conftest import flush_here
@@ -174,7 +174,7 @@ def test_marks_arriving_during_a_flush_are_kept(cast, att, api, monkeypatch):
         "date": att.day.isoformat(),
         "slot": "day",
     }
-    target = store.shard_of(k, sam_key)
+    target = layout.shard_of(k, sam_key)
 
     def arrive(point, kind, shard, **context):
         """While the snapshot holding Sam's mark is being flushed: a newer mark for that key,

@@ -33,7 +33,7 @@ from django.db import connection, models
 from django.test.utils import isolate_apps
 
 from apps.core import buffer
-from apps.core.buffer import store
+from apps.core.buffer import layout, status, write
 from apps.core.codecs import Codec
 from apps.core.models import TimeStampedModel
 from apps.core.testing import buffer_namespace, database_url
@@ -112,18 +112,27 @@ def test_last_write_wins_compressed_read_your_writes_and_flush(
     expected = expected_of(first) | expected_of(later)
     assert len(expected) == 150
 
-    # Raw Redis values are the codec's bytes of the record's JSON, last write per key.
+    # Raw Redis values, last write per key: a short record packed in its bucket, a long one in
+    # the shard's long-value hash behind a stub, compressed with the cache's codec.
     client = buffer.get_client()
     big = next(r for r in later if len(r["note"]) > 300)
     small = next(r for r in first if r["student_id"] % 3 == 1)
-    for record, algorithm in ((big, settings.REDIS_COMPRESSION_ALGORITHM), (small, "raw")):
-        sk = store.shard_keys(k, store.shard_of(k, record))
-        raw = client.hget(sk.p, store.encode_fields(record, KEY))
-        assert Codec.algorithm_of(raw) == algorithm
-        assert orjson.loads(Codec.decode(raw)) == record
-    assert len(raw) < len(orjson.dumps(big)) or algorithm == "raw"
+    packer = layout.layout_of(k)
+    for record in (big, small):
+        packed = packer.pack(record)
+        sk = layout.shard_keys(k, packed.shard)
+        raw = client.hget(sk.bucket(packed.bucket), packed.key)
+        assert raw[:8] == record["ts"].to_bytes(8, "big")
+        if record is big:
+            assert raw[8:] == b"\xc1"  # the stub
+            raw = client.hget(sk.x, packed.key)
+            assert Codec.algorithm_of(raw[9:]) == settings.REDIS_COMPRESSION_ALGORITHM
+            assert len(raw) < len(orjson.dumps(big))
+        else:
+            assert len(raw) <= layout.INLINE_MAX
+        assert packer.unpack(packed.key, raw) == record
     assert buffer.stats(kind)[kind]["pending"] == 150
-    assert client.ttl(sk.p) == -1  # never expires
+    assert client.ttl(sk.bucket(packed.bucket)) == client.ttl(sk.n) == -1  # never expires
 
     # Read-your-writes before any flush: one key, one group, an unindexed filter.
     one = buffer.pending(kind, **{f: big[f] for f in KEY})
@@ -149,7 +158,7 @@ def test_last_write_wins_compressed_read_your_writes_and_flush(
     def look(point, kind, shard, state):
         if seen:
             return
-        mine = [r for r in stored if store.shard_of(k, r) == shard]
+        mine = [r for r in stored if layout.shard_of(k, r) == shard]
         some = mine[len(mine) // 2]
         seen["stats"] = buffer.stats(kind)[kind]
         seen["one"] = buffer.pending(kind, **{f: some[f] for f in KEY})
@@ -277,11 +286,15 @@ def test_sigkill_at_any_step_loses_and_duplicates_nothing(failpoint, ns, setting
     # whose first value had reached the snapshot (or Postgres) is written twice, else once.
     k = buffer.get_kind("probe")
     client = buffer.get_client()
+    packer = layout.layout_of(k)
+
+    def in_snapshot(record) -> bool:
+        packed = packer.pack(record)
+        sk = layout.shard_keys(k, packed.shard)
+        return client.hexists(sk.flushing_bucket(packed.bucket), packed.key)
+
     handed_off = {
-        probe.key_of(r)
-        for r in stored[:1000]
-        if probe.key_of(r) in partial
-        or client.hexists(store.shard_keys(k, store.shard_of(k, r)).fp, store.encode_fields(r, KEY))
+        probe.key_of(r) for r in stored[:1000] if probe.key_of(r) in partial or in_snapshot(r)
     }
     if failpoint == "locked":
         assert not handed_off
@@ -376,8 +389,8 @@ def test_a_stalled_flusher_cannot_delete_a_snapshot_it_no_longer_owns(
     k = buffer.get_kind("probe")
     record = probe.records(school, 1, 1)[0]
     buffer.put("probe", record)
-    shard = store.shard_of(k, record)
-    sk = store.shard_keys(k, shard)
+    shard = layout.shard_of(k, record)
+    sk = layout.shard_keys(k, shard)
     client = buffer.get_client()
     events = []
 
@@ -406,11 +419,11 @@ def test_a_busy_shard_is_skipped_and_a_refused_record_set_aside(school):
     records = probe.records(school, 20, 1)
     records[3]["status"] = "BAD"  # violates the table's CHECK constraint
     buffer.put_many("probe", records)
-    shard = store.shard_of(k, records[0])
+    shard = layout.shard_of(k, records[0])
     client = buffer.get_client()
-    client.set(store.shard_keys(k, shard).lock, "someone-else", px=10_000)
+    client.set(layout.shard_keys(k, shard).lock, "someone-else", px=10_000)
     assert buffer.flush("probe").skipped == 1
-    client.delete(store.shard_keys(k, shard).lock)
+    client.delete(layout.shard_keys(k, shard).lock)
 
     result = buffer.flush("probe")
     assert (result.records, result.written, result.dead) == (20, 19, 1)
@@ -481,7 +494,7 @@ def test_threshold_enqueues_one_flush_per_burst(
     from apps.core.tasks import flush_write_buffer
 
     settings.BATCH_PROCESSOR_THRESHOLD = 200
-    monkeypatch.setattr(store, "COUNT_INTERVAL", 0)  # count on every put past the estimate
+    monkeypatch.setattr(write, "COUNT_INTERVAL", 0)  # count on every put past the estimate
     k = buffer.get_kind("probe")
     with mock.patch.object(flush_write_buffer, "apply_async") as send:
         with django_capture_on_commit_callbacks(execute=True) as sent_on_commit:
@@ -491,10 +504,10 @@ def test_threshold_enqueues_one_flush_per_burst(
             assert send.call_count == 0  # not before the transaction commits
         assert len(sent_on_commit) == 1 and send.call_count == 1
         assert send.call_args.kwargs == {"kwargs": {"kind": "probe"}, "retry": False}
-        assert buffer.get_client().ttl(store.trigger_key(k)) > 0
+        assert buffer.get_client().ttl(layout.trigger_key(k)) > 0
 
         buffer.flush("probe")  # clears the debounce key: the next burst may trigger again
-        assert not buffer.get_client().exists(store.trigger_key(k))
+        assert not buffer.get_client().exists(layout.trigger_key(k))
         with django_capture_on_commit_callbacks(execute=True):
             buffer.put_many("probe", probe.records(next(_schools), 50, 5))
         assert send.call_count == 2
@@ -593,7 +606,7 @@ def test_metrics_and_readiness_figures(school, monkeypatch):
     try:
         observability.install()
         observability.install()  # idempotent
-        assert health.EXTRA_READINESS == [store.readiness]
+        assert health.EXTRA_READINESS == [status.readiness]
         buffer.put_many("probe", probe.records(school, 3, 1))
         families = {f.name: f for f in COLLECTOR.collect()}
         samples = {
@@ -603,7 +616,7 @@ def test_metrics_and_readiness_figures(school, monkeypatch):
         }
         assert samples[("schools24_write_buffer_pending", "probe")] == 3
         assert samples[("schools24_write_buffer_stale", "probe")] == 0
-        assert store.readiness()["write_buffer"]["kinds"]["probe"]["pending"] == 3
+        assert status.readiness()["write_buffer"]["kinds"]["probe"]["pending"] == 3
     finally:
         for field in observability.GAUGES:
             unregister_gauge_callback(f"schools24_write_buffer_{field}")
