@@ -36,6 +36,31 @@ def buffer_namespace(settings, label: str):
         client.close()
 
 
+class RedisRoundTrips:
+    """Counts Redis round trips (packed commands sent: a pipeline is one) while active, in every
+    client of this process. Also used by the benches' side measurements."""
+
+    def __init__(self):
+        import redis.connection
+
+        self.cls = redis.connection.AbstractConnection
+        self.count = 0
+
+    def __enter__(self):
+        original = self.original = self.cls.send_packed_command
+        outer = self
+
+        def counting(conn, command, check_health=True):
+            outer.count += 1
+            return original(conn, command, check_health)
+
+        self.cls.send_packed_command = counting
+        return self
+
+    def __exit__(self, *exc):
+        self.cls.send_packed_command = self.original
+
+
 def database_url(
     alias: str = "default", *, host: str | None = None, port: int | None = None
 ) -> str:

@@ -247,9 +247,15 @@ def _drain_legacy(
 
 
 def flush_shard(
-    kind: BufferKind, shard: int, *, wait: float = 0.0, size: int | None = None
+    kind: BufferKind,
+    shard: int,
+    *,
+    wait: float = 0.0,
+    size: int | None = None,
+    legacy_only: bool = False,
 ) -> FlushResult:
-    """Flush one shard (see the module docstring); a busy shard is skipped after `wait` s."""
+    """Flush one shard (see the module docstring); a busy shard is skipped after `wait` s.
+    `legacy_only`: only the shard's records in the layout before buckets."""
     client = get_client()
     sk = shard_keys(kind, shard)
     result = FlushResult(kind.name)
@@ -261,7 +267,7 @@ def flush_shard(
     try:
         _fire("locked", kind=kind.name, shard=shard)
         _drain_legacy(client, kind, sk, token, size or batch_size(), result)
-        while True:
+        while not legacy_only:
             state = begin(keys=[sk.lock], args=[token, sk.base], client=client).decode()
             if state == "lost":
                 raise LockLost(sk.lock)
@@ -281,19 +287,58 @@ def flush_shard(
     return result
 
 
-def _flush_shard_thread(kind: BufferKind, shard: int, wait: float, size: int | None) -> FlushResult:
+def _flush_shard_thread(
+    kind: BufferKind, shard: int, wait: float, size: int | None, legacy_only: bool
+) -> FlushResult:
     try:
-        return flush_shard(kind, shard, wait=wait, size=size)
+        return flush_shard(kind, shard, wait=wait, size=size, legacy_only=legacy_only)
     finally:
         connections.close_all()  # this thread's connections only
 
 
-def _shards_with_work(kind: BufferKind) -> list[int]:
+def _shards_with_work(kind: BufferKind) -> tuple[list[int], list[int]]:
+    """(shards with records in the old layout, shards with records in buckets)."""
     client = get_client()
     pipe = client.pipeline(transaction=False)
     for sk in all_shard_keys(kind):
-        pipe.exists(sk.b, sk.o, sk.fb, sk.fo, sk.fidx, *legacy.old_keys(kind, sk.shard).work())
-    return [shard for shard, found in enumerate(pipe.execute()) if found]
+        pipe.exists(*legacy.old_keys(kind, sk.shard).work())
+        pipe.exists(sk.b, sk.o, sk.fb, sk.fo, sk.fidx)
+    found = pipe.execute()
+    return (
+        [shard for shard in range(kind.shards) if found[2 * shard]],
+        [shard for shard in range(kind.shards) if found[2 * shard + 1]],
+    )
+
+
+def _flush_shards(
+    k: BufferKind,
+    todo: list[int],
+    *,
+    wait: float,
+    workers: int | None,
+    size: int | None,
+    legacy_only: bool,
+    result: FlushResult,
+    errors: list[BaseException],
+) -> None:
+    if todo and workers == 0:
+        for shard in todo:
+            result.add(flush_shard(k, shard, wait=wait, size=size, legacy_only=legacy_only))
+    elif todo:
+        workers = workers or int(settings.BATCH_PROCESSOR_PARALLEL_WORKERS)
+        workers = max(1, min(workers, len(todo)))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"flush-{k.name}") as pool:
+            futures = [
+                pool.submit(_flush_shard_thread, k, s, wait, size, legacy_only) for s in todo
+            ]
+            for shard, future in zip(todo, futures, strict=True):
+                try:
+                    result.add(future.result())
+                except BaseException as exc:  # noqa: BLE001 - report every shard's failure
+                    logger.error(
+                        "Write buffer: flushing %s shard %d failed: %r", k.name, shard, exc
+                    )
+                    errors.append(exc)
 
 
 def flush(
@@ -320,24 +365,13 @@ def flush(
         raise BufferRedisUnsafe(problem)
     started = time.monotonic()
     result = FlushResult(k.name)
-    todo = _shards_with_work(k)
+    old, todo = _shards_with_work(k)
     errors: list[BaseException] = []
-    if todo and workers == 0:
-        for shard in todo:
-            result.add(flush_shard(k, shard, wait=wait, size=size))
-    elif todo:
-        workers = workers or int(settings.BATCH_PROCESSOR_PARALLEL_WORKERS)
-        workers = max(1, min(workers, len(todo)))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"flush-{k.name}") as pool:
-            futures = [pool.submit(_flush_shard_thread, k, s, wait, size) for s in todo]
-            for shard, future in zip(todo, futures, strict=True):
-                try:
-                    result.add(future.result())
-                except BaseException as exc:  # noqa: BLE001 - report every shard's failure
-                    logger.error(
-                        "Write buffer: flushing %s shard %d failed: %r", k.name, shard, exc
-                    )
-                    errors.append(exc)
+    # The old layout first, every shard of it: its records were written before (or, during a
+    # rolling update, beside) the ones in buckets, so Postgres sees them in that order.
+    options = {"wait": wait, "workers": workers, "size": size, "result": result, "errors": errors}
+    _flush_shards(k, old, legacy_only=True, **options)
+    _flush_shards(k, todo, legacy_only=False, **options)
     try:
         get_client().delete(trigger_key(k))
     except REDIS_ERRORS:

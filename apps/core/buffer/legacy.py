@@ -26,7 +26,7 @@ from typing import Any
 from .connection import REDIS_ERRORS, RESET_HOOKS, get_client, key_prefix, redis_url
 from .kinds import BufferKind
 from .records import Record, encode_fields
-from .scripts import register, script
+from .scripts import pipelined, register
 
 LEGACY_CHECK_INTERVAL = 60.0
 
@@ -161,18 +161,17 @@ def forget(kind: BufferKind) -> None:
 def read_values(kind: BufferKind, flt: dict[str, Any]) -> list[bytes]:
     """The old layout's codec(JSON) values matching `flt` the way the old reads found them."""
     client = get_client()
-    read = script("legacy_read", client)
     if all(f in flt for f in kind.key_fields):
         ok = old_keys(kind, old_shard_of(kind, flt))
         key = encode_fields(flt, kind.key_fields)
-        return read(keys=[ok.p, ok.fp], args=[ok.base, "k", key], client=client)
-    pipe = client.pipeline(transaction=False)
+        return pipelined(client, [("legacy_read", [ok.p, ok.fp], [ok.base, "k", key])])[0]
     if kind.group_fields and all(f in flt for f in kind.group_fields):
         group = encode_fields(flt, kind.group_fields)
+        calls = []
         for shard in range(kind.shards):
             ok = old_keys(kind, shard)
-            read(keys=[ok.p, ok.fp], args=[ok.base, "g", group], client=pipe)
-        return [v for values in pipe.execute() for v in values]
+            calls.append(("legacy_read", [ok.p, ok.fp], [ok.base, "g", group]))
+        return [v for values in pipelined(client, calls) for v in values]
     values: list[bytes] = []
     for shard in range(kind.shards):
         ok = old_keys(kind, shard)

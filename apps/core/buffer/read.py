@@ -12,40 +12,34 @@ import redis
 from . import legacy
 from .connection import REDIS_ERRORS, BufferReadError, get_client
 from .kinds import BufferKind, get_kind
-from .layout import Layout, all_shard_keys, layout_of, shard_keys
+from .layout import Layout, layout_of, shard_keys
 from .records import Record, decode_record, dumps, encode_fields, normalise
-from .scripts import script
+from .scripts import pipelined
 
 logger = logging.getLogger("schools24.buffer")
 
 
 def _raw_pairs(kind: BufferKind, layout: Layout, flt: Mapping[str, Any]) -> list[bytes]:
     """A flat [key, value, key, value ...] of the pending records the filter may match."""
-    client = get_client()
-    read = script("read", client)
     if all(f in flt for f in kind.key_fields):
         shard, bucket, key = layout.locate(flt)
-        sk = shard_keys(kind, shard)
-        return read(keys=[sk.b, sk.fb], args=[sk.base, "k", bucket, key], client=client)
-    if kind.group_fields and all(f in flt for f in kind.group_fields):
+        shards, args = [shard], ["k", bucket, key]
+    elif kind.group_fields and all(f in flt for f in kind.group_fields):
         group, prefix, shard, h = layout.group_address(flt)
+        shards = range(kind.shards) if shard is None else [shard]
         if kind.indexed:
-            args: list[Any] = ["i", group, prefix, h]
+            args = ["i", group, prefix, h]
         else:
             args = ["b", prefix, *(f"{h}.{s}" for s in range(kind.buckets))]
-        if shard is not None:
-            sk = shard_keys(kind, shard)
-            return read(keys=[sk.b, sk.fb], args=[sk.base, *args], client=client)
-        pipe = client.pipeline(transaction=False)
-        for sk in all_shard_keys(kind):
-            read(keys=[sk.b, sk.fb], args=[sk.base, *args], client=pipe)
-        return [v for pairs in pipe.execute() for v in pairs]
-    # No index covers the filter: everything, shard by shard (each shard in one script, so a
-    # flush handing it off meanwhile cannot hide a record).
-    pipe = client.pipeline(transaction=False)
-    for sk in all_shard_keys(kind):
-        read(keys=[sk.b, sk.fb], args=[sk.base, "a"], client=pipe)
-    return [v for pairs in pipe.execute() for v in pairs]
+    else:
+        # No index covers the filter: everything, each shard in one script (so a flush handing
+        # it off meanwhile cannot hide a record).
+        shards, args = range(kind.shards), ["a"]
+    calls = []
+    for shard in shards:
+        sk = shard_keys(kind, shard)
+        calls.append(("read", [sk.b, sk.fb], [sk.base, *args]))
+    return [v for pairs in pipelined(get_client(), calls) for v in pairs]
 
 
 def _records(kind: BufferKind, wanted: dict[str, Any]) -> list[Record]:

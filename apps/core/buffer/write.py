@@ -25,7 +25,7 @@ from .connection import (
 from .kinds import BufferKind, get_kind
 from .layout import all_shard_keys, layout_of, shard_keys, trigger_key
 from .records import Record, prepare
-from .scripts import script
+from .scripts import pipelined
 
 logger = logging.getLogger("schools24.buffer")
 
@@ -96,16 +96,13 @@ def _put_redis(kind: BufferKind, records: list[Record]) -> int:
             (packed.bucket, packed.key, packed.value, packed.group, packed.suffix)
         )
     now_ms = int(time.time() * 1000)
-    put_script = script("put", client)
-    pipe = client.pipeline(transaction=False)
+    calls = []
     step = PUT_CHUNK * 5
     for shard, args in by_shard.items():
         sk = shard_keys(kind, shard)
         for start in range(0, len(args), step):
-            put_script(
-                keys=[sk.n, sk.o], args=[sk.base, now_ms, *args[start : start + step]], client=pipe
-            )
-    return max(int(count) for _accepted, count in pipe.execute())
+            calls.append(("put", [sk.n, sk.o], [sk.base, now_ms, *args[start : start + step]]))
+    return max(int(count) for _accepted, count in pipelined(client, calls))
 
 
 # --- the size threshold ----------------------------------------------------------------------

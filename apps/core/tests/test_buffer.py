@@ -36,7 +36,7 @@ from apps.core import buffer
 from apps.core.buffer import layout, status, write
 from apps.core.codecs import Codec
 from apps.core.models import TimeStampedModel
-from apps.core.testing import buffer_namespace, database_url
+from apps.core.testing import RedisRoundTrips, buffer_namespace, database_url
 from apps.core.tests import buffer_probe as probe
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -733,3 +733,123 @@ def test_admin_buffer_page_shows_backlog_and_queues_a_flush(client, school, cast
     assert len(probe.rows(school)) == 4
     client.force_login(cast.admin)  # a school admin is not a platform operator
     assert client.get("/admin/write-buffer/").status_code == 403
+
+
+# --- 8. Redis round trips and memory ------------------------------------------------------------
+@pytest.mark.parametrize("kind", ["probe", "probe_keyed"])
+def test_redis_round_trips_per_write_and_read_do_not_grow_with_the_records(kind, school):
+    """A put_many is one round trip and a read of a key or a group one, however many records:
+    one pipelined EVALSHA per shard, never a command per record (nor redis-py's SCRIPT EXISTS).
+    The first calls warm the process (scripts loaded, eviction policy and old layout checked)."""
+    buffer.put_many(kind, probe.records(school, 2, 1))
+    buffer.pending(kind, school_id=school, day=probe.START.isoformat())
+    counts = {}
+    for students, days in ((1, 1), (40, 2), (300, 4)):
+        records = probe.records(school, students, days, status=f"s{students}")
+        with RedisRoundTrips() as write:
+            buffer.put_many(kind, records)
+        with RedisRoundTrips() as group_read:
+            group = buffer.pending(kind, school_id=school, day=records[-1]["day"])
+        with RedisRoundTrips() as key_read:
+            one = buffer.pending(kind, **{f: records[-1][f] for f in KEY})
+        assert len(group) == max(students, 2) and one[0]["status"] == f"s{students}"
+        counts[students * days] = (write.count, group_read.count, key_read.count)
+    assert counts == {1: (1, 1, 1), 80: (1, 1, 1), 1200: (1, 1, 1)}
+
+
+def hash_encodings(prefix: str) -> tuple[dict[str, int], int]:
+    """({encoding: hashes}, MEMORY USAGE in bytes) of the keys under `prefix`."""
+    client = buffer.get_client()
+    encodings: dict[str, int] = {}
+    usage = 0
+    for key in client.scan_iter(f"{prefix}:*", count=1000):
+        usage += client.memory_usage(key, samples=0)
+        if client.type(key) == b"hash":
+            encoding = client.object("encoding", key).decode()
+            encodings[encoding] = encodings.get(encoding, 0) + 1
+    return encodings, usage
+
+
+def test_pending_records_stay_in_listpack_encoded_hashes(ns, school):
+    """The memory property: thousands of pending records live in small hashes Redis keeps as
+    listpacks (a few bytes per field instead of a hashtable entry each). 150 students x 20 days
+    is one hash per day for `probe` (by group) and 16 x 256 buckets for `probe_keyed` (by key),
+    each with its group index."""
+    stored = buffer.put_many("probe", probe.records(school, 150, 20))
+    stored += buffer.put_many("probe_keyed", probe.records(school, 150, 20))
+    encodings, usage = hash_encodings(ns)
+    assert list(encodings) == ["listpack"] and encodings["listpack"] > 1000, encodings
+    assert usage / len(stored) < 150, usage / len(stored)  # key-sharded: buckets half empty
+
+
+# --- 9. records pending in the layout before buckets -------------------------------------------
+def put_old_layout(kind: str, records: list[dict]) -> list[dict]:
+    """Write `records` exactly as the previous release's put script did (apps.core.buffer.legacy):
+    B:p key -> codec(JSON), B:t key -> ts, B:a first write, B:gs and B:g:<group> the index."""
+    from apps.core.buffer import legacy
+    from apps.core.buffer.records import encode_fields, encode_record, prepare
+
+    k = buffer.get_kind(kind)
+    client = buffer.get_client()
+    stored = [prepare(k, r) for r in records]
+    for record in stored:
+        old = legacy.old_keys(k, legacy.old_shard_of(k, record))
+        key = encode_fields(record, k.key_fields)
+        group = encode_fields(record, k.group_fields)
+        client.hset(old.p, key, encode_record(record))
+        client.hset(old.t, key, record["ts"])
+        client.set(old.a, int(time.time() * 1000), nx=True)
+        client.sadd(f"{old.base}:g:{group}", key)
+        client.sadd(old.gs, group)
+    return stored
+
+
+@pytest.mark.parametrize("kind", ["probe", "probe_keyed"])
+def test_records_pending_in_the_old_layout_are_read_and_flushed(kind, ns, school):
+    """At the deploy, records pending in the old layout (and a snapshot an old flusher left)
+    are counted, read with the new ones (newest per key wins), and flushed exactly once."""
+    from apps.core.buffer import legacy
+
+    old = put_old_layout(kind, probe.records(school, 20, 3, status="O"))
+    k = buffer.get_kind(kind)
+    client = buffer.get_client()
+    # An old flusher died after handing one shard off: its snapshot is left.
+    shard = legacy.old_shard_of(k, old[0])
+    keys = legacy.old_keys(k, shard)
+    client.set(f"{keys.base}:lock", "old-flusher", px=60_000)
+    handed = script_call(client, "legacy_begin", [f"{keys.base}:lock", keys.p], ["old-flusher"])
+    assert handed == [b"fresh"]
+    client.delete(f"{keys.base}:lock")
+    # New writes: newer values for the first day's keys, older ones for the second day's.
+    newer = buffer.put_many(kind, [{**r, "status": "N", "ts": None} for r in old[:20]])
+    older = [{**r, "status": "X", "ts": r["ts"] - 1} for r in old[20:40]]
+    buffer.put_many(kind, older)
+    expected = expected_of(old) | expected_of(newer)
+
+    figures = buffer.stats(kind)[kind]
+    assert figures["pending"] + figures["flushing"] == 60 + 40  # records, in either layout
+    assert figures["flushing"] == len([r for r in old if legacy.old_shard_of(k, r) == shard])
+    for day in {r["day"] for r in old}:
+        seen = buffer.pending(kind, school_id=school, day=day)
+        assert {probe.key_of(r): (r["status"], r["note"], r["ts"]) for r in seen} == {
+            key: value for key, value in expected.items() if key[2] == day
+        }
+    one = buffer.pending(kind, **{f: old[25][f] for f in KEY})
+    assert [r["status"] for r in one] == ["O"]
+
+    result = buffer.flush(kind)
+    assert table_state(school) == expected
+    # One change per value that reached Postgres: the old ones once, the newer ones once more.
+    writes = {key: v["writes"] for key, v in probe.rows(school).items()}
+    assert writes == {probe.key_of(r): 2 if r in old[:20] else 1 for r in old}
+    assert result.dead == 0
+    assert namespace_keys(ns) == []
+    legacy.forget(k)
+    assert not legacy.present(k)
+
+
+def script_call(client, name: str, keys: list[str], args: list) -> list:
+    from apps.core.buffer.scripts import pipelined
+
+    base = keys[0].rsplit(":", 1)[0]
+    return pipelined(client, [(name, keys, [*args, base])])
