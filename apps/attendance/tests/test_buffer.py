@@ -223,7 +223,8 @@ def test_marks_arriving_during_a_flush_are_kept(cast, att, api, monkeypatch):
 
 def test_a_school_term_of_pending_marks_stays_small_in_redis(ns):
     """The buffer's memory budget for attendance (apps.core.buffer.layout): 1,200 students x 5
-    days of daily marks and a day of 8 periods for one section, pending at once, live in hashes
+    days of daily marks (90% present, 6% absent, 3% late, 1% excused with a reason, 2% with a
+    remark) and a day of 8 periods for one section, pending at once, live in hashes
     Redis keeps listpack-encoded (OBJECT ENCODING), under 200 bytes a mark (MEMORY USAGE), and
     come back exactly as they went in. Only the hash of long values (remarks, reasons) may be a
     hashtable."""
@@ -236,7 +237,10 @@ def test_a_school_term_of_pending_marks_stays_small_in_redis(ns):
         day = (dt.date(2026, 1, 5) + dt.timedelta(days=d)).isoformat()
         slots = [(p, s) for s in range(1200) for p in ([None] + (periods if s < 40 else []))]
         for i, (period, s) in enumerate(slots):
-            status = ("present", "absent", "late", "excused")[(i * 7 + d) % 20 % 4]
+            r = (i * 2654435761 + d) % 100  # 90% present, 6% absent, 3% late, 1% excused
+            status = (
+                "present" if r < 90 else "absent" if r < 96 else "late" if r < 99 else "excused"
+            )
             marks.append(
                 {
                     "id": str(mark_id(school, students[s], day, period)),

@@ -61,7 +61,7 @@ from .layout import ShardKeys, all_shard_keys, layout_of, shard_keys, trigger_ke
 from .records import decode_record, encode_fields, encode_record
 from .scripts import script
 
-BUCKETS_PER_CALL = 16  # snapshot buckets read per script call (a few thousand records)
+BUCKETS_PER_CALL = 64  # snapshot buckets read per script call (a few thousand records)
 
 logger = logging.getLogger("schools24.buffer")
 
