@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from apps.core.buffer import BufferKind, Upsert, register_kind
+from apps.core.buffer import BufferKind, Upsert, register_kind, uuid5_text
 
-from .models import AttendanceRecord, mark_id
+from .models import MARK_NAMESPACE, AttendanceRecord, mark_name
 
 KIND = "attendance"
 DAILY_SLOT = "day"
@@ -43,10 +43,9 @@ def _period_id(record: dict):
     return None if slot == DAILY_SLOT else slot
 
 
-def _mark_id(record: dict) -> str:
-    return str(
-        mark_id(record["school_id"], record["student_id"], record["date"], record["period_id"])
-    )
+def _mark_id(record: dict) -> str:  # str(models.mark_id(...)), fast
+    name = mark_name(record["school_id"], record["student_id"], record["date"], record["period_id"])
+    return uuid5_text(MARK_NAMESPACE, name)
 
 
 apply = Upsert.for_model(

@@ -12,9 +12,9 @@ flush that runs after a submit changes nothing.
 
 from __future__ import annotations
 
-from apps.core.buffer import BufferKind, Upsert, register_kind
+from apps.core.buffer import BufferKind, Upsert, register_kind, uuid5_text
 
-from .models import AttemptAnswer, answer_id
+from .models import ANSWER_NAMESPACE, AttemptAnswer, answer_name
 
 KIND = "quiz_answer"
 KEY_FIELDS = ("attempt_id", "question_id")
@@ -27,8 +27,8 @@ def _load(record: dict) -> dict:
     return out
 
 
-def _answer_id(record: dict) -> str:
-    return str(answer_id(record["attempt_id"], record["question_id"]))
+def _answer_id(record: dict) -> str:  # str(models.answer_id(...)), fast
+    return uuid5_text(ANSWER_NAMESPACE, answer_name(record["attempt_id"], record["question_id"]))
 
 
 apply = Upsert.for_model(

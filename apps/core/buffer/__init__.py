@@ -29,8 +29,12 @@ Modules: `layout` (key names, buckets and the packed form: why a million pending
 under 200 bytes each), `records` (timestamps, the JSON normal form), `connection` (the client,
 the eviction-policy check), `scripts` (the Lua), `write` (put, the size threshold), `read`
 (pending, overlay), `flusher` (hand-off, batches, crash analysis), `status` (stats, readiness,
-records set aside), `legacy` (the layout before buckets, flushed and read for one release:
-records pending at the deploy are not lost; see there), `kinds`, `upsert`, `observability`.
+records set aside), `legacy`, `kinds`, `upsert`, `observability`.
+
+Upgrading from the layout before buckets (one hash per shard): for one release the flusher reads
+both layouts, the old one first, and reads see both while the old one holds anything, so records
+pending at the deploy are neither lost nor hidden; nothing needs to run (see `legacy` and the
+README's operations notes). The release after drops `legacy`.
 Settings: BATCH_PROCESSOR_ENABLED, BATCH_PROCESSOR_INTERVAL (beat), BATCH_PROCESSOR_PARALLEL_WORKERS,
 BATCH_PROCESSOR_THRESHOLD (5000), and optionally BATCH_PROCESSOR_BATCH_SIZE (5000 records per
 transaction), BATCH_PROCESSOR_LOCK_TTL (120 s), BATCH_PROCESSOR_TRIGGER_DEBOUNCE (60 s),
@@ -47,7 +51,7 @@ from .connection import (
 from .flusher import HOOKS, FlushResult, LockLost, flush, flush_all, flush_shard
 from .kinds import BufferKind, get_kind, register_kind, registered_kinds, unregister_kind
 from .read import overlay, pending
-from .records import decode_record, now_micros
+from .records import decode_record, now_micros, uuid5_text
 from .status import readiness, requeue_dead, stats
 from .upsert import Upsert
 from .write import pending_count, put, put_many
@@ -80,4 +84,5 @@ __all__ = [
     "reset_client",
     "stats",
     "unregister_kind",
+    "uuid5_text",
 ]

@@ -3,8 +3,10 @@ in, key strings, and the codec'd JSON form kept for records set aside (the ``dea
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
+import uuid
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -51,6 +53,18 @@ def encode_record(record: Record, codec: Codec | None = None) -> bytes:
 
 def decode_record(raw: bytes) -> Record:
     return orjson.loads(Codec.decode(raw))
+
+
+def uuid5_text(namespace: uuid.UUID, name: str) -> str:
+    """``str(uuid.uuid5(namespace, name))`` without making UUID objects: `derived` ids are
+    computed for every record packed or unpacked, and this is several times faster."""
+    digest = bytearray(
+        hashlib.sha1(namespace.bytes + name.encode(), usedforsecurity=False).digest()
+    )
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
+    h = digest[:16].hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 # --- timestamps --------------------------------------------------------------------------------

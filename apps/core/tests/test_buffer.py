@@ -21,6 +21,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from pathlib import Path
 from unittest import mock
 
@@ -755,6 +756,12 @@ def test_redis_round_trips_per_write_and_read_do_not_grow_with_the_records(kind,
         assert len(group) == max(students, 2) and one[0]["status"] == f"s{students}"
         counts[students * days] = (write.count, group_read.count, key_read.count)
     assert counts == {1: (1, 1, 1), 80: (1, 1, 1), 1200: (1, 1, 1)}
+
+
+def test_uuid5_text_is_the_text_of_uuid5():
+    namespace = uuid.UUID("5f3c1f2e-7a43-4c1b-9a59-2d0c4b1e8a11")
+    for name in ("", "a|b|2025-01-06|", "ünïcødé ✓|" * 20, str(uuid.uuid4())):
+        assert buffer.uuid5_text(namespace, name) == str(uuid.uuid5(namespace, name))
 
 
 def hash_encodings(prefix: str) -> tuple[dict[str, int], int]:
