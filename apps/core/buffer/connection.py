@@ -67,6 +67,7 @@ def stale_after() -> float:
 
 # --- the client --------------------------------------------------------------------------------
 _client_lock = threading.Lock()
+RESET_HOOKS: list = []  # other modules' per-process caches to drop with the client
 _client: redis.Redis | None = None
 _client_id: tuple | None = None
 _down_until = 0.0
@@ -110,9 +111,6 @@ def reset_client() -> None:
         _policy_checked.clear()
         for hook in RESET_HOOKS:
             hook()
-
-
-RESET_HOOKS: list = []  # other modules' per-process caches tied to the client
 
 
 def redis_for_put() -> redis.Redis:

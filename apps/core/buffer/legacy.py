@@ -23,7 +23,7 @@ import time
 import zlib
 from typing import Any
 
-from .connection import REDIS_ERRORS, RESET_HOOKS, get_client, key_prefix, redis_url
+from .connection import RESET_HOOKS, get_client, key_prefix, redis_url
 from .kinds import BufferKind
 from .records import Record, encode_fields
 from .scripts import pipelined, register
@@ -179,6 +179,3 @@ def read_values(kind: BufferKind, flt: dict[str, Any]) -> list[bytes]:
             for _key, raw in client.hscan_iter(name, count=1000):
                 values.append(raw)
     return values
-
-
-__all__ = ["REDIS_ERRORS", "OldKeys", "old_keys", "present", "read_values"]
