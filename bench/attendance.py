@@ -130,9 +130,10 @@ from django.db import connection, transaction  # noqa: E402
 from apps.core import buffer  # noqa: E402
 from apps.core.buffer import flusher  # noqa: E402
 from apps.core.buffer.upsert import copy_text  # noqa: E402
+from apps.core.testing import redis_round_trips  # noqa: E402
 
 PREFIX = f"bench:att:{os.getpid()}"
-WEB_PREFIX = "s24:wb"  # gunicorn's (the default of apps.core.buffer.store)
+WEB_PREFIX = "s24:wb"  # gunicorn's (BATCH_PROCESSOR_KEY_PREFIX's default)
 settings.BATCH_PROCESSOR_KEY_PREFIX = PREFIX
 settings.BATCH_PROCESSOR_THRESHOLD = 0  # no threshold flush during the put phase
 
@@ -149,6 +150,26 @@ def codec() -> str:
     if not getattr(settings, "REDIS_COMPRESSION_ENABLED", True):
         return "none (compression off)"
     return settings.REDIS_COMPRESSION_ALGORITHM
+
+
+def buffer_memory(client, pattern: str) -> tuple[int, int, Counter]:
+    """(bytes, keys, {encoding: hashes}) of the keys matching `pattern`: MEMORY USAGE of every
+    key (SAMPLES 0: exact for listpacks, every element for hashtables), pipelined."""
+    keys = list(client.scan_iter(pattern, count=1000))
+    total, encodings = 0, Counter()
+    for start in range(0, len(keys), 1000):
+        chunk = keys[start : start + 1000]
+        pipe = client.pipeline(transaction=False)
+        for key in chunk:
+            pipe.memory_usage(key, samples=0)
+            pipe.type(key)
+            pipe.object("encoding", key)
+        replies = pipe.execute()
+        for i in range(0, len(replies), 3):
+            total += replies[i] or 0
+            if replies[i + 1] == b"hash":
+                encodings[replies[i + 2].decode()] += 1
+    return total, len(keys), encodings
 
 
 def delete_keys(client, pattern: str) -> int:
@@ -351,8 +372,14 @@ def part_flush(args) -> None:
         assert pending == n, (pending, n)
         say(
             f"put_many : {n / put_s:>10,.0f} marks/s ({put_s:.2f} s in chunks of {PUT_CHUNK}; "
-            f"making the dicts {made_s:.2f} s, not counted; Redis +{memory / 2**20:,.0f} MiB, "
-            f"{memory / n:,.0f} B/mark)"
+            f"making the dicts {made_s:.2f} s, not counted)"
+        )
+        usage, keys, encodings = buffer_memory(client, f"{PREFIX}:*")
+        hashes = ", ".join(f"{count:,} {name}" for name, count in sorted(encodings.items()))
+        say(
+            f"Redis    : {usage / n:>10,.0f} B/mark by MEMORY USAGE ({usage / 2**20:,.1f} MiB in "
+            f"{keys:,} keys; hashes: {hashes}); INFO used_memory +{memory / 2**20:,.1f} MiB = "
+            f"{memory / n:,.0f} B/mark"
         )
 
         result = buffer.flush("attendance", workers=workers)
@@ -541,30 +568,6 @@ class Demo:
         )
 
 
-class RedisCalls:
-    """Counts Redis round trips (packed commands sent) while active."""
-
-    def __init__(self):
-        import redis.connection
-
-        self.cls = redis.connection.AbstractConnection
-        self.count = 0
-
-    def __enter__(self):
-        original = self.original = self.cls.send_packed_command
-        outer = self
-
-        def counting(conn, command, check_health=True):
-            outer.count += 1
-            return original(conn, command, check_health)
-
-        self.cls.send_packed_command = counting
-        return self
-
-    def __exit__(self, *exc):
-        self.cls.send_packed_command = self.original
-
-
 def shape(sql: str) -> str:
     sql = re.sub(r"'(?:[^']|'')*'", "?", sql)
     sql = re.sub(r"\b\d+\b", "?", sql)
@@ -606,7 +609,7 @@ def side_queries(demo: Demo) -> None:
             ).delete()
             api.get(demo.list_path())  # warm-up: URLconf, translations, connections
             for label, method, body in steps:
-                with CaptureQueriesContext(connection) as queries, RedisCalls() as calls:
+                with CaptureQueriesContext(connection) as queries, redis_round_trips() as calls:
                     t0 = time.perf_counter()
                     if method == "post":
                         response = api.post(
@@ -616,7 +619,7 @@ def side_queries(demo: Demo) -> None:
                         response = api.get(demo.list_path())
                     ms = (time.perf_counter() - t0) * 1000
                 say(
-                    f"  {label:<42} {response.status_code:>6} {len(queries):>5} {calls.count:>6} "
+                    f"  {label:<42} {response.status_code:>6} {len(queries):>5} {len(calls):>6} "
                     f"{ms:>7.1f}"
                 )
                 details.append((label, Counter(shape(q["sql"]) for q in queries.captured_queries)))

@@ -161,9 +161,10 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
 from apps.core import buffer  # noqa: E402
+from apps.core.testing import redis_round_trips  # noqa: E402
 
 PREFIX = f"bench:quiz:{os.getpid()}"
-WEB_PREFIX = "s24:wb"  # gunicorn's (the default of apps.core.buffer.store)
+WEB_PREFIX = "s24:wb"  # gunicorn's (BATCH_PROCESSOR_KEY_PREFIX's default)
 settings.BATCH_PROCESSOR_KEY_PREFIX = PREFIX
 settings.BATCH_PROCESSOR_THRESHOLD = 0
 
@@ -400,28 +401,6 @@ def answers_body(paper: list[dict], rng: random.Random) -> str:
 
 
 # === side measurement =========================================================================
-class RedisCalls:
-    def __init__(self):
-        import redis.connection
-
-        self.cls = redis.connection.AbstractConnection
-        self.count = 0
-
-    def __enter__(self):
-        original = self.original = self.cls.send_packed_command
-        outer = self
-
-        def counting(conn, command, check_health=True):
-            outer.count += 1
-            return original(conn, command, check_health)
-
-        self.cls.send_packed_command = counting
-        return self
-
-    def __exit__(self, *exc):
-        self.cls.send_packed_command = self.original
-
-
 def side_queries(setup: Setup) -> None:
     from django.test.utils import CaptureQueriesContext
     from rest_framework.test import APIClient
@@ -461,7 +440,7 @@ def side_queries(setup: Setup) -> None:
         for label, call in steps:
             MONGO_COMMANDS.count, MONGO_COMMANDS.active = 0, True
             try:
-                with CaptureQueriesContext(connection) as queries, RedisCalls() as calls:
+                with CaptureQueriesContext(connection) as queries, redis_round_trips() as calls:
                     t0 = time.perf_counter()
                     response = call()
                     ms = (time.perf_counter() - t0) * 1000
@@ -469,7 +448,7 @@ def side_queries(setup: Setup) -> None:
                 MONGO_COMMANDS.active = False
             say(
                 f"  {label:<40} {response.status_code:>6} {MONGO_COMMANDS.count:>6} "
-                f"{len(queries):>5} {calls.count:>6} {ms:>7.1f}"
+                f"{len(queries):>5} {len(calls):>6} {ms:>7.1f}"
             )
         MONGO_COMMANDS.count, MONGO_COMMANDS.active = 0, True
         question_bank.list_questions(setup.school.pk, limit=5)

@@ -32,10 +32,15 @@ class Status(models.TextChoices):
 STATUS_CODES = {Status.PRESENT: "P", Status.ABSENT: "A", Status.LATE: "L", Status.EXCUSED: "E"}
 
 
+def mark_name(school_id, student_id, date, period_id) -> str:
+    """The name `mark_id` hashes (UUID5 in MARK_NAMESPACE)."""
+    day = date if isinstance(date, str) else date.isoformat()
+    return f"{school_id}|{student_id}|{day}|{period_id or ''}"
+
+
 def mark_id(school_id, student_id, date, period_id) -> uuid.UUID:
     """The primary key of the mark with this natural key (the same before and after a flush)."""
-    day = date if isinstance(date, str) else date.isoformat()
-    return uuid.uuid5(MARK_NAMESPACE, f"{school_id}|{student_id}|{day}|{period_id or ''}")
+    return uuid.uuid5(MARK_NAMESPACE, mark_name(school_id, student_id, date, period_id))
 
 
 def status_errors(status: str, late_minutes: int, reason: str) -> dict[str, list]:

@@ -33,7 +33,7 @@ def buffer_namespace(settings, label: str):
     import redis
 
     from apps.core import buffer
-    from apps.core.buffer import store
+    from apps.core.buffer import write
 
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     prefix = f"s24test:{label}:{worker}:{uuid.uuid4().hex[:10]}"
@@ -42,7 +42,7 @@ def buffer_namespace(settings, label: str):
     settings.BATCH_PROCESSOR_ENABLED = True
     settings.BATCH_PROCESSOR_REDIS_URL = ""
     buffer.reset_client()
-    store._last_count.clear()
+    write._last_count.clear()
     try:
         yield prefix
     finally:

@@ -12,10 +12,10 @@ flush that runs after a submit changes nothing.
 
 from __future__ import annotations
 
-from apps.core.buffer import BufferKind, Upsert, register_kind
+from apps.core.buffer import BufferKind, Upsert, register_kind, uuid5_text
 from apps.core.db import commit_durably
 
-from .models import AttemptAnswer
+from .models import ANSWER_NAMESPACE, AttemptAnswer, answer_name
 
 KIND = "quiz_answer"
 KEY_FIELDS = ("attempt_id", "question_id")
@@ -26,6 +26,10 @@ def _load(record: dict) -> dict:
     out = dict(record)
     out["pending"] = True
     return out
+
+
+def _answer_id(record: dict) -> str:  # str(models.answer_id(...)), fast
+    return uuid5_text(ANSWER_NAMESPACE, answer_name(record["attempt_id"], record["question_id"]))
 
 
 _upsert = Upsert.for_model(
@@ -53,5 +57,7 @@ QUIZ_ANSWER = register_kind(
         group_fields=GROUP_FIELDS,
         apply=apply,
         load=_load,
+        fields=("school_id", "answer"),
+        derived=(("id", _answer_id),),
     )
 )

@@ -35,7 +35,12 @@ MARKS = {"max_digits": 7, "decimal_places": 2}
 def answer_id(attempt_id, question_id) -> uuid.UUID:
     """The primary key of the answer to `question_id` in `attempt_id` (same before and after a
     flush)."""
-    return uuid.uuid5(ANSWER_NAMESPACE, f"{attempt_id}|{question_id}")
+    return uuid.uuid5(ANSWER_NAMESPACE, answer_name(attempt_id, question_id))
+
+
+def answer_name(attempt_id, question_id) -> str:
+    """The name `answer_id` hashes (UUID5 in ANSWER_NAMESPACE)."""
+    return f"{attempt_id}|{question_id}"
 
 
 class GradingRule(models.TextChoices):

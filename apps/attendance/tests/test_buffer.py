@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import uuid
 from pathlib import Path
 
 import pytest
@@ -21,9 +22,9 @@ from django.core.management import call_command
 from apps.academics.tests.factories import EnrollmentFactory
 from apps.accounts.tests.factories import StudentFactory
 from apps.attendance.buffer_kinds import KIND
-from apps.attendance.models import AttendanceRecord
+from apps.attendance.models import AttendanceRecord, mark_id
 from apps.core import buffer
-from apps.core.buffer import store
+from apps.core.buffer import layout
 from apps.core.testing import database_url
 
 from .factories import LIST, as_db, db_marks, entry, flush_here, mark
@@ -177,7 +178,7 @@ def test_marks_arriving_during_a_flush_are_kept(cast, school_year, att, api, mon
         "date": att.day.isoformat(),
         "slot": "day",
     }
-    target = store.shard_of(k, sam_key)
+    target = layout.shard_of(k, sam_key)
 
     def arrive(point, kind, shard, **context):
         """While the snapshot holding Sam's mark is being flushed: a newer mark for that key,
@@ -241,3 +242,64 @@ def test_marks_arriving_during_a_flush_are_kept(cast, school_year, att, api, mon
     assert buffer.stats(KIND)[KIND]["pending"] == 0
     assert db_marks() == expected
     assert AttendanceRecord.objects.get(student=cast.student, date=att.day).status == "excused"
+
+
+def test_a_school_term_of_pending_marks_stays_small_in_redis(ns):
+    """The buffer's memory budget for attendance (apps.core.buffer.layout): 1,200 students x 5
+    days of daily marks (90% present, 6% absent, 3% late, 1% excused with a reason, 2% with a
+    remark) and a day of 8 periods for one section, pending at once, live in hashes
+    Redis keeps listpack-encoded (OBJECT ENCODING), under 200 bytes a mark (MEMORY USAGE), and
+    come back exactly as they went in. Only the hash of long values (remarks, reasons) may be a
+    hashtable."""
+    school, teacher = str(uuid.uuid4()), str(uuid.uuid4())
+    students = [str(uuid.uuid4()) for _ in range(1200)]
+    sections = [str(uuid.uuid4()) for _ in range(30)]
+    periods = [str(uuid.uuid4()) for _ in range(8)]
+    marks = []
+    for d in range(5):
+        day = (dt.date(2026, 1, 5) + dt.timedelta(days=d)).isoformat()
+        slots = [(p, s) for s in range(1200) for p in ([None] + (periods if s < 40 else []))]
+        for i, (period, s) in enumerate(slots):
+            r = (i * 2654435761 + d) % 100  # 90% present, 6% absent, 3% late, 1% excused
+            status = (
+                "present" if r < 90 else "absent" if r < 96 else "late" if r < 99 else "excused"
+            )
+            marks.append(
+                {
+                    "id": str(mark_id(school, students[s], day, period)),
+                    "school_id": school,
+                    "student_id": students[s],
+                    "section_id": sections[s // 40],
+                    "date": day,
+                    "period_id": period,
+                    "slot": period or "day",
+                    "status": status,
+                    "late_minutes": 7 if status == "late" else 0,
+                    "reason": "Medical appointment" if status == "excused" else "",
+                    "remarks": "Came with a guardian after the bus broke down"
+                    if i % 50 == 7
+                    else "",
+                    "marked_by_id": teacher,
+                }
+            )
+    stored = buffer.put_many(KIND, marks)
+    client = buffer.get_client()
+    encodings: dict[tuple[str, str], int] = {}
+    usage = 0
+    for key in client.scan_iter(f"{ns}:*", count=1000):
+        usage += client.memory_usage(key, samples=0)
+        if client.type(key) == b"hash":
+            role = "long values" if key.endswith(b":x") else "buckets and indexes"
+            encoding = client.object("encoding", key).decode()
+            encodings[(role, encoding)] = encodings.get((role, encoding), 0) + 1
+    assert {role for role, encoding in encodings if encoding != "listpack"} <= {"long values"}
+    assert encodings[("buckets and indexes", "listpack")] > 200, encodings
+    assert usage / len(marks) < 200, (usage / len(marks), encodings)
+
+    day = stored[-1]["date"]
+    held = buffer.pending(KIND, school_id=school, section_id=sections[0], date=day)
+    assert len(held) == 40 * 9
+    want = {r["id"]: r for r in stored if r["section_id"] == sections[0] and r["date"] == day}
+    assert {r["id"]: {**r, "date": r["date"].isoformat()} for r in held} == {
+        i: {**r, "pending": True} for i, r in want.items()
+    }

@@ -25,33 +25,36 @@ buffer must not evict keys (``maxmemory-policy noeviction`` or a ``volatile-*`` 
 buffer keys carry no TTL). With an ``allkeys-*`` policy the flusher refuses to start (logged, and
 /readyz's write_buffer says why) and puts write straight to Postgres.
 
-Design and crash analysis: `store` (keys, scripts, reads) and `flusher` (hand-off, batches).
+Modules: `layout` (key names, buckets and the packed form: why a million pending records fit in
+under 200 bytes each), `records` (timestamps, the JSON normal form), `connection` (the client,
+the eviction-policy check), `scripts` (the Lua), `write` (put, the size threshold), `read`
+(pending, overlay), `flusher` (hand-off, batches, crash analysis), `status` (stats, readiness,
+records set aside), `legacy`, `kinds`, `upsert`, `observability`.
+
+Upgrading from the layout before buckets (one hash per shard): for one release the flusher reads
+both layouts, the old one first, and reads see both while the old one holds anything, so records
+pending at the deploy are neither lost nor hidden; nothing needs to run (see `legacy` and the
+README's operations notes). The release after drops `legacy`.
 Settings: BATCH_PROCESSOR_ENABLED, BATCH_PROCESSOR_INTERVAL (beat), BATCH_PROCESSOR_PARALLEL_WORKERS,
 BATCH_PROCESSOR_THRESHOLD (5000), and optionally BATCH_PROCESSOR_BATCH_SIZE (5000 records per
 transaction), BATCH_PROCESSOR_LOCK_TTL (120 s), BATCH_PROCESSOR_TRIGGER_DEBOUNCE (60 s),
 BATCH_PROCESSOR_KEY_PREFIX (``s24:wb``), BATCH_PROCESSOR_REDIS_URL (default REDIS_URL).
 """
 
-from .flusher import HOOKS, FlushResult, LockLost, flush, flush_all, flush_shard
-from .kinds import BufferKind, get_kind, register_kind, registered_kinds, unregister_kind
-from .store import (
+from .connection import (
     BufferReadError,
     BufferRedisUnsafe,
-    decode_record,
     eviction_problem,
     get_client,
-    now_micros,
-    overlay,
-    pending,
-    pending_count,
-    put,
-    put_many,
-    readiness,
-    requeue_dead,
     reset_client,
-    stats,
 )
+from .flusher import HOOKS, FlushResult, LockLost, flush, flush_all, flush_shard
+from .kinds import BufferKind, get_kind, register_kind, registered_kinds, unregister_kind
+from .read import overlay, pending
+from .records import decode_record, now_micros, uuid5_text
+from .status import readiness, requeue_dead, stats
 from .upsert import Upsert
+from .write import pending_count, put, put_many
 
 __all__ = [
     "HOOKS",
@@ -81,4 +84,5 @@ __all__ = [
     "reset_client",
     "stats",
     "unregister_kind",
+    "uuid5_text",
 ]

@@ -1,14 +1,20 @@
-"""Flushing: hand a shard's pending set off atomically, upsert it, delete it after commit.
+"""Flushing (claim, apply, ack): hand a shard's pending set off atomically, upsert it, delete it
+after commit.
 
 Per shard, under the shard's lock (SET NX PX with a random token; extended after every batch;
 released by a token-checked script):
 
 1. BEGIN (one script): if a snapshot is left by a crashed flush, keep it ("resume"); otherwise
-   RENAME the pending hash, its timestamps, its age index and its group index to the snapshot
-   names ("fresh"). Puts arriving afterwards build a new pending set the flush never touches.
-2. HSCAN the snapshot in batches; decode; apply() each batch in its own database transaction.
-3. FINISH (one script, only while still holding the lock): UNLINK the snapshot and its indexes.
+   RENAME every bucket, the long values, the group indexes, the count and the first-write time to
+   the snapshot names ("fresh"). Puts arriving afterwards build a new pending set the flush never
+   touches.
+2. Read the snapshot's buckets (a few at a time, one framed reply each); decode; apply() each
+   batch of BATCH_PROCESSOR_BATCH_SIZE records in its own database transaction.
+3. FINISH (one script, only while still holding the lock): UNLINK the snapshot.
 4. After a resumed snapshot, go back to 1 once so the current pending set is flushed too.
+
+Before that, for one release, the same three steps run over the shard's keys in the layout
+before buckets (`legacy`), so records pending at the deploy are flushed as before.
 
 One transaction per batch, not per shard: transactions stay short (row locks, WAL, no long
 snapshot holding back vacuum), a failure costs one batch, and since the snapshot is deleted only
@@ -48,8 +54,14 @@ from typing import Any
 from django.conf import settings
 from django.db import DataError, IntegrityError, connections, transaction
 
-from . import store
+from . import legacy
+from .connection import REDIS_ERRORS, BufferRedisUnsafe, eviction_problem, get_client
 from .kinds import BufferKind, get_kind, registered_kinds
+from .layout import ShardKeys, all_shard_keys, layout_of, shard_keys, trigger_key, unframe
+from .records import decode_record, encode_fields, encode_record
+from .scripts import script
+
+BUCKETS_PER_CALL = 64  # snapshot buckets read per script call (a few thousand records)
 
 logger = logging.getLogger("schools24.buffer")
 
@@ -119,21 +131,19 @@ def _acquire(client, key: str, wait: float) -> str | None:
 
 
 def _extend(client, key: str, token: str) -> None:
-    if not store.script("extend", client)(keys=[key], args=[token, lock_ttl_ms()], client=client):
+    if not script("extend", client)(keys=[key], args=[token, lock_ttl_ms()], client=client):
         raise LockLost(key)
 
 
 def _release(client, key: str, token: str) -> None:
     try:
-        store.script("release", client)(keys=[key], args=[token], client=client)
-    except store.REDIS_ERRORS as exc:  # it expires anyway
+        script("release", client)(keys=[key], args=[token], client=client)
+    except REDIS_ERRORS as exc:  # it expires anyway
         logger.warning("Write buffer: could not release %s: %s", key, exc)
 
 
 # --- one shard -------------------------------------------------------------------------------
-def _set_aside(
-    client, kind: BufferKind, sk: store.ShardKeys, key: str, raw: bytes, why: str
-) -> None:
+def _set_aside(client, kind: BufferKind, sk: ShardKeys, key: str, raw: bytes, why: str) -> None:
     client.hset(sk.dead, key, raw)
     logger.error("Write buffer: %s record %s set aside in %s: %s", kind.name, key, sk.dead, why)
 
@@ -141,7 +151,7 @@ def _set_aside(
 def _apply(
     client,
     kind: BufferKind,
-    sk: store.ShardKeys,
+    sk: ShardKeys,
     token: str,
     records: list[dict],
     result: FlushResult,
@@ -153,13 +163,13 @@ def _apply(
     except (IntegrityError, DataError) as exc:
         if len(records) == 1:
             record = records[0]
-            key = store.encode_fields(record, kind.key_fields)
+            key = encode_fields(record, kind.key_fields)
             _set_aside(
                 client,
                 kind,
                 sk,
                 key,
-                store.encode_record(record),
+                encode_record(record),
                 f"{exc.__class__.__name__}: {exc}",
             )
             result.dead += 1
@@ -176,44 +186,89 @@ def _apply(
 
 
 def _drain(
-    client, kind: BufferKind, sk: store.ShardKeys, token: str, size: int, result: FlushResult
+    client, kind: BufferKind, sk: ShardKeys, token: str, size: int, result: FlushResult
 ) -> None:
-    scan = store.script("scan", client)
-    batch: dict[bytes, dict] = {}
-    cursor = b"0"
-    while True:
-        cursor, blob = scan(keys=[sk.fp], args=[cursor, size], client=client)
-        for key, raw in store.unframe(blob):
+    layout = layout_of(kind)
+    dump = script("dump", client)
+    buckets = sorted(v.decode() for v in client.smembers(sk.fb))
+    batch: list[dict] = []
+    for start in range(0, len(buckets), BUCKETS_PER_CALL):
+        chunk = buckets[start : start + BUCKETS_PER_CALL]
+        blob = dump(keys=[sk.fb], args=[sk.base, *chunk], client=client)
+        for key, raw in unframe(blob):
             try:
-                batch[key] = store.decode_record(raw)
+                batch.append(layout.unpack(key, raw))
             except Exception as exc:  # noqa: BLE001 - keep it, do not wedge the shard
-                _set_aside(client, kind, sk, key.decode(errors="replace"), raw, repr(exc))
+                _set_aside(client, kind, sk, key.hex(), raw, repr(exc))
                 result.dead += 1
-        done = cursor == b"0"
+        done = start + BUCKETS_PER_CALL >= len(buckets)
         if batch and (len(batch) >= size or done):
             _extend(client, sk.lock, token)
-            _apply(client, kind, sk, token, list(batch.values()), result)
-            batch = {}
-        if done:
+            _apply(client, kind, sk, token, batch, result)
+            batch = []
+
+
+def _drain_legacy(
+    client, kind: BufferKind, sk: ShardKeys, token: str, size: int, result: FlushResult
+) -> None:
+    """The layout before buckets, exactly as it was flushed (see `legacy`)."""
+    old = legacy.old_keys(kind, sk.shard)
+    begin, finish = script("legacy_begin", client), script("legacy_finish", client)
+    scan = script("legacy_scan", client)
+    while True:
+        state = begin(keys=[sk.lock, old.p], args=[token, old.base], client=client).decode()
+        if state == "lost":
+            raise LockLost(sk.lock)
+        if state == "empty":
+            return
+        result.shards = 1
+        batch: dict[bytes, dict] = {}
+        cursor = b"0"
+        while True:
+            cursor, blob = scan(keys=[old.fp], args=[cursor, size], client=client)
+            for key, raw in unframe(blob):
+                try:
+                    batch[key] = decode_record(raw)
+                except Exception as exc:  # noqa: BLE001
+                    _set_aside(client, kind, sk, key.decode(errors="replace"), raw, repr(exc))
+                    result.dead += 1
+            done = cursor == b"0"
+            if batch and (len(batch) >= size or done):
+                _extend(client, sk.lock, token)
+                _apply(client, kind, sk, token, list(batch.values()), result)
+                batch = {}
+            if done:
+                break
+        if not finish(keys=[sk.lock, old.fp], args=[token, old.base], client=client):
+            raise LockLost(sk.lock)
+        if state == "fresh":
+            legacy.forget(kind)
             return
 
 
 def flush_shard(
-    kind: BufferKind, shard: int, *, wait: float = 0.0, size: int | None = None
+    kind: BufferKind,
+    shard: int,
+    *,
+    wait: float = 0.0,
+    size: int | None = None,
+    legacy_only: bool = False,
 ) -> FlushResult:
-    """Flush one shard (see the module docstring); a busy shard is skipped after `wait` s."""
-    client = store.get_client()
-    sk = store.shard_keys(kind, shard)
+    """Flush one shard (see the module docstring); a busy shard is skipped after `wait` s.
+    `legacy_only`: only the shard's records in the layout before buckets."""
+    client = get_client()
+    sk = shard_keys(kind, shard)
     result = FlushResult(kind.name)
     token = _acquire(client, sk.lock, wait)
     if token is None:
         result.skipped = 1
         return result
-    begin, finish = store.script("begin", client), store.script("finish", client)
+    begin, finish = script("begin", client), script("finish", client)
     try:
         _fire("locked", kind=kind.name, shard=shard)
-        while True:
-            state = begin(keys=[sk.lock, sk.p], args=[token, sk.base], client=client).decode()
+        _drain_legacy(client, kind, sk, token, size or batch_size(), result)
+        while not legacy_only:
+            state = begin(keys=[sk.lock], args=[token, sk.base], client=client).decode()
             if state == "lost":
                 raise LockLost(sk.lock)
             if state == "empty":
@@ -222,7 +277,7 @@ def flush_shard(
             _fire("renamed", kind=kind.name, shard=shard, state=state)
             _drain(client, kind, sk, token, size or batch_size(), result)
             _fire("before_delete", kind=kind.name, shard=shard)
-            if not finish(keys=[sk.lock, sk.fp], args=[token, sk.base], client=client):
+            if not finish(keys=[sk.lock], args=[token, sk.base], client=client):
                 raise LockLost(sk.lock)
             _fire("deleted", kind=kind.name, shard=shard)
             if state == "fresh":
@@ -232,19 +287,58 @@ def flush_shard(
     return result
 
 
-def _flush_shard_thread(kind: BufferKind, shard: int, wait: float, size: int | None) -> FlushResult:
+def _flush_shard_thread(
+    kind: BufferKind, shard: int, wait: float, size: int | None, legacy_only: bool
+) -> FlushResult:
     try:
-        return flush_shard(kind, shard, wait=wait, size=size)
+        return flush_shard(kind, shard, wait=wait, size=size, legacy_only=legacy_only)
     finally:
         connections.close_all()  # this thread's connections only
 
 
-def _shards_with_work(kind: BufferKind) -> list[int]:
-    client = store.get_client()
+def _shards_with_work(kind: BufferKind) -> tuple[list[int], list[int]]:
+    """(shards with records in the old layout, shards with records in buckets)."""
+    client = get_client()
     pipe = client.pipeline(transaction=False)
-    for sk in store.all_shard_keys(kind):
-        pipe.exists(sk.p, sk.a, sk.fp, sk.fa, sk.fgs)
-    return [shard for shard, found in enumerate(pipe.execute()) if found]
+    for sk in all_shard_keys(kind):
+        pipe.exists(*legacy.old_keys(kind, sk.shard).work())
+        pipe.exists(sk.b, sk.o, sk.fb, sk.fo, sk.fidx)
+    found = pipe.execute()
+    return (
+        [shard for shard in range(kind.shards) if found[2 * shard]],
+        [shard for shard in range(kind.shards) if found[2 * shard + 1]],
+    )
+
+
+def _flush_shards(
+    k: BufferKind,
+    todo: list[int],
+    *,
+    wait: float,
+    workers: int | None,
+    size: int | None,
+    legacy_only: bool,
+    result: FlushResult,
+    errors: list[BaseException],
+) -> None:
+    if todo and workers == 0:
+        for shard in todo:
+            result.add(flush_shard(k, shard, wait=wait, size=size, legacy_only=legacy_only))
+    elif todo:
+        workers = workers or int(settings.BATCH_PROCESSOR_PARALLEL_WORKERS)
+        workers = max(1, min(workers, len(todo)))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"flush-{k.name}") as pool:
+            futures = [
+                pool.submit(_flush_shard_thread, k, s, wait, size, legacy_only) for s in todo
+            ]
+            for shard, future in zip(todo, futures, strict=True):
+                try:
+                    result.add(future.result())
+                except BaseException as exc:  # noqa: BLE001 - report every shard's failure
+                    logger.error(
+                        "Write buffer: flushing %s shard %d failed: %r", k.name, shard, exc
+                    )
+                    errors.append(exc)
 
 
 def flush(
@@ -265,33 +359,22 @@ def flush(
     (`BufferRedisUnsafe`, logged) while the buffer's Redis has an allkeys-* eviction policy.
     """
     k = get_kind(kind)
-    problem = store.eviction_problem()
+    problem = eviction_problem()
     if problem:
         logger.error("Write buffer: the flusher refuses to start: %s", problem)
-        raise store.BufferRedisUnsafe(problem)
+        raise BufferRedisUnsafe(problem)
     started = time.monotonic()
     result = FlushResult(k.name)
-    todo = _shards_with_work(k)
+    old, todo = _shards_with_work(k)
     errors: list[BaseException] = []
-    if todo and workers == 0:
-        for shard in todo:
-            result.add(flush_shard(k, shard, wait=wait, size=size))
-    elif todo:
-        workers = workers or int(settings.BATCH_PROCESSOR_PARALLEL_WORKERS)
-        workers = max(1, min(workers, len(todo)))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"flush-{k.name}") as pool:
-            futures = [pool.submit(_flush_shard_thread, k, s, wait, size) for s in todo]
-            for shard, future in zip(todo, futures, strict=True):
-                try:
-                    result.add(future.result())
-                except BaseException as exc:  # noqa: BLE001 - report every shard's failure
-                    logger.error(
-                        "Write buffer: flushing %s shard %d failed: %r", k.name, shard, exc
-                    )
-                    errors.append(exc)
+    # The old layout first, every shard of it: its records were written before (or, during a
+    # rolling update, beside) the ones in buckets, so Postgres sees them in that order.
+    options = {"wait": wait, "workers": workers, "size": size, "result": result, "errors": errors}
+    _flush_shards(k, old, legacy_only=True, **options)
+    _flush_shards(k, todo, legacy_only=False, **options)
     try:
-        store.get_client().delete(store.trigger_key(k))
-    except store.REDIS_ERRORS:
+        get_client().delete(trigger_key(k))
+    except REDIS_ERRORS:
         pass
     result.seconds = time.monotonic() - started
     if result.records or result.skipped or errors:

@@ -16,7 +16,7 @@ import threading
 import time
 from typing import Any
 
-from . import store
+from . import status
 
 CACHE_SECONDS = 1.0
 GAUGES = {
@@ -36,7 +36,7 @@ def _stats() -> dict[str, dict[str, Any]]:
     with _lock:
         if _cached is not None and time.monotonic() - _cached[0] < CACHE_SECONDS:
             return _cached[1]
-        figures = store.stats()
+        figures = status.stats()
         _cached = (time.monotonic(), figures)
         return figures
 
@@ -57,5 +57,5 @@ def install() -> None:
         register_gauge_callback(
             f"schools24_write_buffer_{field}", documentation, _gauge(field), labels=("kind",)
         )
-    if store.readiness not in health.EXTRA_READINESS:
-        health.EXTRA_READINESS.append(store.readiness)
+    if status.readiness not in health.EXTRA_READINESS:
+        health.EXTRA_READINESS.append(status.readiness)

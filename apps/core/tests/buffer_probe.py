@@ -65,6 +65,7 @@ def make_apply(table: str = TABLE, **options) -> Upsert:
 
 def make_kind(name: str = "probe", table: str = TABLE, **options) -> BufferKind:
     apply = options.pop("apply", None) or make_apply(table)
+    options.setdefault("fields", ("status", "note"))
     return BufferKind(
         name=name, key_fields=KEY, group_fields=GROUP, apply=apply, load=_load, **options
     )

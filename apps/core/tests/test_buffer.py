@@ -21,6 +21,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from pathlib import Path
 from unittest import mock
 
@@ -33,10 +34,10 @@ from django.db import connection, models
 from django.test.utils import isolate_apps
 
 from apps.core import buffer
-from apps.core.buffer import store
+from apps.core.buffer import layout, status, write
 from apps.core.codecs import Codec
 from apps.core.models import TimeStampedModel
-from apps.core.testing import buffer_namespace, database_url
+from apps.core.testing import buffer_namespace, database_url, redis_round_trips
 from apps.core.tests import buffer_probe as probe
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -112,18 +113,27 @@ def test_last_write_wins_compressed_read_your_writes_and_flush(
     expected = expected_of(first) | expected_of(later)
     assert len(expected) == 150
 
-    # Raw Redis values are the codec's bytes of the record's JSON, last write per key.
+    # Raw Redis values, last write per key: a short record packed in its bucket, a long one in
+    # the shard's long-value hash behind a stub, compressed with the cache's codec.
     client = buffer.get_client()
     big = next(r for r in later if len(r["note"]) > 300)
     small = next(r for r in first if r["student_id"] % 3 == 1)
-    for record, algorithm in ((big, settings.REDIS_COMPRESSION_ALGORITHM), (small, "raw")):
-        sk = store.shard_keys(k, store.shard_of(k, record))
-        raw = client.hget(sk.p, store.encode_fields(record, KEY))
-        assert Codec.algorithm_of(raw) == algorithm
-        assert orjson.loads(Codec.decode(raw)) == record
-    assert len(raw) < len(orjson.dumps(big)) or algorithm == "raw"
+    packer = layout.layout_of(k)
+    for record in (big, small):
+        packed = packer.pack(record)
+        sk = layout.shard_keys(k, packed.shard)
+        raw = client.hget(sk.bucket(packed.bucket), packed.key)
+        assert raw[:8] == record["ts"].to_bytes(8, "big")
+        if record is big:
+            assert raw[8:] == b"\xc1"  # the stub
+            raw = client.hget(sk.x, packed.key)
+            assert Codec.algorithm_of(raw[9:]) == settings.REDIS_COMPRESSION_ALGORITHM
+            assert len(raw) < len(orjson.dumps(big))
+        else:
+            assert len(raw) <= layout.INLINE_MAX
+        assert packer.unpack(packed.key, raw) == record
     assert buffer.stats(kind)[kind]["pending"] == 150
-    assert client.ttl(sk.p) == -1  # never expires
+    assert client.ttl(sk.bucket(packed.bucket)) == client.ttl(sk.n) == -1  # never expires
 
     # Read-your-writes before any flush: one key, one group, an unindexed filter.
     one = buffer.pending(kind, **{f: big[f] for f in KEY})
@@ -149,7 +159,7 @@ def test_last_write_wins_compressed_read_your_writes_and_flush(
     def look(point, kind, shard, state):
         if seen:
             return
-        mine = [r for r in stored if store.shard_of(k, r) == shard]
+        mine = [r for r in stored if layout.shard_of(k, r) == shard]
         some = mine[len(mine) // 2]
         seen["stats"] = buffer.stats(kind)[kind]
         seen["one"] = buffer.pending(kind, **{f: some[f] for f in KEY})
@@ -277,11 +287,15 @@ def test_sigkill_at_any_step_loses_and_duplicates_nothing(failpoint, ns, setting
     # whose first value had reached the snapshot (or Postgres) is written twice, else once.
     k = buffer.get_kind("probe")
     client = buffer.get_client()
+    packer = layout.layout_of(k)
+
+    def in_snapshot(record) -> bool:
+        packed = packer.pack(record)
+        sk = layout.shard_keys(k, packed.shard)
+        return client.hexists(sk.flushing_bucket(packed.bucket), packed.key)
+
     handed_off = {
-        probe.key_of(r)
-        for r in stored[:1000]
-        if probe.key_of(r) in partial
-        or client.hexists(store.shard_keys(k, store.shard_of(k, r)).fp, store.encode_fields(r, KEY))
+        probe.key_of(r) for r in stored[:1000] if probe.key_of(r) in partial or in_snapshot(r)
     }
     if failpoint == "locked":
         assert not handed_off
@@ -376,8 +390,8 @@ def test_a_stalled_flusher_cannot_delete_a_snapshot_it_no_longer_owns(
     k = buffer.get_kind("probe")
     record = probe.records(school, 1, 1)[0]
     buffer.put("probe", record)
-    shard = store.shard_of(k, record)
-    sk = store.shard_keys(k, shard)
+    shard = layout.shard_of(k, record)
+    sk = layout.shard_keys(k, shard)
     client = buffer.get_client()
     events = []
 
@@ -406,11 +420,11 @@ def test_a_busy_shard_is_skipped_and_a_refused_record_set_aside(school):
     records = probe.records(school, 20, 1)
     records[3]["status"] = "BAD"  # violates the table's CHECK constraint
     buffer.put_many("probe", records)
-    shard = store.shard_of(k, records[0])
+    shard = layout.shard_of(k, records[0])
     client = buffer.get_client()
-    client.set(store.shard_keys(k, shard).lock, "someone-else", px=10_000)
+    client.set(layout.shard_keys(k, shard).lock, "someone-else", px=10_000)
     assert buffer.flush("probe").skipped == 1
-    client.delete(store.shard_keys(k, shard).lock)
+    client.delete(layout.shard_keys(k, shard).lock)
 
     result = buffer.flush("probe")
     assert (result.records, result.written, result.dead) == (20, 19, 1)
@@ -481,7 +495,7 @@ def test_threshold_enqueues_one_flush_per_burst(
     from apps.core.tasks import flush_write_buffer
 
     settings.BATCH_PROCESSOR_THRESHOLD = 200
-    monkeypatch.setattr(store, "COUNT_INTERVAL", 0)  # count on every put past the estimate
+    monkeypatch.setattr(write, "COUNT_INTERVAL", 0)  # count on every put past the estimate
     k = buffer.get_kind("probe")
     with mock.patch.object(flush_write_buffer, "apply_async") as send:
         with django_capture_on_commit_callbacks(execute=True) as sent_on_commit:
@@ -491,10 +505,10 @@ def test_threshold_enqueues_one_flush_per_burst(
             assert send.call_count == 0  # not before the transaction commits
         assert len(sent_on_commit) == 1 and send.call_count == 1
         assert send.call_args.kwargs == {"kwargs": {"kind": "probe"}, "retry": False}
-        assert buffer.get_client().ttl(store.trigger_key(k)) > 0
+        assert buffer.get_client().ttl(layout.trigger_key(k)) > 0
 
         buffer.flush("probe")  # clears the debounce key: the next burst may trigger again
-        assert not buffer.get_client().exists(store.trigger_key(k))
+        assert not buffer.get_client().exists(layout.trigger_key(k))
         with django_capture_on_commit_callbacks(execute=True):
             buffer.put_many("probe", probe.records(next(_schools), 50, 5))
         assert send.call_count == 2
@@ -593,7 +607,7 @@ def test_metrics_and_readiness_figures(school, monkeypatch):
     try:
         observability.install()
         observability.install()  # idempotent
-        assert health.EXTRA_READINESS == [store.readiness]
+        assert health.EXTRA_READINESS == [status.readiness]
         buffer.put_many("probe", probe.records(school, 3, 1))
         families = {f.name: f for f in COLLECTOR.collect()}
         samples = {
@@ -603,7 +617,7 @@ def test_metrics_and_readiness_figures(school, monkeypatch):
         }
         assert samples[("schools24_write_buffer_pending", "probe")] == 3
         assert samples[("schools24_write_buffer_stale", "probe")] == 0
-        assert store.readiness()["write_buffer"]["kinds"]["probe"]["pending"] == 3
+        assert status.readiness()["write_buffer"]["kinds"]["probe"]["pending"] == 3
     finally:
         for field in observability.GAUGES:
             unregister_gauge_callback(f"schools24_write_buffer_{field}")
@@ -720,3 +734,129 @@ def test_admin_buffer_page_shows_backlog_and_queues_a_flush(client, school, cast
     assert len(probe.rows(school)) == 4
     client.force_login(cast.admin)  # a school admin is not a platform operator
     assert client.get("/admin/write-buffer/").status_code == 403
+
+
+# --- 8. Redis round trips and memory ------------------------------------------------------------
+@pytest.mark.parametrize("kind", ["probe", "probe_keyed"])
+def test_redis_round_trips_per_write_and_read_do_not_grow_with_the_records(kind, school):
+    """A put_many is one round trip and a read of a key or a group one, however many records:
+    one pipelined EVALSHA per shard, never a command per record (nor redis-py's SCRIPT EXISTS).
+    The first calls warm the process (scripts loaded, eviction policy and old layout checked)."""
+    buffer.put_many(kind, probe.records(school, 2, 1))
+    buffer.pending(kind, school_id=school, day=probe.START.isoformat())
+    counts = {}
+    for students, days in ((1, 1), (40, 2), (300, 4)):
+        records = probe.records(school, students, days, status=f"s{students}")
+        with redis_round_trips() as write:
+            buffer.put_many(kind, records)
+        with redis_round_trips() as group_read:
+            group = buffer.pending(kind, school_id=school, day=records[-1]["day"])
+        with redis_round_trips() as key_read:
+            one = buffer.pending(kind, **{f: records[-1][f] for f in KEY})
+        assert len(group) == max(students, 2) and one[0]["status"] == f"s{students}"
+        counts[students * days] = (len(write), len(group_read), len(key_read))
+    assert counts == {1: (1, 1, 1), 80: (1, 1, 1), 1200: (1, 1, 1)}
+
+
+def test_uuid5_text_is_the_text_of_uuid5():
+    namespace = uuid.UUID("5f3c1f2e-7a43-4c1b-9a59-2d0c4b1e8a11")
+    for name in ("", "a|b|2025-01-06|", "ünïcødé ✓|" * 20, str(uuid.uuid4())):
+        assert buffer.uuid5_text(namespace, name) == str(uuid.uuid5(namespace, name))
+
+
+def hash_encodings(prefix: str) -> tuple[dict[str, int], int]:
+    """({encoding: hashes}, MEMORY USAGE in bytes) of the keys under `prefix`."""
+    client = buffer.get_client()
+    encodings: dict[str, int] = {}
+    usage = 0
+    for key in client.scan_iter(f"{prefix}:*", count=1000):
+        usage += client.memory_usage(key, samples=0)
+        if client.type(key) == b"hash":
+            encoding = client.object("encoding", key).decode()
+            encodings[encoding] = encodings.get(encoding, 0) + 1
+    return encodings, usage
+
+
+def test_pending_records_stay_in_listpack_encoded_hashes(ns, school):
+    """The memory property: thousands of pending records live in small hashes Redis keeps as
+    listpacks (a few bytes per field instead of a hashtable entry each). 150 students x 20 days
+    is one hash per day for `probe` (by group) and 16 x 256 buckets for `probe_keyed` (by key),
+    each with its group index."""
+    stored = buffer.put_many("probe", probe.records(school, 150, 20))
+    stored += buffer.put_many("probe_keyed", probe.records(school, 150, 20))
+    encodings, usage = hash_encodings(ns)
+    assert list(encodings) == ["listpack"] and encodings["listpack"] > 1000, encodings
+    assert usage / len(stored) < 150, usage / len(stored)  # key-sharded: buckets half empty
+
+
+# --- 9. records pending in the layout before buckets -------------------------------------------
+def put_old_layout(kind: str, records: list[dict]) -> list[dict]:
+    """Write `records` exactly as the previous release's put script did (apps.core.buffer.legacy):
+    B:p key -> codec(JSON), B:t key -> ts, B:a first write, B:gs and B:g:<group> the index."""
+    from apps.core.buffer import legacy
+    from apps.core.buffer.records import encode_fields, encode_record, prepare
+
+    k = buffer.get_kind(kind)
+    client = buffer.get_client()
+    stored = [prepare(k, r) for r in records]
+    for record in stored:
+        old = legacy.old_keys(k, legacy.old_shard_of(k, record))
+        key = encode_fields(record, k.key_fields)
+        group = encode_fields(record, k.group_fields)
+        client.hset(old.p, key, encode_record(record))
+        client.hset(old.t, key, record["ts"])
+        client.set(old.a, int(time.time() * 1000), nx=True)
+        client.sadd(f"{old.base}:g:{group}", key)
+        client.sadd(old.gs, group)
+    return stored
+
+
+@pytest.mark.parametrize("kind", ["probe", "probe_keyed"])
+def test_records_pending_in_the_old_layout_are_read_and_flushed(kind, ns, school):
+    """At the deploy, records pending in the old layout (and a snapshot an old flusher left)
+    are counted, read with the new ones (newest per key wins), and flushed exactly once."""
+    from apps.core.buffer import legacy
+
+    old = put_old_layout(kind, probe.records(school, 20, 3, status="O"))
+    k = buffer.get_kind(kind)
+    client = buffer.get_client()
+    # An old flusher died after handing one shard off: its snapshot is left.
+    shard = legacy.old_shard_of(k, old[0])
+    keys = legacy.old_keys(k, shard)
+    client.set(f"{keys.base}:lock", "old-flusher", px=60_000)
+    handed = script_call(client, "legacy_begin", [f"{keys.base}:lock", keys.p], ["old-flusher"])
+    assert handed == [b"fresh"]
+    client.delete(f"{keys.base}:lock")
+    # New writes: newer values for the first day's keys, older ones for the second day's.
+    newer = buffer.put_many(kind, [{**r, "status": "N", "ts": None} for r in old[:20]])
+    older = [{**r, "status": "X", "ts": r["ts"] - 1} for r in old[20:40]]
+    buffer.put_many(kind, older)
+    expected = expected_of(old) | expected_of(newer)
+
+    figures = buffer.stats(kind)[kind]
+    assert figures["pending"] + figures["flushing"] == 60 + 40  # records, in either layout
+    assert figures["flushing"] == len([r for r in old if legacy.old_shard_of(k, r) == shard])
+    for day in {r["day"] for r in old}:
+        seen = buffer.pending(kind, school_id=school, day=day)
+        assert {probe.key_of(r): (r["status"], r["note"], r["ts"]) for r in seen} == {
+            key: value for key, value in expected.items() if key[2] == day
+        }
+    one = buffer.pending(kind, **{f: old[25][f] for f in KEY})
+    assert [r["status"] for r in one] == ["O"]
+
+    result = buffer.flush(kind)
+    assert table_state(school) == expected
+    # One change per value that reached Postgres: the old ones once, the newer ones once more.
+    writes = {key: v["writes"] for key, v in probe.rows(school).items()}
+    assert writes == {probe.key_of(r): 2 if r in old[:20] else 1 for r in old}
+    assert result.dead == 0
+    assert namespace_keys(ns) == []
+    legacy.forget(k)
+    assert not legacy.present(k)
+
+
+def script_call(client, name: str, keys: list[str], args: list) -> list:
+    from apps.core.buffer.scripts import pipelined
+
+    base = keys[0].rsplit(":", 1)[0]
+    return pipelined(client, [(name, keys, [*args, base])])

@@ -14,7 +14,8 @@ from django.db import connection
 from django.test import Client
 
 from apps.core import buffer, mongo
-from apps.core.buffer import store
+from apps.core.buffer import connection as buffer_connection
+from apps.core.buffer import status
 from apps.core.testing import PrivateRedis, buffer_namespace
 from apps.core.tests import buffer_probe as probe
 
@@ -89,7 +90,7 @@ def test_flusher_refuses_an_evicting_redis_and_readyz_says_why(
     result = buffer.flush("probe", workers=0)
     assert result.records == 3
     assert len(rows(school)) == 3
-    assert "reason" not in store.readiness()["write_buffer"]
+    assert "reason" not in status.readiness()["write_buffer"]
 
 
 def test_puts_go_straight_to_postgres_while_the_redis_may_evict(private_buffer, school, caplog):
@@ -107,7 +108,7 @@ def test_the_policy_is_read_from_info_where_config_is_disabled(private_buffer, s
     private_buffer("--maxmemory-policy", "allkeys-random", "--rename-command", "CONFIG", "")
     with pytest.raises(redis.exceptions.ResponseError):
         buffer.get_client().config_get("maxmemory-policy")
-    assert store.maxmemory_policy() == "allkeys-random"
+    assert buffer_connection.maxmemory_policy() == "allkeys-random"
     with pytest.raises(buffer.BufferRedisUnsafe):
         buffer.flush("probe", workers=0)
 

@@ -20,7 +20,7 @@ from celery.exceptions import Retry
 from django.utils import timezone
 
 from apps.core import buffer
-from apps.core.buffer import store
+from apps.core.buffer import connection
 from apps.core.exceptions import ServiceUnavailable
 from apps.quizzes import tasks
 from apps.quizzes.buffer_kinds import KIND
@@ -42,7 +42,7 @@ def hung_buffer(settings, private_redis, monkeypatch):
     """The write buffer on a private Redis; `hang()` pauses it (short client timeouts keep the
     test quick), `wake()` resumes it."""
     settings.BATCH_PROCESSOR_REDIS_URL = private_redis.url
-    monkeypatch.setattr(store, "REDIS_TIMEOUT", 0.5)
+    monkeypatch.setattr(connection, "REDIS_TIMEOUT", 0.5)
     buffer.reset_client()
 
     class Control:

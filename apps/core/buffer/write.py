@@ -1,0 +1,165 @@
+"""The write path: put, put_many, the write-through fallback and the size threshold."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import redis
+from django.conf import settings
+from django.db import transaction
+
+from apps.core.codecs import default_codec
+
+from .connection import (
+    REDIS_ERRORS,
+    enabled,
+    get_client,
+    mark_down,
+    redis_for_put,
+    threshold_for,
+    unsafe_for_put,
+)
+from .kinds import BufferKind, get_kind
+from .layout import all_shard_keys, layout_of, shard_keys, trigger_key
+from .records import Record, prepare
+from .scripts import pipelined
+
+logger = logging.getLogger("schools24.buffer")
+
+PUT_CHUNK = 500  # records per put script call
+
+
+def put(kind: str | BufferKind, record: Mapping[str, Any]) -> Record:
+    """Buffer one record; returns it as stored (with `ts`). Never fails because Redis is down.
+
+    The last write per key wins, by `ts` (set here when missing): a record older than, or as
+    old as, the one already pending for its key is ignored, exactly as Postgres would ignore it.
+    With BATCH_PROCESSOR_ENABLED off, or when Redis is unreachable, the record is written
+    straight to Postgres with the kind's apply() (inside the caller's transaction if any).
+    A put is not part of the caller's database transaction; call it from
+    ``transaction.on_commit`` if it must not outlive a rollback.
+    """
+    return put_many(kind, [record])[0]
+
+
+def put_many(kind: str | BufferKind, records: Iterable[Mapping[str, Any]]) -> list[Record]:
+    """Buffer many records in one round trip (one script call per shard chunk, pipelined)."""
+    k = get_kind(kind)
+    stored = [prepare(k, r) for r in records]
+    if not stored:
+        return stored
+    if not enabled():
+        write_through(k, stored)
+        return stored
+    problem = unsafe_for_put()
+    if problem:
+        logger.warning(
+            "Write buffer: %s; wrote %d %s record(s) straight to Postgres",
+            problem,
+            len(stored),
+            k.name,
+        )
+        write_through(k, stored)
+        return stored
+    try:
+        biggest = _put_redis(k, stored)
+    except REDIS_ERRORS as exc:
+        mark_down(exc)
+        logger.warning(
+            "Write buffer: Redis unreachable (%s: %s); wrote %d %s record(s) straight to Postgres",
+            exc.__class__.__name__,
+            exc,
+            len(stored),
+            k.name,
+        )
+        write_through(k, stored)
+        return stored
+    maybe_trigger(k, biggest)
+    return stored
+
+
+def write_through(kind: BufferKind, records: list[Record]) -> int:
+    with transaction.atomic(using=kind.using):
+        return kind.apply(records)
+
+
+def _put_redis(kind: BufferKind, records: list[Record]) -> int:
+    client = redis_for_put()
+    layout, codec = layout_of(kind), default_codec()
+    by_shard: dict[int, list[bytes | str]] = {}
+    for record in records:
+        packed = layout.pack(record, codec)
+        by_shard.setdefault(packed.shard, []).extend(
+            (packed.bucket, packed.key, packed.value, packed.group, packed.suffix)
+        )
+    now_ms = int(time.time() * 1000)
+    calls = []
+    step = PUT_CHUNK * 5
+    for shard, args in by_shard.items():
+        sk = shard_keys(kind, shard)
+        for start in range(0, len(args), step):
+            calls.append(("put", [sk.n, sk.o], [sk.base, now_ms, *args[start : start + step]]))
+    return max(int(count) for _accepted, count in pipelined(client, calls))
+
+
+# --- the size threshold ----------------------------------------------------------------------
+def pending_count(kind: BufferKind, client: redis.Redis | None = None) -> int:
+    client = client or get_client()
+    pipe = client.pipeline(transaction=False)
+    for sk in all_shard_keys(kind):
+        pipe.get(sk.n)
+    return sum(int(n or 0) for n in pipe.execute())
+
+
+COUNT_INTERVAL = 0.5  # seconds between exact counts per kind and process
+_last_count: dict[str, float] = {}
+
+
+def maybe_trigger(kind: BufferKind, biggest_shard: int) -> bool:
+    """Enqueue one flush when the kind's pending count passes its threshold.
+
+    Cheap in the common case: the put script returns its shard's count, and only when that
+    times the number of shards reaches the threshold is the exact count taken (at most every
+    COUNT_INTERVAL seconds per process). A burst enqueues
+    once: the trigger key is SET NX EX (BATCH_PROCESSOR_TRIGGER_DEBOUNCE seconds) and a flush
+    deletes it when done. The task is sent on commit of the caller's transaction.
+    """
+    threshold = threshold_for(kind)
+    if threshold <= 0 or biggest_shard * kind.shards < threshold:
+        return False
+    now = time.monotonic()
+    if now - _last_count.get(kind.name, -1.0) < COUNT_INTERVAL:
+        return False  # counted a moment ago (a skewed shard keeps the estimate high)
+    _last_count[kind.name] = now
+    try:
+        client = get_client()
+        key = trigger_key(kind)
+        if client.exists(key) or pending_count(kind, client) < threshold:
+            return False
+        debounce = int(settings.BATCH_PROCESSOR_TRIGGER_DEBOUNCE)
+        if not client.set(key, str(time.time()), nx=True, ex=max(debounce, 1)):
+            return False
+    except REDIS_ERRORS as exc:
+        logger.warning("Write buffer: threshold check for %s failed: %s", kind.name, exc)
+        return False
+    transaction.on_commit(lambda: _enqueue_flush(kind, key), using=kind.using, robust=True)
+    return True
+
+
+def _enqueue_flush(kind: BufferKind, key: str) -> None:
+    from ..queue import task
+
+    try:
+        task("apps.core.tasks.flush_write_buffer").apply_async(
+            kwargs={"kind": kind.name}, retry=False
+        )
+        logger.info("Write buffer: %s passed its threshold; flush enqueued", kind.name)
+    except Exception as exc:  # noqa: BLE001 - a broker outage must not fail the request
+        logger.warning("Write buffer: could not enqueue a flush of %s: %s", kind.name, exc)
+        try:
+            get_client().delete(key)  # let the next put try again
+        except REDIS_ERRORS:
+            pass
