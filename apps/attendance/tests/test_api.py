@@ -832,27 +832,29 @@ def test_list_and_register_keep_a_constant_number_of_queries(cast, school_year, 
     assert small_list == 3 and small_register <= 6
 
 
-def test_a_registers_rows_are_what_the_mark_serializer_makes(cast, att, api):
+def test_a_registers_rows_are_what_the_mark_serializer_makes(cast, school_year, att, api):
     """The list builds its rows directly (`mark_rows`); they must equal the documented
     serializer's output, for flushed and pending marks, daily and period marks alike."""
     students = [StudentFactory(school=cast.school) for _ in range(3)]
     for roll, student in enumerate(students, start=30):
-        EnrollmentFactory(section=att.sec_a, student=student, roll_number=roll)
+        EnrollmentFactory(section=school_year.sec_a, student=student, roll_number=roll)
     outsider = StudentFactory(school=cast.school)  # no enrollment here: no roll number
-    mark(api, cast.admin, att.sec_a, att.day, [entry(students[0], "absent")])
+    mark(api, cast.admin, school_year.sec_a, att.day, [entry(students[0], "absent")])
     flush_here()
     mark(
         api,
         cast.admin,
-        att.sec_a,
+        school_year.sec_a,
         att.day,
         [
             entry(students[1], "late", late_minutes=7),
             entry(students[2], "excused", reason="Fever"),
         ],
     )
-    body = api(cast.admin).get(LIST, {"section": att.sec_a.pk, "date": att.day}).json()
-    marks = selectors.describe(selectors.section_day(att.sec_a, att.day, selectors.ALL_PERIODS))
+    body = api(cast.admin).get(LIST, {"section": school_year.sec_a.pk, "date": att.day}).json()
+    marks = selectors.describe(
+        selectors.section_day(school_year.sec_a, att.day, selectors.ALL_PERIODS)
+    )
     assert {m["pending"] for m in marks} == {True, False}
     assert body["results"] == attendance_serializers.MarkSerializer(marks, many=True).data
     orphan = {**marks[0], "student_id": str(outsider.pk), "roll_number": None}
@@ -863,10 +865,16 @@ def test_a_registers_rows_are_what_the_mark_serializer_makes(cast, att, api):
     )
 
 
-def test_a_register_read_costs_three_queries_and_few_redis_round_trips(cast, att, api):
-    mark(api, cast.admin, att.sec_a, att.day, [entry(cast.student), entry(cast.other_student)])
+def test_a_register_read_costs_three_queries_and_few_redis_round_trips(cast, school_year, att, api):
+    mark(
+        api,
+        cast.admin,
+        school_year.sec_a,
+        att.day,
+        [entry(cast.student), entry(cast.other_student)],
+    )
     client = api(cast.teacher.user)
-    params = {"section": att.sec_a.pk, "date": att.day}
+    params = {"section": school_year.sec_a.pk, "date": att.day}
     assert client.get(LIST, params).json()["count"] == 2  # and caches the principal
     with redis_round_trips() as trips, CaptureQueriesContext(connection) as queries:
         assert client.get(LIST, params).status_code == 200

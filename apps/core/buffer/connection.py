@@ -119,7 +119,7 @@ def redis_for_put() -> redis.Redis:
     return get_client()
 
 
-def mark_down(exc: Exception) -> None:
+def mark_down() -> None:
     global _down_until
     _down_until = time.monotonic() + REDIS_DOWN_BACKOFF
 

@@ -67,7 +67,7 @@ def put_many(kind: str | BufferKind, records: Iterable[Mapping[str, Any]]) -> li
     try:
         biggest = _put_redis(k, stored)
     except REDIS_ERRORS as exc:
-        mark_down(exc)
+        mark_down()
         logger.warning(
             "Write buffer: Redis unreachable (%s: %s); wrote %d %s record(s) straight to Postgres",
             exc.__class__.__name__,
