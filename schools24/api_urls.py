@@ -10,6 +10,7 @@ from apps.academics.api.urls import router as academics_router
 from apps.accounts.api.urls import router as accounts_router
 from apps.attendance.api.urls import router as attendance_router
 from apps.calendar.api.urls import router as calendar_router
+from apps.core.api.urls import router as core_router
 from apps.notifications.api.urls import router as notifications_router
 from apps.quizzes.api.urls import router as quizzes_router
 
@@ -28,6 +29,7 @@ def api_root(request):
             academics_router,
             attendance_router,
             calendar_router,
+            core_router,
             notifications_router,
             quizzes_router,
         )
@@ -51,6 +53,7 @@ urlpatterns = [
     path("", include("apps.academics.api.urls")),
     path("", include("apps.attendance.api.urls")),
     path("", include("apps.calendar.api.urls")),
+    path("", include("apps.core.api.urls")),
     path("", include("apps.notifications.api.urls")),
     path("", include("apps.quizzes.api.urls")),
 ]

@@ -188,6 +188,8 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("PATCH", "/api/v1/questions/{id}/"): {"admin", "teacher"},
     ("DELETE", "/api/v1/questions/{id}/"): {"admin", "teacher"},
     ("GET", "/api/v1/questions/{id}/preview/"): {"admin", "teacher"},
+    # background jobs: the object was started by the accountant; their school's admin reads it
+    ("GET", "/api/v1/jobs/{id}/"): {"admin", "accountant"},
 }
 
 # The colleague: a second teacher of school one who, in the objects' section (see `_quiz_ids`),
@@ -272,6 +274,7 @@ def _object_ids(cast, *, mongo: bool = False) -> dict[str, str]:
         "audit-log": entry.pk,
         "notifications": _notification_id(cast),
         "auth": _session_id(cast),
+        "jobs": _job_id(cast),
         **_academics_ids(cast),
         **_calendar_ids(cast),  # after _academics_ids: uses the student's section made there
         **_quiz_ids(cast),  # after _academics_ids too
@@ -305,6 +308,12 @@ def _undo_mongo(db):
             db[name].delete_many({})
             if documents:
                 db[name].insert_many(documents)
+
+
+def _job_id(cast) -> str:
+    from apps.core.jobs import job_create
+
+    return job_create(school=cast.school, kind="matrix", requested_by=cast.accountant.user).pk
 
 
 def _session_id(cast) -> str:
