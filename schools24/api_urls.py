@@ -11,6 +11,7 @@ from apps.accounts.api.urls import router as accounts_router
 from apps.attendance.api.urls import router as attendance_router
 from apps.calendar.api.urls import router as calendar_router
 from apps.core.api.urls import router as core_router
+from apps.fees.api.urls import router as fees_router
 from apps.notifications.api.urls import router as notifications_router
 from apps.quizzes.api.urls import router as quizzes_router
 
@@ -30,6 +31,7 @@ def api_root(request):
             attendance_router,
             calendar_router,
             core_router,
+            fees_router,
             notifications_router,
             quizzes_router,
         )
@@ -54,6 +56,7 @@ urlpatterns = [
     path("", include("apps.attendance.api.urls")),
     path("", include("apps.calendar.api.urls")),
     path("", include("apps.core.api.urls")),
+    path("", include("apps.fees.api.urls")),
     path("", include("apps.notifications.api.urls")),
     path("", include("apps.quizzes.api.urls")),
 ]

@@ -367,6 +367,11 @@ SPECTACULAR_SETTINGS = {
         "StatusEnum": "apps.attendance.models.Status",  # the name it had before quizzes
         "QuizStatusEnum": "apps.quizzes.models.QuizStatus",
         "AttemptStatusEnum": "apps.quizzes.models.AttemptStatus",
+        "KindEnum": "apps.calendar.models.EventKind",  # the name it had before fees
+        "InvoiceKindEnum": "apps.fees.models.InvoiceKind",
+        "InvoiceLineKindEnum": "apps.fees.models.LineKind",
+        "ConcessionKindEnum": "apps.fees.models.ConcessionKind",
+        "PaymentModeEnum": "apps.fees.models.PaymentMode",
     },
 }
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
