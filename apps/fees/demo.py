@@ -50,6 +50,17 @@ def yearly_lines(order: int, heads: dict[str, FeeHead]) -> list[dict]:
 
 @transaction.atomic
 def seed_fees(*, report, school, rng: random.Random) -> None:
+    for structure in seed_structures(report=report, school=school):
+        made = services.generate_for_structure(
+            structure=structure, installment_number=1, issue_date=structure.year.start_date
+        )
+        report.created["invoices"] = report.created.get("invoices", 0) + made
+    if not Payment.objects.filter(school=school).exists():
+        _pay_some(report, school, rng)
+
+
+def seed_structures(*, report, school) -> list[FeeStructure]:
+    """The price list: settings, heads, the late-fine rule and a structure per class."""
     _, created = FeeSettings.objects.get_or_create(
         school=school, defaults={"legal_name": school.name, "state_code": "29"}
     )
@@ -68,6 +79,7 @@ def seed_fees(*, report, school, rng: random.Random) -> None:
     )  # fmt: skip
     report.add("late fine rules", created)
     year = AcademicYear.objects.get(school=school, is_current=True)
+    structures = []
     for school_class in SchoolClass.objects.filter(school=school).order_by("order"):
         structure = FeeStructure.objects.filter(
             school=school, school_class=school_class, year=year, term__isnull=True
@@ -79,12 +91,8 @@ def seed_fees(*, report, school, rng: random.Random) -> None:
                 late_fine_rule=rule, lines=yearly_lines(school_class.order, heads),
             )  # fmt: skip
             report.add("fee structures", True)
-        made = services.generate_for_structure(
-            structure=structure, installment_number=1, issue_date=year.start_date
-        )
-        report.created["invoices"] = report.created.get("invoices", 0) + made
-    if not Payment.objects.filter(school=school).exists():
-        _pay_some(report, school, rng)
+        structures.append(structure)
+    return structures
 
 
 def _pay_some(report, school, rng: random.Random) -> None:
