@@ -218,3 +218,14 @@ def test_defaulters_by_ageing_bucket_as_json_and_csv(cast, api, office):
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     table = list(csv.reader(io.StringIO(response.content.decode())))
     assert table[0][:2] == ["admission_number", "name"] and len(table) == 4
+
+
+def test_fee_office_errors_speak_hindi(cast, api, office):
+    response = api(cast.admin).post(
+        "/api/v1/fees/payments/",
+        {"student": str(cast.student.pk), "mode": "cheque", "amount": "10.00"},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="hi",
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]["reference"] == ["चेक या ट्रांसफ़र संख्या दें।"]
