@@ -205,6 +205,11 @@ class GenerateInvoicesSerializer(serializers.Serializer):
                                       allow_null=True)  # fmt: skip
     section = SchoolRelatedField(queryset=Section.objects.all(), required=False, allow_null=True)
     issue_date = serializers.DateField(required=False)
+    place_of_supply = serializers.RegexField(
+        r"^\d{2}$", required=False, allow_null=True,
+        help_text=_("GST state code of the place of supply; the school's own by default "
+                    "(CGST+SGST), another state's gives IGST."),
+    )  # fmt: skip
 
 
 class ReasonSerializer(serializers.Serializer):

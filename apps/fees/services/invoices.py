@@ -101,6 +101,7 @@ def invoices_generate_start(
     school_class=None,
     section=None,
     issue_date: dt.date | None = None,
+    place_of_supply: str | None = None,
 ) -> jobs.Job:
     """Start generating the invoices of installment `installment_number` for a section, a
     class or the whole school (the structures of `year`): a job, run by a Celery task once this
@@ -116,6 +117,7 @@ def invoices_generate_start(
         "school_class": str(school_class.pk) if school_class else None,
         "section": str(section.pk) if section else None,
         "issue_date": (issue_date or school_today(school)).isoformat(),
+        "place_of_supply": place_of_supply,
     }
     job = jobs.job_create(school=school, kind=GENERATE_KIND, requested_by=actor, params=params)
     queue.enqueue_on_commit("apps.fees.tasks.generate_invoices", str(job.pk))
@@ -151,6 +153,7 @@ def invoices_generate_run(*, job_id) -> None:
                 section_id=p["section"],
                 issue_date=dt.date.fromisoformat(p["issue_date"]),
                 actor=job.requested_by,
+                place_of_supply=p.get("place_of_supply"),
             )
             report.advance(1)
         report.succeed({"created": created, "structures": len(structures)})
@@ -164,6 +167,7 @@ def generate_for_structure(
     issue_date: dt.date,
     actor=None,
     section_id=None,
+    place_of_supply: str | None = None,
 ) -> int:
     """Issue one installment's invoices for every student enrolled (in the structure's class
     and year, or one section of it) who has none yet. Bulk writes: the number of queries does
@@ -172,7 +176,7 @@ def generate_for_structure(
     Rules: lines follow the structure's lines, each split into installments exactly as the
     installment (remainder on the last); concessions of the student (own or by category, same
     year, active) combine by `calc.apply_concessions`; GST per line, CGST+SGST within the
-    school's state, IGST outside it; the document type follows the tax classes; numbers are
+    school's state, IGST when the place of supply (the school's state unless given) is another; the document type follows the tax classes; numbers are
     consecutive in roll order; advance credit settles the new invoices at once."""
     from apps.academics.models import Enrollment
 
@@ -204,7 +208,7 @@ def generate_for_structure(
     student_ids = [student_id for student_id, _ in enrolled]
     terms = _concession_terms(structure, student_ids)
     settings_row = fee_settings(structure.school_id)
-    place = settings_row.state_code
+    place = place_of_supply or settings_row.state_code
     inter_state = place != settings_row.state_code
     kind = invoice_kind({line.head.tax_class for line in lines})
     numbers = take_numbers(

@@ -61,6 +61,17 @@ def test_generation_issues_numbered_invoices_with_tax_and_document_type(cast, of
     assert AuditLog.objects.filter(action="invoice.issue").count() == 3
 
 
+def test_another_place_of_supply_gives_igst(cast, office):
+    with transaction.atomic():
+        services.generate_for_structure(
+            structure=office.structure, installment_number=1, issue_date=dt.date(2026, 4, 1),
+            place_of_supply="27",
+        )  # fmt: skip
+    lab = _invoice(cast).lines.get(head=office.lab)
+    assert (lab.cgst, lab.sgst, lab.igst) == (D("0"), D("0"), D("54.00"))
+    assert _invoice(cast).place_of_supply == "27"
+
+
 def test_exempt_only_structure_gives_bills_of_supply(cast, office):
     office.structure.lines.filter(head=office.lab).delete()
     issue(office)
