@@ -309,14 +309,17 @@ class FeeReportViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
         return Response(s.LedgerSerializer(selectors.student_ledger(self._student(request))).data)
 
     @extend_schema(parameters=[STUDENT_PARAM, PARENT_PARAM], responses=s.FamilyDuesSerializer,
-                   description=FAMILY_DOC + " A parent sees their children's open invoices; the "
-                   "fee office names a parent or a student (whose family is shown).")  # fmt: skip
+                   description=FAMILY_DOC + " A parent sees their children's open invoices, a "
+                   "student their own; the fee office names a parent or a student (whose family "
+                   "is shown).")  # fmt: skip
     @action(detail=False, methods=["get"], url_path="family-dues")
     def family_dues(self, request):
         user = request.user
         if user.role == Role.PARENT:
             ids = list(scopes.family_student_ids(user).values_list("student_id", flat=True))
-        elif user.role == Role.STUDENT or request.query_params.get("student"):
+        elif user.role == Role.STUDENT:
+            ids = [self._student(request).pk]  # a student sees their own dues, not a sibling's
+        elif request.query_params.get("student"):
             ids = list(services.family_of(self._student(request)))
         elif request.query_params.get("parent"):
             parent = get_object_or_404(

@@ -194,6 +194,8 @@ def test_the_demo_parent_sees_what_the_family_owes(cast, api, office):
     assert staff.get(f"/api/v1/fees/family-dues/?parent={cast.parent.pk}").json() == body
     assert staff.get(f"/api/v1/fees/family-dues/?student={cast.sibling.pk}").json() == body
     assert staff.get("/api/v1/fees/family-dues/").status_code == 400
+    own = api(cast.student.user).get("/api/v1/fees/family-dues/").json()
+    assert [c["name"] for c in own["children"]] == ["Sam Student"]  # not the sibling's
 
 
 def test_defaulters_by_ageing_bucket_as_json_and_csv(cast, api, office):
