@@ -14,7 +14,11 @@ from apps.attendance.api import urls as attendance_urls
 from apps.attendance.api.urls import router as attendance_router
 from apps.calendar.api import urls as calendar_urls
 from apps.calendar.api.urls import router as calendar_router
+from apps.core.api import urls as core_urls
 from apps.core.api.routing import indexed
+from apps.core.api.urls import router as core_router
+from apps.fees.api import urls as fees_urls
+from apps.fees.api.urls import router as fees_router
 from apps.notifications.api import urls as notifications_urls
 from apps.notifications.api.urls import router as notifications_router
 from apps.quizzes.api import urls as quizzes_urls
@@ -35,6 +39,8 @@ def api_root(request):
             academics_router,
             attendance_router,
             calendar_router,
+            core_router,
+            fees_router,
             notifications_router,
             quizzes_router,
         )
@@ -63,6 +69,8 @@ urlpatterns = [
             *academics_urls.urlpatterns,
             *attendance_urls.urlpatterns,
             *calendar_urls.urlpatterns,
+            *core_urls.urlpatterns,
+            *fees_urls.urlpatterns,
             *notifications_urls.urlpatterns,
             *quizzes_urls.urlpatterns,
         ]

@@ -16,9 +16,12 @@ class CoreConfig(AppConfig):
             periodic,
             pgtimeout,
         )
+        from .admin import jobs as jobs_admin  # noqa: F401  (registers the Job admin)
         from .buffer.observability import install as install_buffer_observability
         from .queue_metrics import install as install_queue_metrics
         from .tasks import FLUSH_SCHEDULE
+
+        _register_job_scope()
 
         # Every app's periodic tasks follow the current settings after every migrate (a fresh
         # deploy too); apps register theirs in ready().
@@ -32,3 +35,12 @@ class CoreConfig(AppConfig):
         request_started.connect(pgtimeout.request_started, dispatch_uid="core.pgtimeout")
         install_buffer_observability()  # /metrics gauges and the /readyz buffer figures
         install_queue_metrics()  # Celery queue depth on /metrics
+
+
+def _register_job_scope() -> None:
+    """Jobs in the admin: school admins see their school's; others only jobs they started
+    (staff by permission, as for every model). The API reads through `jobs.readable_jobs`."""
+    from .access import register_scope
+    from .models import Job
+
+    register_scope(Job, lambda qs, user: qs.filter(requested_by=user))

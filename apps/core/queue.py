@@ -25,3 +25,11 @@ def task(name: str):
 def enqueue(name: str, *args: Any, **kwargs: Any):
     """`task(name).delay(*args, **kwargs)`."""
     return task(name).delay(*args, **kwargs)
+
+
+def enqueue_on_commit(name: str, *args: Any, **kwargs: Any) -> None:
+    """`enqueue` once the current transaction commits (at once outside one), so the task never
+    looks for rows that are not there yet."""
+    from django.db import transaction
+
+    transaction.on_commit(lambda: enqueue(name, *args, **kwargs))

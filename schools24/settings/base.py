@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 from urllib.parse import quote
 
@@ -61,6 +62,7 @@ INSTALLED_APPS = [
     "apps.calendar.apps.CalendarConfig",
     "apps.notifications",
     "apps.quizzes",
+    "apps.fees",
     "apps.demo",
 ]
 
@@ -233,6 +235,13 @@ QUIZ_DEADLINE_GRACE_SECONDS = env.int("QUIZ_DEADLINE_GRACE_SECONDS", default=0)
 # How often (seconds) beat submits attempts left open past their deadline.
 QUIZ_AUTOSUBMIT_INTERVAL = env.int("QUIZ_AUTOSUBMIT_INTERVAL", default=60)
 
+# --- Fees ------------------------------------------------------------------------------------------
+# Cash accepted at the counter from one payer in one day must stay below this (rupees; the
+# Income-tax Act's s. 269ST limit is 2,00,000, so that amount itself is refused).
+FEES_CASH_DAILY_LIMIT = Decimal(env.str("FEES_CASH_DAILY_LIMIT", default="200000"))
+# How often (seconds) beat brings the late fines of overdue invoices up to date.
+FEES_LATE_FINE_INTERVAL = env.int("FEES_LATE_FINE_INTERVAL", default=86400)
+
 # --- MongoDB (question bank) -----------------------------------------------------------------
 MONGODB_URI = envsecret("MONGODB_URI", "mongodb://127.0.0.1:27017")
 MONGODB_DATABASE = env.str("MONGODB_DATABASE", default="schools24_mongodb")
@@ -374,6 +383,11 @@ SPECTACULAR_SETTINGS = {
         "StatusEnum": "apps.attendance.models.Status",  # the name it had before quizzes
         "QuizStatusEnum": "apps.quizzes.models.QuizStatus",
         "AttemptStatusEnum": "apps.quizzes.models.AttemptStatus",
+        "KindEnum": "apps.calendar.models.EventKind",  # the name it had before fees
+        "InvoiceKindEnum": "apps.fees.models.InvoiceKind",
+        "InvoiceLineKindEnum": "apps.fees.models.LineKind",
+        "ConcessionKindEnum": "apps.fees.models.ConcessionKind",
+        "PaymentModeEnum": "apps.fees.models.PaymentMode",
     },
 }
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])

@@ -188,6 +188,41 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("PATCH", "/api/v1/questions/{id}/"): {"admin", "teacher"},
     ("DELETE", "/api/v1/questions/{id}/"): {"admin", "teacher"},
     ("GET", "/api/v1/questions/{id}/preview/"): {"admin", "teacher"},
+    # background jobs: the object was started by the accountant; their school's admin reads it
+    ("GET", "/api/v1/jobs/{id}/"): {"admin", "accountant"},
+    # fees: school admins and the Accountant duty run the fee office; parents and students read
+    # their own (the objects are the cast student's); teachers see nothing. Empty bodies are
+    # 400s, and so is a report that needs a student the caller did not name.
+    ("GET", "/api/v1/fees/heads/"): ADMINS | {"accountant"},
+    ("POST", "/api/v1/fees/heads/"): ADMINS | {"accountant"},
+    ("GET", "/api/v1/fees/heads/{id}/"): {"admin", "accountant"},
+    ("PATCH", "/api/v1/fees/heads/{id}/"): {"admin", "accountant"},
+    ("DELETE", "/api/v1/fees/heads/{id}/"): {"admin", "accountant"},
+    ("GET", "/api/v1/fees/structures/"): ADMINS | {"accountant"},
+    ("POST", "/api/v1/fees/structures/"): ADMINS | {"accountant"},
+    ("GET", "/api/v1/fees/structures/{id}/"): {"admin", "accountant"},
+    ("PATCH", "/api/v1/fees/structures/{id}/"): {"admin", "accountant"},
+    ("DELETE", "/api/v1/fees/structures/{id}/"): {"admin", "accountant"},
+    ("GET", "/api/v1/fees/concessions/"): ALL - {"teacher"},
+    ("POST", "/api/v1/fees/concessions/"): ADMINS | {"accountant"},
+    ("GET", "/api/v1/fees/concessions/{id}/"): {"admin", "accountant", "student", "parent"},
+    ("PATCH", "/api/v1/fees/concessions/{id}/"): {"admin", "accountant"},
+    ("DELETE", "/api/v1/fees/concessions/{id}/"): {"admin", "accountant"},
+    ("GET", "/api/v1/fees/invoices/"): ALL - {"teacher"},
+    ("POST", "/api/v1/fees/invoices/generate/"): ADMINS | {"accountant"},
+    ("GET", "/api/v1/fees/invoices/{id}/"): {"admin", "accountant", "student", "parent"},
+    ("POST", "/api/v1/fees/invoices/{id}/cancel/"): {"admin", "accountant"},
+    ("POST", "/api/v1/fees/invoices/{id}/waive-fine/"): {"admin"},
+    ("GET", "/api/v1/fees/payments/"): ALL - {"teacher"},
+    ("POST", "/api/v1/fees/payments/"): ADMINS | {"accountant"},
+    ("GET", "/api/v1/fees/payments/{id}/"): {"admin", "accountant", "student", "parent"},
+    ("GET", "/api/v1/fees/refunds/"): ALL - {"teacher"},
+    ("POST", "/api/v1/fees/refunds/"): ADMINS | {"accountant"},
+    ("GET", "/api/v1/fees/refunds/{id}/"): {"admin", "accountant", "student", "parent"},
+    ("GET", "/api/v1/fees/ledger/"): ALL - {"teacher"},
+    ("GET", "/api/v1/fees/family-dues/"): ALL - {"teacher"},
+    ("GET", "/api/v1/fees/defaulters/"): ADMINS | {"accountant"},
+    ("GET", "/api/v1/fees/defaulters/export/"): ADMINS | {"accountant"},
 }
 
 # The colleague: a second teacher of school one who, in the objects' section (see `_quiz_ids`),
@@ -272,9 +307,11 @@ def _object_ids(cast, *, mongo: bool = False) -> dict[str, str]:
         "audit-log": entry.pk,
         "notifications": _notification_id(cast),
         "auth": _session_id(cast),
+        "jobs": _job_id(cast),
         **_academics_ids(cast),
         **_calendar_ids(cast),  # after _academics_ids: uses the student's section made there
         **_quiz_ids(cast),  # after _academics_ids too
+        **_fees_ids(cast),  # after _academics_ids too
         **(_question_ids(cast) if mongo else {}),
     }
 
@@ -305,6 +342,12 @@ def _undo_mongo(db):
             db[name].delete_many({})
             if documents:
                 db[name].insert_many(documents)
+
+
+def _job_id(cast) -> str:
+    from apps.core.jobs import job_create
+
+    return job_create(school=cast.school, kind="matrix", requested_by=cast.accountant.user).pk
 
 
 def _session_id(cast) -> str:
@@ -358,6 +401,55 @@ def _quiz_ids(cast) -> dict[str, str]:
         max_score=1,
     )
     return {"quizzes": quiz.pk, "attempts": attempt.pk}
+
+
+def _fees_ids(cast) -> dict[str, str]:
+    """The fee office's objects of the cast student: a structure of their section's class with
+    a refundable head, their first invoice, an individual concession, a payment on the invoice
+    and a refund of part of it."""
+    from decimal import Decimal
+
+    from django.db import transaction
+
+    from apps.academics.models import Enrollment
+    from apps.fees import services
+    from apps.fees.tests.factories import FeeHeadFactory
+
+    enrollment = Enrollment.objects.select_related("section", "year").get(
+        student=cast.student, year__is_current=True
+    )
+    head = FeeHeadFactory(school=cast.school, refundable=True)
+    structure = services.structure_create(
+        school=cast.school, actor=cast.admin, name="Matrix fees",
+        school_class=enrollment.section.school_class, year=enrollment.year, plan="yearly",
+        lines=[{"head": head, "amount": Decimal("1000")}],
+    )  # fmt: skip
+    concession = services.concession_create(
+        school=cast.school, actor=cast.admin,
+        data={"name": "Merit", "kind": "percent", "value": Decimal("10"), "student": cast.student,
+              "year": enrollment.year, "reason": "merit"},
+    )  # fmt: skip
+    with transaction.atomic():
+        services.generate_for_structure(
+            structure=structure, installment_number=1, issue_date=enrollment.year.start_date
+        )
+    invoice = structure.invoices.get(student=cast.student)
+    payment = services.payment_record_counter(
+        school=cast.school, actor=cast.admin, student=cast.student, mode="card_upi",
+        amount=Decimal("900"), allocations=[{"invoice": invoice}],
+    )  # fmt: skip
+    refund = services.refund_create(
+        school=cast.school, actor=cast.admin, payment=payment, invoice=invoice,
+        amount=Decimal("10"), reason="matrix", mode="cash",
+    )  # fmt: skip
+    return {
+        "fees/heads": head.pk,
+        "fees/structures": structure.pk,
+        "fees/concessions": concession.pk,
+        "fees/invoices": invoice.pk,
+        "fees/payments": payment.pk,
+        "fees/refunds": refund.pk,
+    }
 
 
 def _calendar_ids(cast) -> dict[str, str]:
@@ -417,6 +509,8 @@ def test_access(cast, api, operation, request, schema_contract):
     method, template = operation
     path = template
     collection = template.split("/")[3]
+    if collection == "fees":  # the fee office's collections live one level down
+        collection = "/".join(template.split("/")[3:5])
     mongo_db = None
     if collection in MONGO_COLLECTIONS:
         mongo_db = request.getfixturevalue("mongo_questions").database

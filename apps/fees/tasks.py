@@ -1,0 +1,43 @@
+"""Celery tasks of the fee office: thin adapters over `apps.fees.services`, safe to run twice."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from apps.core.periodic import PeriodicSchedule
+
+logger = logging.getLogger("schools24.fees")
+
+GENERATE_INVOICES_TASK = "apps.fees.tasks.generate_invoices"
+LATE_FINES_TASK = "apps.fees.tasks.apply_late_fines"
+
+
+@shared_task(name=GENERATE_INVOICES_TASK, acks_late=True, soft_time_limit=540, time_limit=600)
+def generate_invoices(job_id: str) -> None:
+    """Run an invoice generation job (`services.invoices_generate_run`). A job already
+    finished is not run again; students already invoiced for the installment are skipped."""
+    from .services import invoices_generate_run
+
+    invoices_generate_run(job_id=job_id)
+
+
+@shared_task(name=LATE_FINES_TASK, acks_late=True, soft_time_limit=540, time_limit=600)
+def apply_late_fines() -> int:
+    """Bring every overdue invoice's late-fine line up to date (idempotent for a given day)."""
+    from .services import late_fines_apply
+
+    changed = late_fines_apply()
+    if changed:
+        logger.info("Late fines updated on %d invoices", changed)
+    return changed
+
+
+LATE_FINE_SCHEDULE = PeriodicSchedule(
+    name="apply late fines",
+    task=LATE_FINES_TASK,
+    interval_setting="FEES_LATE_FINE_INTERVAL",
+    description="Adds or updates the late-fine line of overdue invoices. "
+    "Interval: FEES_LATE_FINE_INTERVAL.",
+)
