@@ -18,3 +18,5 @@ model_admin
 # AppConfig.ready() imports these for their side effects (buffer kinds and checks register).
 buffer_kinds
 checks
+# ModelAdmin.response_add(request, obj, post_url_continue=None).
+post_url_continue

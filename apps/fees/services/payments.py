@@ -98,6 +98,32 @@ def _plan_allocations(
     be open and the family's; an amount above an invoice's balance is refused (`strict`, the
     counter) or cut to the balance (online money already taken). Invoices are locked in a fixed
     order (by id)."""
+    locked, wanted = _lock_invoices(student=student, allocations=allocations, strict=strict)
+    explicit = [i for i in locked if wanted.get(i.pk) is not None]
+    rest = sorted(
+        (i for i in locked if wanted.get(i.pk) is None), key=lambda i: (i.due_date, i.number)
+    )
+    left = amount
+    plan = []
+    for invoice in explicit:
+        take = _explicit_take(invoice, wanted[invoice.pk], left, strict=strict)
+        if take > 0:
+            plan.append((invoice, take))
+            left -= take
+    for invoice in rest:
+        if invoice.status not in OPEN_STATUSES:
+            continue
+        take = min(invoice.balance, left)
+        if take > 0:
+            plan.append((invoice, take))
+            left -= take
+    return plan
+
+
+def _lock_invoices(
+    *, student, allocations: list[dict[str, Any]] | None, strict: bool
+) -> tuple[list[Invoice], dict]:
+    """The invoices a payment may settle, locked by id, and the amount asked for each."""
     family = family_of(student)
     if allocations is None:
         invoices = Invoice.objects.filter(
@@ -115,39 +141,25 @@ def _plan_allocations(
         if invoice.school_id != student.school_id or invoice.student_id not in family:
             raise refuse(_("An invoice is not this family's."), code="not_family",
                          fields=["allocations"])  # fmt: skip
-        if allocations is not None and invoice.status not in OPEN_STATUSES:
-            if strict:
-                raise refuse(_("Invoice %(n)s is not open for payment.") % {"n": invoice.number},
-                             code="invoice_not_open", fields=["allocations"])  # fmt: skip
-    left = amount
-    plan = []
-    explicit = [i for i in locked if wanted.get(i.pk) is not None]
-    rest = sorted(
-        (i for i in locked if wanted.get(i.pk) is None), key=lambda i: (i.due_date, i.number)
-    )
-    for invoice in explicit:
-        want = wanted[invoice.pk]
-        if strict and want > invoice.balance:
-            raise refuse(
-                _("%(amount)s is more than what invoice %(n)s still owes (%(balance)s).")
-                % {"amount": want, "n": invoice.number, "balance": invoice.balance},
-                code="over_allocated", fields=["allocations"],
-            )  # fmt: skip
-        take = min(want, invoice.balance, left) if invoice.status in OPEN_STATUSES else ZERO
-        if strict and take < want:
-            raise refuse(_("The allocations add up to more than the payment."),
-                         code="over_allocated", fields=["allocations"])  # fmt: skip
-        if take > 0:
-            plan.append((invoice, take))
-            left -= take
-    for invoice in rest:
-        if invoice.status not in OPEN_STATUSES:
-            continue
-        take = min(invoice.balance, left)
-        if take > 0:
-            plan.append((invoice, take))
-            left -= take
-    return plan
+        if strict and allocations is not None and invoice.status not in OPEN_STATUSES:
+            raise refuse(_("Invoice %(n)s is not open for payment.") % {"n": invoice.number},
+                         code="invoice_not_open", fields=["allocations"])  # fmt: skip
+    return locked, wanted
+
+
+def _explicit_take(invoice: Invoice, want: Decimal, left: Decimal, *, strict: bool) -> Decimal:
+    """What an allocation with an amount takes of the payment."""
+    if strict and want > invoice.balance:
+        raise refuse(
+            _("%(amount)s is more than what invoice %(n)s still owes (%(balance)s).")
+            % {"amount": want, "n": invoice.number, "balance": invoice.balance},
+            code="over_allocated", fields=["allocations"],
+        )  # fmt: skip
+    take = min(want, invoice.balance, left) if invoice.status in OPEN_STATUSES else ZERO
+    if strict and take < want:
+        raise refuse(_("The allocations add up to more than the payment."),
+                     code="over_allocated", fields=["allocations"])  # fmt: skip
+    return take
 
 
 def _record(
