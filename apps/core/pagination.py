@@ -13,6 +13,9 @@ from __future__ import annotations
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from rest_framework.pagination import PageNumberPagination
 
+# PostgreSQL's OFFSET is a bigint: a page number past it is answered by counting (a 404).
+MAX_OFFSET = 2**62
+
 
 class CountingPaginator(Paginator):
     def page(self, number):
@@ -20,6 +23,8 @@ class CountingPaginator(Paginator):
             return super().page(number)  # counted already, or Django's rule for orphans
         number = self._checked(number)
         bottom = (number - 1) * self.per_page
+        if bottom + self.per_page > MAX_OFFSET:
+            return super().page(number)  # no such page: Django's check against the count
         rows = list(self.object_list[bottom : bottom + self.per_page])
         if len(rows) < self.per_page:
             if not rows and number > 1:

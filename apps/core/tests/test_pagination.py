@@ -53,6 +53,7 @@ def test_an_empty_list_has_one_empty_page(db):
     [
         (4, EmptyPage, "That page contains no results"),
         (9, EmptyPage, "That page contains no results"),
+        (2**62, EmptyPage, "That page contains no results"),  # past PostgreSQL's bigint OFFSET
         (0, EmptyPage, "That page number is less than 1"),
         ("x", PageNotAnInteger, "That page number is not an integer"),
         (1.5, PageNotAnInteger, "That page number is not an integer"),
@@ -76,3 +77,9 @@ def test_the_api_answers_the_same_count_and_links(cast, api):
     assert (last["count"], len(last["results"]), last["next"]) == (whole["count"], 1, None)
     assert client.get(f"/api/v1/users/?page_size={size}&page=3").status_code == 404
     assert client.get("/api/v1/users/?page=last").json()["count"] == whole["count"]
+
+
+def test_a_page_number_past_the_database_offset_is_a_404(cast, api):
+    response = api(cast.admin).get("/api/v1/users/", {"page": 10**20})
+    assert response.status_code == 404, response.content
+    assert response.json()["error"]["code"] == "not_found"
