@@ -245,6 +245,19 @@ def school_year(cast, school_year_span) -> SchoolYear:
     )
 
 
+@pytest.fixture
+def root(db):
+    """A platform superuser (no school)."""
+    return UserFactory(
+        school=None,
+        role=Role.ADMIN,
+        is_superuser=True,
+        is_staff=True,
+        full_name="Root Platform",
+        email="root@platform.test",
+    )
+
+
 def client_for(user) -> APIClient:
     client = APIClient()
     if user is not None:

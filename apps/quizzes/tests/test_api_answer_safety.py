@@ -48,12 +48,12 @@ def hung_buffer(settings, private_redis, monkeypatch):
     class Control:
         @staticmethod
         def hang():
-            private_redis.pause()
+            private_redis.freeze()
             buffer.reset_client()
 
         @staticmethod
         def wake():
-            private_redis.resume()
+            private_redis.thaw()
             buffer.reset_client()
 
     return Control
