@@ -130,7 +130,7 @@ from django.db import connection, transaction  # noqa: E402
 from apps.core import buffer  # noqa: E402
 from apps.core.buffer import flusher  # noqa: E402
 from apps.core.buffer.upsert import copy_text  # noqa: E402
-from apps.core.testing import redis_round_trips  # noqa: E402
+from apps.core.testing import redis_memory, redis_round_trips  # noqa: E402
 
 PREFIX = f"bench:att:{os.getpid()}"
 WEB_PREFIX = "s24:wb"  # gunicorn's (BATCH_PROCESSOR_KEY_PREFIX's default)
@@ -150,26 +150,6 @@ def codec() -> str:
     if not getattr(settings, "REDIS_COMPRESSION_ENABLED", True):
         return "none (compression off)"
     return settings.REDIS_COMPRESSION_ALGORITHM
-
-
-def buffer_memory(client, pattern: str) -> tuple[int, int, Counter]:
-    """(bytes, keys, {encoding: hashes}) of the keys matching `pattern`: MEMORY USAGE of every
-    key (SAMPLES 0: exact for listpacks, every element for hashtables), pipelined."""
-    keys = list(client.scan_iter(pattern, count=1000))
-    total, encodings = 0, Counter()
-    for start in range(0, len(keys), 1000):
-        chunk = keys[start : start + 1000]
-        pipe = client.pipeline(transaction=False)
-        for key in chunk:
-            pipe.memory_usage(key, samples=0)
-            pipe.type(key)
-            pipe.object("encoding", key)
-        replies = pipe.execute()
-        for i in range(0, len(replies), 3):
-            total += replies[i] or 0
-            if replies[i + 1] == b"hash":
-                encodings[replies[i + 2].decode()] += 1
-    return total, len(keys), encodings
 
 
 def delete_keys(client, pattern: str) -> int:
@@ -374,8 +354,8 @@ def part_flush(args) -> None:
             f"put_many : {n / put_s:>10,.0f} marks/s ({put_s:.2f} s in chunks of {PUT_CHUNK}; "
             f"making the dicts {made_s:.2f} s, not counted)"
         )
-        usage, keys, encodings = buffer_memory(client, f"{PREFIX}:*")
-        hashes = ", ".join(f"{count:,} {name}" for name, count in sorted(encodings.items()))
+        usage, keys, encodings = redis_memory(client, f"{PREFIX}:*")
+        hashes = ", ".join(f"{count:,} {name}" for (_, name), count in sorted(encodings.items()))
         say(
             f"Redis    : {usage / n:>10,.0f} B/mark by MEMORY USAGE ({usage / 2**20:,.1f} MiB in "
             f"{keys:,} keys; hashes: {hashes}); INFO used_memory +{memory / 2**20:,.1f} MiB = "

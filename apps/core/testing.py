@@ -77,6 +77,31 @@ def redis_round_trips():
         AbstractConnection.send_packed_command = real
 
 
+def redis_memory(client, pattern: str, role=None) -> tuple[int, int, dict[tuple[str, str], int]]:
+    """(bytes, keys, {(role, encoding): hashes}) of the keys matching `pattern` (SCAN): MEMORY
+    USAGE of every key (SAMPLES 0: exact for compact encodings), pipelined, and OBJECT ENCODING
+    of every hash, with `role(key)` naming what the hash is for (default "hash"). Redis before 7
+    calls the compact encoding "ziplist"; it is reported as "listpack", its name since."""
+    keys = list(client.scan_iter(pattern, count=1000))
+    total, encodings = 0, {}
+    for start in range(0, len(keys), 1000):
+        chunk = keys[start : start + 1000]
+        pipe = client.pipeline(transaction=False)
+        for key in chunk:
+            pipe.memory_usage(key, samples=0)
+            pipe.type(key)
+            pipe.object("encoding", key)
+        replies = pipe.execute()
+        for i, key in enumerate(chunk):
+            usage, kind, encoding = replies[3 * i : 3 * i + 3]
+            total += usage or 0
+            if kind == b"hash":
+                name = encoding.decode().replace("ziplist", "listpack")
+                slot = (role(key) if role else "hash", name)
+                encodings[slot] = encodings.get(slot, 0) + 1
+    return total, len(keys), encodings
+
+
 def database_url(
     alias: str = "default", *, host: str | None = None, port: int | None = None
 ) -> str:

@@ -25,7 +25,7 @@ from apps.attendance.buffer_kinds import KIND
 from apps.attendance.models import AttendanceRecord, mark_id
 from apps.core import buffer
 from apps.core.buffer import layout
-from apps.core.testing import database_url
+from apps.core.testing import database_url, redis_memory
 
 from .factories import LIST, as_db, db_marks, entry, flush_here, mark
 
@@ -283,15 +283,11 @@ def test_a_school_term_of_pending_marks_stays_small_in_redis(ns):
                 }
             )
     stored = buffer.put_many(KIND, marks)
-    client = buffer.get_client()
-    encodings: dict[tuple[str, str], int] = {}
-    usage = 0
-    for key in client.scan_iter(f"{ns}:*", count=1000):
-        usage += client.memory_usage(key, samples=0)
-        if client.type(key) == b"hash":
-            role = "long values" if key.endswith(b":x") else "buckets and indexes"
-            encoding = client.object("encoding", key).decode()
-            encodings[(role, encoding)] = encodings.get((role, encoding), 0) + 1
+    usage, _keys, encodings = redis_memory(
+        buffer.get_client(),
+        f"{ns}:*",
+        role=lambda key: "long values" if key.endswith(b":x") else "buckets and indexes",
+    )
     assert {role for role, encoding in encodings if encoding != "listpack"} <= {"long values"}
     assert encodings[("buckets and indexes", "listpack")] > 200, encodings
     assert usage / len(marks) < 200, (usage / len(marks), encodings)

@@ -53,7 +53,8 @@ class BufferKind:
     group_fields  fields a reader selects a subset by (attendance: school, section, date); put
                   keeps a per-group index so `pending(kind, **group)` reads only that group.
     ts_field      the record field holding the write time (UTC epoch microseconds).
-    shards        how many Redis hashes hold the pending set (fixed for the kind's lifetime:
+    shards        how many shards hold the pending set: each has its own keys, lock and
+                  snapshot, and shards flush in parallel (fixed for the kind's lifetime:
                   changing it strands records in shards no longer flushed).
     shard_by      "group" (shard by the key fields the group shares: a group lives in one shard,
                   so a group read touches one shard) or "key". Default: "group" when some

@@ -37,7 +37,7 @@ from apps.core import buffer
 from apps.core.buffer import layout, status, write
 from apps.core.codecs import Codec
 from apps.core.models import TimeStampedModel
-from apps.core.testing import buffer_namespace, database_url, redis_round_trips
+from apps.core.testing import buffer_namespace, database_url, redis_memory, redis_round_trips
 from apps.core.tests import buffer_probe as probe
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -764,19 +764,6 @@ def test_uuid5_text_is_the_text_of_uuid5():
         assert buffer.uuid5_text(namespace, name) == str(uuid.uuid5(namespace, name))
 
 
-def hash_encodings(prefix: str) -> tuple[dict[str, int], int]:
-    """({encoding: hashes}, MEMORY USAGE in bytes) of the keys under `prefix`."""
-    client = buffer.get_client()
-    encodings: dict[str, int] = {}
-    usage = 0
-    for key in client.scan_iter(f"{prefix}:*", count=1000):
-        usage += client.memory_usage(key, samples=0)
-        if client.type(key) == b"hash":
-            encoding = client.object("encoding", key).decode()
-            encodings[encoding] = encodings.get(encoding, 0) + 1
-    return encodings, usage
-
-
 def test_pending_records_stay_in_listpack_encoded_hashes(ns, school):
     """The memory property: thousands of pending records live in small hashes Redis keeps as
     listpacks (a few bytes per field instead of a hashtable entry each). 150 students x 20 days
@@ -784,8 +771,9 @@ def test_pending_records_stay_in_listpack_encoded_hashes(ns, school):
     each with its group index."""
     stored = buffer.put_many("probe", probe.records(school, 150, 20))
     stored += buffer.put_many("probe_keyed", probe.records(school, 150, 20))
-    encodings, usage = hash_encodings(ns)
-    assert list(encodings) == ["listpack"] and encodings["listpack"] > 1000, encodings
+    usage, _keys, encodings = redis_memory(buffer.get_client(), f"{ns}:*")
+    assert list(encodings) == [("hash", "listpack")], encodings
+    assert encodings[("hash", "listpack")] > 1000
     assert usage / len(stored) < 150, usage / len(stored)  # key-sharded: buckets half empty
 
 
