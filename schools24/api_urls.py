@@ -58,21 +58,22 @@ def api_root(request):
     )
 
 
-# Every app's patterns in this order, grouped by their first path segment so a path is matched
-# against its own collection's patterns only (`apps.core.api.routing`: the same routes, resolved
-# in a fraction of the time).
+# Every app's URL module, its patterns tried in this order.
+URL_MODULES = (
+    accounts_urls,
+    academics_urls,
+    attendance_urls,
+    calendar_urls,
+    core_urls,
+    fees_urls,
+    notifications_urls,
+    quizzes_urls,
+)
+
+# The patterns grouped by their first path segment so a path is matched against its own
+# collection's patterns only (`apps.core.api.routing`: the same routes, resolved in a fraction
+# of the time).
 urlpatterns = [
     path("", api_root, name="root"),
-    *indexed(
-        [
-            *accounts_urls.urlpatterns,
-            *academics_urls.urlpatterns,
-            *attendance_urls.urlpatterns,
-            *calendar_urls.urlpatterns,
-            *core_urls.urlpatterns,
-            *fees_urls.urlpatterns,
-            *notifications_urls.urlpatterns,
-            *quizzes_urls.urlpatterns,
-        ]
-    ),
+    *indexed([pattern for module in URL_MODULES for pattern in module.urlpatterns]),
 ]

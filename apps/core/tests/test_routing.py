@@ -87,14 +87,7 @@ def test_every_api_path_resolves_as_the_plain_list_did(db):
             path("api/v1/", api_urls.api_root, name="root"),
             *[
                 URLResolver(RoutePattern("api/v1/"), module.urlpatterns)
-                for module in (
-                    api_urls.accounts_urls,
-                    api_urls.academics_urls,
-                    api_urls.attendance_urls,
-                    api_urls.calendar_urls,
-                    api_urls.notifications_urls,
-                    api_urls.quizzes_urls,
-                )
+                for module in api_urls.URL_MODULES
             ],
         ],
     )
