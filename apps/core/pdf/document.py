@@ -75,6 +75,7 @@ class _Pdf(FPDF):
         self.set_draw_color(*RULE)
         self.line(self.l_margin, self.get_y(), self.w - self.r_margin, self.get_y())
         self.set_font(size=7.5, style="")
+        self.current_font_is_set_on_page = False  # see number_pages
         self.set_text_color(*MUTED)
         self.cell(self.epw - 20, 6, self.footer_text, align=Align.L)
 
