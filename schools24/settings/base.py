@@ -425,11 +425,29 @@ else:
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Schools24 <no-reply@schools24.test>")
 TWILIO_ACCOUNT_SID = envsecret("TWILIO_ACCOUNT_SID")
 TWILIO_AUTH_TOKEN = envsecret("TWILIO_AUTH_TOKEN")
-RAZORPAY_KEY_ID = envsecret("RAZORPAY_KEY_ID")
-RAZORPAY_KEY_SECRET = envsecret("RAZORPAY_KEY_SECRET")
-RAZORPAY_WEBHOOK_SECRET = envsecret("RAZORPAY_WEBHOOK_SECRET")
-STRIPE_SECRET_KEY = envsecret("STRIPE_SECRET_KEY")
-STRIPE_WEBHOOK_SECRET = envsecret("STRIPE_WEBHOOK_SECRET")
+# Payment gateways (apps/payments/gateways.py). With DEBUG on, the product runs without gateway
+# accounts on these local values (test-mode-like, known to everyone, refused by the production
+# settings); the webhook secrets are comma-separated lists while a secret is being rotated.
+PAYMENT_DEVELOPMENT_KEYS = {
+    "RAZORPAY_KEY_ID": "rzp_test_schools24local",
+    "RAZORPAY_KEY_SECRET": "schools24-local-razorpay-key-secret",
+    "RAZORPAY_WEBHOOK_SECRET": "schools24-local-razorpay-webhook-secret",
+    "STRIPE_SECRET_KEY": "sk_test_schools24local",
+    "STRIPE_PUBLISHABLE_KEY": "pk_test_schools24local",
+    "STRIPE_WEBHOOK_SECRET": "whsec_schools24local",
+}
+
+
+def payment_key(name: str) -> str:
+    return envsecret(name, PAYMENT_DEVELOPMENT_KEYS[name] if DEBUG else "")
+
+
+RAZORPAY_KEY_ID = payment_key("RAZORPAY_KEY_ID")
+RAZORPAY_KEY_SECRET = payment_key("RAZORPAY_KEY_SECRET")
+RAZORPAY_WEBHOOK_SECRET = payment_key("RAZORPAY_WEBHOOK_SECRET")
+STRIPE_SECRET_KEY = payment_key("STRIPE_SECRET_KEY")
+STRIPE_PUBLISHABLE_KEY = payment_key("STRIPE_PUBLISHABLE_KEY")
+STRIPE_WEBHOOK_SECRET = payment_key("STRIPE_WEBHOOK_SECRET")
 
 # --- Internationalisation ----------------------------------------------------------------------
 LANGUAGE_CODE = "en"
