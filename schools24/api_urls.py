@@ -13,6 +13,7 @@ from apps.calendar.api.urls import router as calendar_router
 from apps.core.api.urls import router as core_router
 from apps.fees.api.urls import router as fees_router
 from apps.notifications.api.urls import router as notifications_router
+from apps.payments.api.urls import router as payments_router
 from apps.quizzes.api.urls import router as quizzes_router
 
 app_name = "api"
@@ -33,6 +34,7 @@ def api_root(request):
             core_router,
             fees_router,
             notifications_router,
+            payments_router,
             quizzes_router,
         )
         for prefix, _, _ in router.registry
@@ -58,5 +60,6 @@ urlpatterns = [
     path("", include("apps.core.api.urls")),
     path("", include("apps.fees.api.urls")),
     path("", include("apps.notifications.api.urls")),
+    path("", include("apps.payments.api.urls")),
     path("", include("apps.quizzes.api.urls")),
 ]

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "apps.notifications",
     "apps.quizzes",
     "apps.fees",
+    "apps.payments",
     "apps.demo",
 ]
 
@@ -241,6 +242,16 @@ QUIZ_AUTOSUBMIT_INTERVAL = env.int("QUIZ_AUTOSUBMIT_INTERVAL", default=60)
 FEES_CASH_DAILY_LIMIT = Decimal(env.str("FEES_CASH_DAILY_LIMIT", default="200000"))
 # How often (seconds) beat brings the late fines of overdue invoices up to date.
 FEES_LATE_FINE_INTERVAL = env.int("FEES_LATE_FINE_INTERVAL", default=86400)
+
+# --- Online payments ---------------------------------------------------------------------------
+# The least an online payment may be (rupees), unless the invoices owe less in all.
+PAYMENTS_MINIMUM_AMOUNT = Decimal(env.str("PAYMENTS_MINIMUM_AMOUNT", default="100"))
+# An order still pending this many seconds after it was created is asked about at the gateway.
+PAYMENTS_RECONCILE_AFTER = env.int("PAYMENTS_RECONCILE_AFTER", default=900)
+# How often (seconds) beat reconciles pending orders.
+PAYMENTS_RECONCILE_INTERVAL = env.int("PAYMENTS_RECONCILE_INTERVAL", default=600)
+# A pending order with no payment at the gateway this many seconds after creation has expired.
+PAYMENTS_ORDER_EXPIRY = env.int("PAYMENTS_ORDER_EXPIRY", default=86400)
 
 # --- MongoDB (question bank) -----------------------------------------------------------------
 MONGODB_URI = envsecret("MONGODB_URI", "mongodb://127.0.0.1:27017")
@@ -448,6 +459,9 @@ RAZORPAY_WEBHOOK_SECRET = payment_key("RAZORPAY_WEBHOOK_SECRET")
 STRIPE_SECRET_KEY = payment_key("STRIPE_SECRET_KEY")
 STRIPE_PUBLISHABLE_KEY = payment_key("STRIPE_PUBLISHABLE_KEY")
 STRIPE_WEBHOOK_SECRET = payment_key("STRIPE_WEBHOOK_SECRET")
+# Orders are made locally, without calling the gateway (development without gateway accounts;
+# webhooks are then sent by `manage.py simulate_payment`). On by default with DEBUG.
+PAYMENTS_OFFLINE_GATEWAYS = env.bool("PAYMENTS_OFFLINE_GATEWAYS", default=DEBUG)
 
 # --- Internationalisation ----------------------------------------------------------------------
 LANGUAGE_CODE = "en"

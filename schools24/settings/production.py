@@ -28,6 +28,9 @@ for _name, _local_value in PAYMENT_DEVELOPMENT_KEYS.items():
         raise ImproperlyConfigured(
             f"{_name} holds a development key (the local default); set the gateway's real one."
         )
+if env.bool("PAYMENTS_OFFLINE_GATEWAYS", default=False):
+    raise ImproperlyConfigured("PAYMENTS_OFFLINE_GATEWAYS is for development only.")
+PAYMENTS_OFFLINE_GATEWAYS = False
 
 DEBUG = False
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
