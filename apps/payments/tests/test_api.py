@@ -219,3 +219,11 @@ def test_parent_lists_only_their_familys_orders(cast, api, bills, django_assert_
     assert len(rows) == 2
     assert len(api(cast.accountant.user).get(ORDERS).json()["results"]) == 3
     assert api(cast.teacher.user).get(ORDERS).status_code == 403
+
+
+def test_errors_follow_accept_language(cast, api, bills):
+    client = api(cast.parent)
+    response = client.post(ORDERS, {"invoices": [str(bills.student.pk)], "amount": "50"},
+                           format="json", HTTP_ACCEPT_LANGUAGE="hi")  # fmt: skip
+    assert response.status_code == 400
+    assert "ऑनलाइन कम से कम 100" in response.json()["error"]["fields"]["amount"][0]

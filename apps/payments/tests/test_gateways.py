@@ -32,6 +32,7 @@ def _keys(settings):
     settings.STRIPE_SECRET_KEY = "sk_test_k3y"
     settings.STRIPE_PUBLISHABLE_KEY = "pk_test_k3y"
     settings.STRIPE_WEBHOOK_SECRET = "whsec_new,whsec_old"
+    settings.PAYMENTS_OFFLINE_GATEWAYS = False  # the real adapters, against `responses`
 
 
 @pytest.fixture
