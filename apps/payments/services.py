@@ -39,6 +39,7 @@ from .models import (
 logger = logging.getLogger("schools24.payments")
 
 PROCESS_EVENT_TASK = "apps.payments.tasks.process_webhook_event"  # tasks.py names it too
+RECEIPT_TASK = "apps.payments.tasks.send_online_receipt"
 ORDER_FIELDS = ["status", "gateway_payment_id", "payment", "authorized_at", "disputed_at",
                 "failure_reason"]  # fmt: skip
 
@@ -181,7 +182,42 @@ def order_credit(
         _change(order, action="payment_order.paid", status=OrderStatus.PAID, payment=payment,
                 gateway_payment_id=payment_id, paid_at=timezone.now(), authorized_at=None,
                 failure_reason="")  # fmt: skip
+        enqueue_on_commit(RECEIPT_TASK, str(order.pk))
     return payment, created
+
+
+def order_receipt(*, order: PaymentOrder):
+    """The receipt (with its PDF, rendered the first time) of a paid order; None before."""
+    from apps.fees.receipts import receipt_pdf
+
+    receipt = getattr(order.payment, "receipt", None) if order.payment_id else None
+    return receipt_pdf(receipt_id=receipt.pk) if receipt is not None else None
+
+
+def order_send_receipt(*, order_id) -> bool:
+    """E-mail a paid order's receipt PDF to whoever paid (the parent who started it, else the
+    payment's payer). False when there is nobody to send it to."""
+    from django.core.mail import EmailMessage
+
+    order = PaymentOrder.objects.select_related("payment__payer", "created_by", "school").get(
+        pk=order_id
+    )
+    receipt = order_receipt(order=order)
+    to = order.created_by if order.created_by and order.created_by.role == "parent" else None
+    to = to or (order.payment.payer if order.payment_id else None)
+    if receipt is None or to is None or not to.email:
+        return False
+    message = EmailMessage(
+        subject=_("Fee receipt %(number)s from %(school)s")
+        % {"number": receipt.number, "school": order.school.name},
+        body=_("Thank you: %(amount)s received online. The receipt is attached.")
+        % {"amount": order.payment.amount},
+        to=[to.email],
+    )
+    with receipt.pdf.open("rb") as pdf:
+        message.attach(f"{receipt.number.replace('/', '-')}.pdf", pdf.read(), "application/pdf")
+    message.send()
+    return True
 
 
 # --- Webhooks -----------------------------------------------------------------------------------

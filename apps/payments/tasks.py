@@ -13,6 +13,7 @@ logger = logging.getLogger("schools24.payments")
 
 PROCESS_EVENT_TASK = "apps.payments.tasks.process_webhook_event"
 RECONCILE_TASK = "apps.payments.tasks.reconcile_orders"
+RECEIPT_TASK = "apps.payments.tasks.send_online_receipt"
 
 
 @shared_task(name=PROCESS_EVENT_TASK, acks_late=True, soft_time_limit=60, time_limit=90)
@@ -32,6 +33,15 @@ def reconcile_orders() -> dict[str, int]:
     if counts["checked"]:
         logger.info("Reconciled payment orders: %s", counts)
     return counts
+
+
+@shared_task(name=RECEIPT_TASK, acks_late=True, soft_time_limit=60, time_limit=90,
+             autoretry_for=(OSError,), retry_backoff=True, max_retries=5)  # fmt: skip
+def send_online_receipt(order_id: str) -> bool:
+    """Render the receipt of a paid order's payment (once) and e-mail it to the payer."""
+    from .services import order_send_receipt
+
+    return order_send_receipt(order_id=order_id)
 
 
 RECONCILE_SCHEDULE = PeriodicSchedule(

@@ -8,11 +8,12 @@ webhooks carry no session: their signature over the raw body is the authenticati
 
 from __future__ import annotations
 
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -51,7 +52,8 @@ class PaymentOrderViewSet(
     ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
 ):
     serializer_class = s.PaymentOrderSerializer
-    roles = {"list": {A, SF, P, ST}, "retrieve": {A, SF, P, ST}, "create": PAYERS}
+    roles = {"list": {A, SF, P, ST}, "retrieve": {A, SF, P, ST}, "create": PAYERS,
+             "receipt": {A, SF, P, ST}}  # fmt: skip
     permission_model = PaymentOrder
     filterset_fields = ["status", "gateway", "student"]
     ordering_fields = ["created_at", "amount"]
@@ -80,6 +82,18 @@ class PaymentOrderViewSet(
             {"order": s.PaymentOrderSerializer(order).data, "checkout": checkout},
             status=status.HTTP_201_CREATED,
         )
+
+    @extend_schema(
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY},
+        description=READ_DOC + " The receipt of a paid order as PDF (404 until it is paid).",
+    )
+    @action(detail=True, methods=["get"])
+    def receipt(self, request, pk=None):
+        receipt = services.order_receipt(order=self.get_object())
+        if receipt is None:
+            raise Http404(_("The order has no receipt yet."))
+        return FileResponse(receipt.pdf.open("rb"), content_type="application/pdf",
+                            filename=f"{receipt.number.replace('/', '-')}.pdf")  # fmt: skip
 
 
 @extend_schema(

@@ -227,3 +227,29 @@ def test_errors_follow_accept_language(cast, api, bills):
                            format="json", HTTP_ACCEPT_LANGUAGE="hi")  # fmt: skip
     assert response.status_code == 400
     assert "ऑनलाइन कम से कम 100" in response.json()["error"]["fields"]["amount"][0]
+
+
+def test_the_receipt_is_rendered_once_mailed_and_downloadable(cast, api, bills, mailoutbox):
+    from apps.core.testing import pdf_text
+
+    order_for(api, cast.parent, [bills.student, bills.sibling], "4500.50")
+    order = PaymentOrder.objects.get()
+    deliver(api(None), order, event_id="evt_r1")
+    deliver(api(None), order, event_id="evt_r2")
+    receipt = Receipt.objects.get()
+    assert receipt.pdf.name.endswith(".pdf")
+    assert len(mailoutbox) == 1 and mailoutbox[0].to == [cast.parent.email]
+    name, data, kind = mailoutbox[0].attachments[0]
+    assert kind == "application/pdf" and data.startswith(b"%PDF")
+    url = f"{ORDERS}{order.pk}/receipt/"
+    response = api(cast.parent).get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    body = b"".join(response.streaming_content)
+    assert body == data
+    text = pdf_text(body)
+    assert receipt.number in text and "₹" in text and "4,500.50" in text
+    assert api(cast.accountant.user).get(url).status_code == 200
+    assert api(cast.admin2).get(url).status_code == 404
+    assert api(cast.teacher.user).get(url).status_code == 403
+    pending = order_for(api, cast.parent, [bills.sibling], "200").json()["order"]["id"]
+    assert api(cast.parent).get(f"{ORDERS}{pending}/receipt/").status_code == 404
