@@ -27,6 +27,7 @@ from .. import gateways as g
 from .. import scopes, services
 from ..models import PaymentOrder
 from . import serializers as s
+from .filters import PaymentOrderFilter
 
 A, SF, P, ST = Role.ADMIN, Role.STAFF, Role.PARENT, Role.STUDENT
 PAYERS = {A, SF, P}
@@ -55,7 +56,7 @@ class PaymentOrderViewSet(
     roles = {"list": {A, SF, P, ST}, "retrieve": {A, SF, P, ST}, "create": PAYERS,
              "receipt": {A, SF, P, ST}}  # fmt: skip
     permission_model = PaymentOrder
-    filterset_fields = ["status", "gateway", "student"]
+    filterset_class = PaymentOrderFilter
     ordering_fields = ["created_at", "amount"]
     ordering = ["-created_at"]
 

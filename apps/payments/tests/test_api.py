@@ -253,3 +253,13 @@ def test_the_receipt_is_rendered_once_mailed_and_downloadable(cast, api, bills, 
     assert api(cast.teacher.user).get(url).status_code == 403
     pending = order_for(api, cast.parent, [bills.sibling], "200").json()["order"]["id"]
     assert api(cast.parent).get(f"{ORDERS}{pending}/receipt/").status_code == 404
+
+
+def test_filters_by_student_status_and_gateway(cast, api, bills):
+    order_for(api, cast.admin, [bills.student], "3000")
+    order_for(api, cast.admin, [bills.other], "3000", gateway="stripe")
+    client = api(cast.accountant.user)
+    assert len(client.get(ORDERS, {"student": str(cast.student.pk)}).json()["results"]) == 1
+    assert len(client.get(ORDERS, {"gateway": "stripe"}).json()["results"]) == 1
+    assert len(client.get(ORDERS, {"status": "paid"}).json()["results"]) == 0
+    assert client.get(ORDERS, {"student": str(cast.student2.pk)}).json()["results"] == []
