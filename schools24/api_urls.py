@@ -21,6 +21,8 @@ from apps.fees.api import urls as fees_urls
 from apps.fees.api.urls import router as fees_router
 from apps.notifications.api import urls as notifications_urls
 from apps.notifications.api.urls import router as notifications_router
+from apps.payments.api import urls as payments_urls
+from apps.payments.api.urls import router as payments_router
 from apps.quizzes.api import urls as quizzes_urls
 from apps.quizzes.api.urls import router as quizzes_router
 
@@ -42,6 +44,7 @@ def api_root(request):
             core_router,
             fees_router,
             notifications_router,
+            payments_router,
             quizzes_router,
         )
         for prefix, _, _ in router.registry
@@ -67,6 +70,7 @@ URL_MODULES = (
     core_urls,
     fees_urls,
     notifications_urls,
+    payments_urls,
     quizzes_urls,
 )
 

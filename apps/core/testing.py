@@ -525,3 +525,35 @@ def _first_line(failure) -> str:
     title = getattr(failure, "title", "")
     message = getattr(failure, "message", str(failure))
     return f"{title} {' '.join(message.split())[:400]}".strip()
+
+
+def pdf_text(data: bytes) -> str:
+    """The text of every page of a PDF, as pypdf extracts it."""
+    import io
+
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def pdf_fonts(data: bytes) -> dict[str, set[str]]:
+    """Each embedded font of a PDF (its name without the subset tag, regular and bold together)
+    with the texts its glyphs stand for (ToUnicode). A shaped Devanagari conjunct is one glyph
+    standing for several characters."""
+    import io
+    import re
+
+    from pypdf import PdfReader
+
+    fonts: dict[str, set[str]] = {}
+    for page in PdfReader(io.BytesIO(data)).pages:
+        for ref in page["/Resources"]["/Font"].values():
+            font = ref.get_object()
+            name = str(font["/BaseFont"]).lstrip("/").split("+")[-1]
+            descendant = font["/DescendantFonts"][0].get_object()
+            assert "/FontFile2" in descendant["/FontDescriptor"], f"{name} is not embedded"
+            cmap = font["/ToUnicode"].get_data().decode("latin-1")
+            glyphs = fonts.setdefault(name, set())
+            for text in re.findall(r"<[0-9A-Fa-f]{4}> <([0-9A-Fa-f]+)>", cmap):
+                glyphs.add(bytes.fromhex(text).decode("utf-16-be"))
+    return fonts

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "apps.notifications",
     "apps.quizzes",
     "apps.fees",
+    "apps.payments",
     "apps.demo",
 ]
 
@@ -241,6 +242,16 @@ QUIZ_AUTOSUBMIT_INTERVAL = env.int("QUIZ_AUTOSUBMIT_INTERVAL", default=60)
 FEES_CASH_DAILY_LIMIT = Decimal(env.str("FEES_CASH_DAILY_LIMIT", default="200000"))
 # How often (seconds) beat brings the late fines of overdue invoices up to date.
 FEES_LATE_FINE_INTERVAL = env.int("FEES_LATE_FINE_INTERVAL", default=86400)
+
+# --- Online payments ---------------------------------------------------------------------------
+# The least an online payment may be (rupees), unless the invoices owe less in all.
+PAYMENTS_MINIMUM_AMOUNT = Decimal(env.str("PAYMENTS_MINIMUM_AMOUNT", default="100"))
+# An order still pending this many seconds after it was created is asked about at the gateway.
+PAYMENTS_RECONCILE_AFTER = env.int("PAYMENTS_RECONCILE_AFTER", default=900)
+# How often (seconds) beat reconciles pending orders.
+PAYMENTS_RECONCILE_INTERVAL = env.int("PAYMENTS_RECONCILE_INTERVAL", default=600)
+# A pending order with no payment at the gateway this many seconds after creation has expired.
+PAYMENTS_ORDER_EXPIRY = env.int("PAYMENTS_ORDER_EXPIRY", default=86400)
 
 # --- MongoDB (question bank) -----------------------------------------------------------------
 MONGODB_URI = envsecret("MONGODB_URI", "mongodb://127.0.0.1:27017")
@@ -441,11 +452,32 @@ else:
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Schools24 <no-reply@schools24.test>")
 TWILIO_ACCOUNT_SID = envsecret("TWILIO_ACCOUNT_SID")
 TWILIO_AUTH_TOKEN = envsecret("TWILIO_AUTH_TOKEN")
-RAZORPAY_KEY_ID = envsecret("RAZORPAY_KEY_ID")
-RAZORPAY_KEY_SECRET = envsecret("RAZORPAY_KEY_SECRET")
-RAZORPAY_WEBHOOK_SECRET = envsecret("RAZORPAY_WEBHOOK_SECRET")
-STRIPE_SECRET_KEY = envsecret("STRIPE_SECRET_KEY")
-STRIPE_WEBHOOK_SECRET = envsecret("STRIPE_WEBHOOK_SECRET")
+# Payment gateways (apps/payments/gateways.py). With DEBUG on, the product runs without gateway
+# accounts on these local values (test-mode-like, known to everyone, refused by the production
+# settings); the webhook secrets are comma-separated lists while a secret is being rotated.
+PAYMENT_DEVELOPMENT_KEYS = {
+    "RAZORPAY_KEY_ID": "rzp_test_schools24local",
+    "RAZORPAY_KEY_SECRET": "schools24-local-razorpay-key-secret",
+    "RAZORPAY_WEBHOOK_SECRET": "schools24-local-razorpay-webhook-secret",
+    "STRIPE_SECRET_KEY": "sk_test_schools24local",
+    "STRIPE_PUBLISHABLE_KEY": "pk_test_schools24local",
+    "STRIPE_WEBHOOK_SECRET": "whsec_schools24local",
+}
+
+
+def payment_key(name: str) -> str:
+    return envsecret(name, PAYMENT_DEVELOPMENT_KEYS[name] if DEBUG else "")
+
+
+RAZORPAY_KEY_ID = payment_key("RAZORPAY_KEY_ID")
+RAZORPAY_KEY_SECRET = payment_key("RAZORPAY_KEY_SECRET")
+RAZORPAY_WEBHOOK_SECRET = payment_key("RAZORPAY_WEBHOOK_SECRET")
+STRIPE_SECRET_KEY = payment_key("STRIPE_SECRET_KEY")
+STRIPE_PUBLISHABLE_KEY = payment_key("STRIPE_PUBLISHABLE_KEY")
+STRIPE_WEBHOOK_SECRET = payment_key("STRIPE_WEBHOOK_SECRET")
+# Orders are made locally, without calling the gateway (development without gateway accounts;
+# webhooks are then sent by `manage.py simulate_payment`). On by default with DEBUG.
+PAYMENTS_OFFLINE_GATEWAYS = env.bool("PAYMENTS_OFFLINE_GATEWAYS", default=DEBUG)
 
 # --- Internationalisation ----------------------------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -3,7 +3,7 @@
 from environ import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DEVELOPMENT_SECRET_KEY, SECRET_KEY, SIMPLE_JWT, env
+from .base import DEVELOPMENT_SECRET_KEY, PAYMENT_DEVELOPMENT_KEYS, SECRET_KEY, SIMPLE_JWT, env
 
 
 def refuse_development_key(name: str, value: str) -> None:
@@ -22,6 +22,15 @@ def refuse_development_key(name: str, value: str) -> None:
 
 refuse_development_key("SECRET_KEY", SECRET_KEY)
 refuse_development_key("JWT_SECRET", SIMPLE_JWT["SIGNING_KEY"])
+for _name, _local_value in PAYMENT_DEVELOPMENT_KEYS.items():
+    # The local gateway keys are public: webhooks signed with them would be forgeries.
+    if _local_value in [part.strip() for part in globals()[_name].split(",")]:
+        raise ImproperlyConfigured(
+            f"{_name} holds a development key (the local default); set the gateway's real one."
+        )
+if env.bool("PAYMENTS_OFFLINE_GATEWAYS", default=False):
+    raise ImproperlyConfigured("PAYMENTS_OFFLINE_GATEWAYS is for development only.")
+PAYMENTS_OFFLINE_GATEWAYS = False
 
 DEBUG = False
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

@@ -223,6 +223,16 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/fees/family-dues/"): ALL - {"teacher"},
     ("GET", "/api/v1/fees/defaulters/"): ADMINS | {"accountant"},
     ("GET", "/api/v1/fees/defaulters/export/"): ADMINS | {"accountant"},
+    # online payments: parents pay their children's invoices, the fee office any family's;
+    # students read their own orders. Webhooks carry no session: a body without the gateway's
+    # signature is a 400 for everyone (so each persona "reaches" them).
+    ("GET", "/api/v1/payments/orders/"): ALL - {"teacher"},
+    ("POST", "/api/v1/payments/orders/"): ADMINS | {"accountant", "parent"},
+    ("GET", "/api/v1/payments/orders/{id}/"): {"admin", "accountant", "student", "parent"},
+    ("GET", "/api/v1/payments/orders/{id}/receipt/"): {"admin", "accountant", "student", "parent"},
+    ("POST", "/api/v1/payments/razorpay/verify/"): ADMINS | {"accountant", "parent"},
+    ("POST", "/api/v1/payments/webhooks/razorpay/"): PUBLIC,
+    ("POST", "/api/v1/payments/webhooks/stripe/"): PUBLIC,
 }
 
 # The colleague: a second teacher of school one who, in the objects' section (see `_quiz_ids`),
@@ -442,7 +452,17 @@ def _fees_ids(cast) -> dict[str, str]:
         school=cast.school, actor=cast.admin, payment=payment, invoice=invoice,
         amount=Decimal("10"), reason="matrix", mode="cash",
     )  # fmt: skip
+    from apps.payments.models import PaymentOrder, PaymentOrderInvoice
+
+    order = PaymentOrder.objects.create(
+        school=cast.school, gateway="razorpay", gateway_order_id="order_matrix",
+        reference="S24-MATRIX", student=cast.student, amount=Decimal("900"),
+        created_by=cast.parent, status="paid", payment=payment,  # its receipt is downloadable
+    )  # fmt: skip
+    PaymentOrderInvoice.objects.create(school=cast.school, order=order, invoice=invoice,
+                                       amount=Decimal("80"))  # fmt: skip
     return {
+        "payments/orders": order.pk,
         "fees/heads": head.pk,
         "fees/structures": structure.pk,
         "fees/concessions": concession.pk,
@@ -509,7 +529,7 @@ def test_access(cast, api, operation, request, schema_contract):
     method, template = operation
     path = template
     collection = template.split("/")[3]
-    if collection == "fees":  # the fee office's collections live one level down
+    if collection in ("fees", "payments"):  # these collections live one level down
         collection = "/".join(template.split("/")[3:5])
     mongo_db = None
     if collection in MONGO_COLLECTIONS:

@@ -39,8 +39,17 @@ def _start(**env_vars) -> subprocess.CompletedProcess:
         {"SECRET_KEY": "test-secret-key-not-for-production-0123456789abcdef"},
         {"SECRET_KEY": "django-insecure-abcdefghijklmnopqrstuvwxyz0123456789"},
         {"SECRET_KEY": GOOD_KEY, "JWT_SECRET": "insecure-development-key-change-me"},
+        # a rotation list still holding the public local webhook secret
+        {"SECRET_KEY": GOOD_KEY, "STRIPE_WEBHOOK_SECRET": "whsec_real,whsec_schools24local"},
     ],
-    ids=["dev-key", "debug-default", "test-key", "django-insecure", "jwt-dev-key"],
+    ids=[
+        "dev-key",
+        "debug-default",
+        "test-key",
+        "django-insecure",
+        "jwt-dev-key",
+        "payment-dev-key",
+    ],
 )
 def test_production_settings_refuse_development_keys(env_vars):
     result = _start(**env_vars)

@@ -1,0 +1,1 @@
+"""Online payments: gateway adapters (gateways.py)."""
