@@ -30,7 +30,12 @@ def generated_client(tmp_path, db):
     schema = tmp_path / "schema.json"
     schema.write_text(json.dumps(openapi_schema()))
     config = tmp_path / "config.yml"
-    config.write_text(f"package_name_override: {PACKAGE}\npost_hooks: []\n")
+    # PDFs (receipts, invoices) are file downloads to a client, as the generator's own
+    # content_type_overrides documents for content types it has no model for.
+    config.write_text(
+        f"package_name_override: {PACKAGE}\npost_hooks: []\n"
+        "content_type_overrides:\n  application/pdf: application/octet-stream\n"
+    )
     result = subprocess.run(  # noqa: S603 - our own interpreter, fixed arguments
         [sys.executable, "-m", "openapi_python_client", "generate", "--path", str(schema)]
         + ["--meta", "none", "--output-path", str(tmp_path / PACKAGE), "--config", str(config)],

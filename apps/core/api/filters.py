@@ -10,8 +10,34 @@ return the queryset unchanged, so it is not built.
 
 from __future__ import annotations
 
+import datetime as dt
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
 from django_filters import FilterSet
 from django_filters.rest_framework import DjangoFilterBackend
+
+
+class UTCDateTimeField(forms.DateTimeField):
+    """A date-time query value, in UTC. ISO 8601 allows offsets PostgreSQL refuses (beyond
+    +/-15:59) and dates whose UTC moment falls outside the calendar; both are a 400 here,
+    never a database error."""
+
+    def to_python(self, value):
+        moment = super().to_python(value)
+        if moment is None:
+            return None
+        try:
+            return moment.astimezone(dt.UTC)
+        except (OverflowError, ValueError):
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class DateTimeFilter(django_filters.DateTimeFilter):
+    """`django_filters.DateTimeFilter` whose value reaches the database in UTC."""
+
+    field_class = UTCDateTimeField
 
 
 def _names_asked(filterset_class: type[FilterSet], params) -> bool:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import django_filters
 
+from apps.core.api.filters import DateTimeFilter
+
 from ..models import Concession, FeeStructure, Invoice, InvoiceStatus, Payment, Refund
 
 
@@ -41,8 +43,8 @@ class InvoiceFilter(django_filters.FilterSet):
 
 class PaymentFilter(django_filters.FilterSet):
     student = django_filters.UUIDFilter(field_name="student_id")
-    received_after = django_filters.DateTimeFilter(field_name="received_at", lookup_expr="gte")
-    received_before = django_filters.DateTimeFilter(field_name="received_at", lookup_expr="lt")
+    received_after = DateTimeFilter(field_name="received_at", lookup_expr="gte")
+    received_before = DateTimeFilter(field_name="received_at", lookup_expr="lt")
 
     class Meta:
         model = Payment

@@ -146,6 +146,38 @@ def test_counter_payment_for_two_children_and_the_cash_limit(cast, api, office, 
     assert set(bad.json()["error"]["fields"]) == {"student", "mode", "amount"}
 
 
+def test_payments_filter_by_received_time_in_any_offset_and_refuse_impossible_ones(
+    cast, api, office
+):
+    issue(office)
+    mine = Invoice.objects.get(student=cast.student)
+    client = api(cast.accountant.user)
+    made = client.post(
+        "/api/v1/fees/payments/",
+        {"student": str(cast.student.pk), "mode": "cash", "amount": "100.00",
+         "allocations": [{"invoice": str(mine.pk)}]},
+        format="json",
+    )  # fmt: skip
+    assert made.status_code == 201, made.content
+    received = dt.datetime.fromisoformat(made.json()["received_at"])
+    # The same moment written in India's offset: found by "after a minute before", not by
+    # "after a minute later".
+    ist = dt.timezone(dt.timedelta(hours=5, minutes=30))
+    before = (received - dt.timedelta(minutes=1)).astimezone(ist).isoformat()
+    later = (received + dt.timedelta(minutes=1)).astimezone(ist).isoformat()
+    found = client.get("/api/v1/fees/payments/", {"received_after": before}).json()
+    assert [row["id"] for row in found["results"]] == [made.json()["id"]]
+    assert client.get("/api/v1/fees/payments/", {"received_after": later}).json()["count"] == 0
+    # An offset PostgreSQL refuses (beyond +/-15:59) is still a moment: asked in UTC.
+    odd = client.get("/api/v1/fees/payments/", {"received_after": "0444-03-15T05:29:57-22:52"})
+    assert odd.status_code == 200 and odd.json()["count"] == 1, odd.content
+    # A moment before the calendar's first, or no date-time at all, is a 400.
+    for value in ("0001-01-01T00:00:00+05:00", "yesterday"):
+        response = client.get("/api/v1/fees/payments/", {"received_after": value})
+        assert response.status_code == 400, (value, response.content)
+        assert "received_after" in response.json()["error"]["fields"]
+
+
 def test_refund_api_issues_a_credit_note(cast, api, office):
     issue(office)
     invoice = Invoice.objects.get(student=cast.student)
