@@ -12,9 +12,10 @@ class FeesConfig(AppConfig):
         from apps.core import periodic
 
         from . import scopes  # noqa: F401  (registers the access rules)
-        from .tasks import LATE_FINE_SCHEDULE
+        from .tasks import LATE_FINE_SCHEDULE, REMINDER_SCHEDULE
 
         periodic.register(LATE_FINE_SCHEDULE)  # installed after every migrate
+        periodic.register(REMINDER_SCHEDULE)
         # The Accountant duty runs the fee office: everything in fees, except editing what is
         # append-only (payments and their allocations are never changed or deleted).
         add_duty_permissions(ACCOUNTANT, accountant_permissions())

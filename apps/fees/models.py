@@ -769,3 +769,35 @@ class CreditNote(SchoolScopedModel):
 
     def __str__(self) -> str:
         return self.number
+
+
+# --- Reminders ----------------------------------------------------------------------------------
+class ReminderLevel(models.TextChoices):
+    BEFORE_DUE = "before_due", _("Before the due date")
+    DUE = "due", _("On the due date")
+    OVERDUE = "overdue", _("Overdue")
+
+
+class FeeReminder(SchoolScopedModel):
+    """A fee reminder sent for an invoice: one row per invoice x level x cycle (the overdue
+    level repeats every FEES_OVERDUE_REMINDER_EVERY days: cycle 0, 1, ...; the others have cycle
+    0). The unique constraint is what makes a reminder go out once, however often or
+    concurrently the job runs (`services.fee_reminders_send` inserts ON CONFLICT DO NOTHING)."""
+
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.CASCADE, related_name="reminders", verbose_name=_("invoice")
+    )
+    level = models.CharField(_("level"), max_length=10, choices=ReminderLevel.choices)
+    cycle = models.PositiveSmallIntegerField(_("cycle"), default=0)
+    sent_on = models.DateField(_("sent on"))
+
+    class Meta:
+        ordering = ["invoice", "created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "level", "cycle"], name="fee_reminder_once"),
+        ]
+        verbose_name = _("fee reminder")
+        verbose_name_plural = _("fee reminders")
+
+    def __str__(self) -> str:
+        return f"{self.invoice_id} {self.level} {self.cycle}"

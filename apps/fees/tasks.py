@@ -12,6 +12,7 @@ logger = logging.getLogger("schools24.fees")
 
 GENERATE_INVOICES_TASK = "apps.fees.tasks.generate_invoices"
 LATE_FINES_TASK = "apps.fees.tasks.apply_late_fines"
+REMINDERS_TASK = "apps.fees.tasks.send_fee_reminders"
 
 
 @shared_task(name=GENERATE_INVOICES_TASK, acks_late=True, soft_time_limit=540, time_limit=600)
@@ -40,4 +41,24 @@ LATE_FINE_SCHEDULE = PeriodicSchedule(
     interval_setting="FEES_LATE_FINE_INTERVAL",
     description="Adds or updates the late-fine line of overdue invoices. "
     "Interval: FEES_LATE_FINE_INTERVAL.",
+)
+
+
+@shared_task(name=REMINDERS_TASK, acks_late=True, soft_time_limit=540, time_limit=600)
+def send_fee_reminders() -> int:
+    """Send the fee reminders due now (`services.fee_reminders_send`); each goes out once."""
+    from .services import fee_reminders_send
+
+    sent = fee_reminders_send()
+    if sent:
+        logger.info("Fee reminders sent for %d invoices", sent)
+    return sent
+
+
+REMINDER_SCHEDULE = PeriodicSchedule(
+    name="send fee reminders",
+    task=REMINDERS_TASK,
+    interval_setting="FEES_REMINDER_INTERVAL",
+    description="Reminds parents and students of fees before the due date, on it and while "
+    "overdue (each reminder once). Interval: FEES_REMINDER_INTERVAL.",
 )

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 GENERAL = "general"
 ATTENDANCE_ABSENT = "attendance.absent"
+FEES_REMINDER = "fees.reminder"
 
 kind_validator = RegexValidator(
     regex=r"^[a-z0-9_]+(\.[a-z0-9_]+)*$",

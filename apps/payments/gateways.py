@@ -747,6 +747,13 @@ class _Offline:
         return OrderStatus(gateway=self.name, order_id=order_id, status="created",
                            amount=Decimal("0.00"), amount_paid=Decimal("0.00"))  # fmt: skip
 
+    def refund(self, *, payment_id: str, amount: Decimal, reference: str) -> GatewayRefund:
+        refund_id = ("rfnd_local" if self.name == RAZORPAY else "re_local") + hashlib.sha256(
+            reference.encode()
+        ).hexdigest()[:14]
+        return GatewayRefund(gateway=self.name, refund_id=refund_id, payment_id=payment_id,
+                             amount=to_money(amount), status="processed", raw={})  # fmt: skip
+
 
 class OfflineRazorpayGateway(_Offline, RazorpayGateway):
     prefix = "order_local"

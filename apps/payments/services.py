@@ -354,6 +354,22 @@ def _failure_reason(raw: dict[str, Any]) -> str:
                or error.get("message") or "")  # fmt: skip
 
 
+def gateway_refund(*, payment: Payment, amount: Decimal, reference: str) -> str:
+    """Refund `amount` rupees of an online fee payment at its gateway (the adapter speaks
+    paise) and answer the gateway's refund id. A gateway that cannot be reached or refuses is a
+    503 and the fee office records nothing."""
+    try:
+        made = g.get_gateway(payment.gateway).refund(
+            payment_id=payment.gateway_payment_id, amount=amount, reference=reference
+        )
+    except g.GatewayError as exc:
+        logger.warning("Gateway refund of %s failed: %s", payment.gateway_payment_id, exc)
+        raise ApplicationError(_("The payment gateway could not refund this payment now; try "
+                                 "again shortly."), code="gateway_unavailable",
+                               status_code=503)  # fmt: skip
+    return made.refund_id[:64]
+
+
 def _refund(order: PaymentOrder, event: g.WebhookEvent) -> str:
     """Money the gateway gave back: a refund and credit note in the fee office (against the
     order's invoices, else the family's advance credit), once per gateway refund id. Stripe's
@@ -377,6 +393,7 @@ def _refund(order: PaymentOrder, event: g.WebhookEvent) -> str:
                 school=order.school, actor=None, payment=payment, amount=amount,
                 reason=_("Refunded at the payment gateway"), mode=PaymentMode.ONLINE,
                 invoice=invoice, reference=(event.refund_id or event.payment_id)[:64],
+                at_gateway=False,
             )  # fmt: skip
             return "refund_recorded"
         except ApplicationError as exc:

@@ -242,6 +242,11 @@ QUIZ_AUTOSUBMIT_INTERVAL = env.int("QUIZ_AUTOSUBMIT_INTERVAL", default=60)
 FEES_CASH_DAILY_LIMIT = Decimal(env.str("FEES_CASH_DAILY_LIMIT", default="200000"))
 # How often (seconds) beat brings the late fines of overdue invoices up to date.
 FEES_LATE_FINE_INTERVAL = env.int("FEES_LATE_FINE_INTERVAL", default=86400)
+# Fee reminders: days before the due date of the first one, the days between overdue ones,
+# and how often (seconds) beat looks for reminders to send (each goes out once).
+FEES_REMINDER_DAYS_BEFORE = env.int("FEES_REMINDER_DAYS_BEFORE", default=3)
+FEES_OVERDUE_REMINDER_EVERY = env.int("FEES_OVERDUE_REMINDER_EVERY", default=7)
+FEES_REMINDER_INTERVAL = env.int("FEES_REMINDER_INTERVAL", default=3600)
 
 # --- Online payments ---------------------------------------------------------------------------
 # The least an online payment may be (rupees), unless the invoices owe less in all.

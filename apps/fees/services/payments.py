@@ -9,6 +9,7 @@ refuses it); every write here is one transaction with its receipt number and aud
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 import zoneinfo
 from decimal import Decimal
 from typing import Any
@@ -331,12 +332,17 @@ def refund_create(
     mode: str,
     invoice: Invoice | None = None,
     reference: str = "",
+    at_gateway: bool = True,
 ) -> Refund:
     """Give money back from a payment, with a credit note. Rules: never more than the payment
     less its earlier refunds; against an invoice, at most what this payment settled on it and
     what its refundable fees come to (less earlier credit notes), and the invoice's charge and
     payment both go down by the amount; without an invoice, at most the student's advance
-    credit. Online refunds also go to the gateway (the payments app's business)."""
+    credit. An online refund of an online payment is made at its gateway first
+    (`apps.payments.services.gateway_refund`, unless `at_gateway` is off: the refund webhook
+    records what the gateway already did) and carries the gateway's refund id as its reference,
+    so the gateway's later refund webhook finds it and records nothing more; an online refund
+    with a reference already recorded on the payment is answered as it is (idempotent)."""
     from .structures import check_same_school
 
     check_same_school(school.pk, payment=payment, invoice=invoice)
@@ -345,6 +351,11 @@ def refund_create(
         raise refuse(_("Say why the money is refunded."), code="required", fields=["reason"])
     payment = Payment.objects.get(pk=payment.pk)
     _lock_payer(payment.student, None)
+    if mode == PaymentMode.ONLINE and reference:
+        # A refund webhook racing the office's own refund waits on the lock above, then finds it.
+        existing = payment.refunds.filter(mode=mode, reference=reference[:64]).first()
+        if existing is not None:
+            return existing
     refunded = payment.refunds.aggregate(total=Sum("amount"))["total"] or ZERO
     if amount > payment.amount - refunded:
         raise refuse(
@@ -382,8 +393,15 @@ def refund_create(
                 % {"held": held},
                 code="over_refund", fields=["amount"],
             )  # fmt: skip
+    refund_pk = uuid.uuid4()
+    if at_gateway and mode == PaymentMode.ONLINE and payment.mode == PaymentMode.ONLINE:
+        from apps.payments.services import gateway_refund
+
+        # Last of the checks: a refusal above calls no gateway. Should a write below fail after
+        # the gateway refunded, its refund webhook records the refund.
+        reference = gateway_refund(payment=payment, amount=amount, reference=str(refund_pk))
     refund = Refund.objects.create(
-        school=school, payment=payment, invoice=invoice, amount=amount, mode=mode,
+        id=refund_pk, school=school, payment=payment, invoice=invoice, amount=amount, mode=mode,
         reference=reference[:64], reason=reason.strip()[:200], refunded_by=actor,
         refunded_at=timezone.now(),
     )  # fmt: skip
