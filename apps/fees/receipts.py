@@ -18,6 +18,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Sum
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from apps.core.services import refuse
@@ -201,7 +202,9 @@ def invoice_pdf(*, invoice: Invoice, language: str) -> bytes:
         Invoice.objects.select_related("school", "student__user", "section__school_class")
         .prefetch_related("lines").get(pk=invoice.pk)
     )  # fmt: skip
-    data = d.render_invoice(invoice_document(invoice), language=language)
+    with translation.override(language):  # the note of a cancelled invoice too
+        document = invoice_document(invoice)
+    data = d.render_invoice(document, language=language)
     if not default_storage.exists(name):  # rendered meanwhile: keep the first
         default_storage.save(name, ContentFile(data))
     return data
