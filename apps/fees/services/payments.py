@@ -39,9 +39,10 @@ from ..models import (
     Receipt,
     Refund,
 )
-from ..tasks import RECEIPT_PDF_TASK
 from .invoices import advance_balances, school_today, set_status
 from .numbering import take_number
+
+RECEIPT_PDF_TASK = "apps.fees.tasks.render_counter_receipt"  # tasks.py names it too
 
 PAYMENT_FIELDS = ["student", "payer", "mode", "amount", "reference", "gateway",
                   "gateway_payment_id", "received_at"]  # fmt: skip
