@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.access import is_platform_superuser
@@ -22,7 +23,7 @@ from apps.core.admin import (
 )
 from apps.core.services import refuse
 
-from . import selectors, services
+from . import receipts, selectors, services
 from .models import (
     COUNTER_MODES,
     OPEN_STATUSES,
@@ -36,6 +37,7 @@ from .models import (
     Installment,
     Invoice,
     InvoiceLine,
+    InvoiceStatus,
     LateFineRule,
     Payment,
     Receipt,
@@ -169,11 +171,19 @@ class InvoiceAdmin(ReadOnlyAdminMixin, SchoolScopedAdmin):
     search_fields = ("number", "student__user__full_name", "student__admission_number")
     date_hierarchy = "due_date"
     inlines = [InvoiceLineInline]
+    readonly_fields = ("pdf_link",)
     change_list_template = "admin/fees/invoice/change_list.html"
 
     @admin.display(description=_("balance"))
     def balance_display(self, obj):
         return obj.balance
+
+    @admin.display(description=_("document"))
+    def pdf_link(self, obj):
+        if obj is None or obj.pk is None or obj.status == InvoiceStatus.DRAFT:
+            return "-"
+        url = reverse("admin:fees_invoice_pdf", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Download invoice (PDF)"))
 
     def get_urls(self):
         return [
@@ -182,8 +192,23 @@ class InvoiceAdmin(ReadOnlyAdminMixin, SchoolScopedAdmin):
                 self.admin_site.admin_view(self.defaulters_view),
                 name="fees_invoice_defaulters",
             ),  # fmt: skip
+            path(
+                "<uuid:pk>/pdf/", self.admin_site.admin_view(self.pdf_view), name="fees_invoice_pdf"
+            ),  # fmt: skip
             *super().get_urls(),
         ]
+
+    def pdf_view(self, request, pk):
+        """The invoice as PDF (`?lang=hi` for Hindi); another school's is a 404."""
+        from .api.views import pdf_response
+
+        invoice = self.get_queryset(request).filter(pk=pk).exclude(status=InvoiceStatus.DRAFT)
+        invoice = invoice.first()
+        if invoice is None or not self.has_view_permission(request, invoice):
+            raise Http404
+        language = _admin_language(request)
+        return pdf_response(receipts.invoice_pdf(invoice=invoice, language=language),
+                            invoice.number)  # fmt: skip
 
     def defaulters_view(self, request):
         """Overdue balances by ageing bucket, by class and section; `?format=csv` downloads."""
@@ -199,6 +224,12 @@ class InvoiceAdmin(ReadOnlyAdminMixin, SchoolScopedAdmin):
                    "report": report, "buckets": [b[0] for b in selectors.BUCKETS],
                    "opts": self.model._meta}  # fmt: skip
         return TemplateResponse(request, "admin/fees/defaulters.html", context)
+
+
+def _admin_language(request) -> str:
+    """`?lang=` of an admin download: en or hi; anything else is the school's language."""
+    value = request.GET.get("lang")
+    return value if value in receipts.LANGUAGES else receipts.document_language(None)
 
 
 # --- The cash counter -------------------------------------------------------------------------
@@ -236,12 +267,41 @@ class PaymentAdmin(SchoolScopedAdmin):
     list_filter = ("mode", "received_at")
     search_fields = ("receipt__number", "reference", "student__user__full_name")
     date_hierarchy = "received_at"
-    readonly_fields = ("gateway", "gateway_payment_id", "received_at", "received_by")
+    readonly_fields = ("gateway", "gateway_payment_id", "received_at", "received_by",
+                       "receipt_pdf_link")  # fmt: skip
 
     @admin.display(description=_("receipt"), ordering="receipt__number")
     def receipt_number(self, obj):
         receipt = getattr(obj, "receipt", None)
         return receipt.number if receipt else "-"
+
+    @admin.display(description=_("receipt PDF"))
+    def receipt_pdf_link(self, obj):
+        if obj is None or obj.pk is None:
+            return "-"
+        url = reverse("admin:fees_payment_receipt", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Download receipt (PDF)"))
+
+    def get_urls(self):
+        return [
+            path(
+                "<uuid:pk>/receipt/",
+                self.admin_site.admin_view(self.receipt_view),
+                name="fees_payment_receipt",
+            ),  # fmt: skip
+            *super().get_urls(),
+        ]
+
+    def receipt_view(self, request, pk):
+        """The payment's receipt as PDF (stored the first time; `?lang=hi` for Hindi)."""
+        from .api.views import pdf_response
+
+        payment = self.get_queryset(request).filter(pk=pk).select_related("receipt").first()
+        if payment is None or not self.has_view_permission(request, payment):
+            raise Http404
+        language = _admin_language(request)
+        receipt, data = receipts.receipt_bytes(receipt_id=payment.receipt.pk, language=language)
+        return pdf_response(data, receipt.number)
 
     def has_change_permission(self, request, obj=None):
         return False

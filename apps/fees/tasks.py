@@ -13,6 +13,7 @@ logger = logging.getLogger("schools24.fees")
 GENERATE_INVOICES_TASK = "apps.fees.tasks.generate_invoices"
 LATE_FINES_TASK = "apps.fees.tasks.apply_late_fines"
 REMINDERS_TASK = "apps.fees.tasks.send_fee_reminders"
+RECEIPT_PDF_TASK = "apps.fees.tasks.render_counter_receipt"
 
 
 @shared_task(name=GENERATE_INVOICES_TASK, acks_late=True, soft_time_limit=540, time_limit=600)
@@ -33,6 +34,15 @@ def apply_late_fines() -> int:
     if changed:
         logger.info("Late fines updated on %d invoices", changed)
     return changed
+
+
+@shared_task(name=RECEIPT_PDF_TASK, acks_late=True, soft_time_limit=60, time_limit=90)
+def render_counter_receipt(payment_id: str) -> None:
+    """Render and store a counter payment's receipt PDF (once: a stored one is kept)."""
+    from .models import Receipt
+    from .receipts import receipt_pdf
+
+    receipt_pdf(receipt_id=Receipt.objects.values_list("pk", flat=True).get(payment_id=payment_id))
 
 
 LATE_FINE_SCHEDULE = PeriodicSchedule(

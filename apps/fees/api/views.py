@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -25,8 +25,8 @@ from apps.core import csv_export
 from apps.core.api.views import ScopedViewSetMixin, ServiceModelViewSet, crud_schema
 from apps.core.services import refuse
 
-from .. import scopes, selectors, services
-from ..models import Concession, FeeHead, FeeStructure, Invoice, Payment, Refund
+from .. import receipts, scopes, selectors, services
+from ..models import Concession, FeeHead, FeeStructure, Invoice, InvoiceStatus, Payment, Refund
 from . import serializers as s
 from .filters import (
     ConcessionFilter,
@@ -44,6 +44,20 @@ FAMILY_DOC = (
     "Roles: school admin and the Accountant duty (the whole school); parents (their children's); "
     "students (their own). Teachers: none."
 )
+LANG_PARAM = OpenApiParameter(
+    "lang", OpenApiTypes.STR, enum=list(receipts.LANGUAGES), required=False,
+    description="The document's language (en or hi; any other is a 400). Default: the "
+    "school's language.",
+)  # fmt: skip
+PDF_RESPONSES = {(200, "application/pdf"): OpenApiTypes.BINARY}
+
+
+def pdf_response(data: bytes, number: str) -> HttpResponse:
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{number.replace("/", "-")}.pdf"'
+    return response
+
+
 OFFICE_CRUD = {
     "list": OFFICE, "retrieve": OFFICE, "create": OFFICE, "partial_update": OFFICE,
     "destroy": OFFICE,
@@ -153,7 +167,7 @@ class ConcessionViewSet(ServiceModelViewSet):
 class InvoiceViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = s.InvoiceSerializer
     roles = {"list": FAMILY, "retrieve": FAMILY, "generate": OFFICE, "cancel": OFFICE,
-             "waive_fine": {A}}  # fmt: skip
+             "waive_fine": {A}, "pdf": FAMILY}  # fmt: skip
     permission_model = Invoice
     filterset_class = InvoiceFilter
     search_fields = ["number", "student__user__full_name", "student__admission_number"]
@@ -205,6 +219,19 @@ class InvoiceViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
                                               reason=data.validated_data["reason"])  # fmt: skip
         return Response(s.InvoiceSerializer(self.get_queryset().get(pk=invoice.pk)).data)
 
+    @extend_schema(parameters=[LANG_PARAM], responses=PDF_RESPONSES,
+                   description=FAMILY_DOC + " The invoice as PDF: a bill of supply, a tax "
+                   "invoice or an invoice-cum-bill of supply as its lines call for, with the "
+                   "amount in words; a cancelled one is marked so. A draft has none (404).")  # fmt: skip
+    @action(detail=True, methods=["get"])
+    def pdf(self, request, pk=None):
+        invoice = self.get_object()
+        language = receipts.document_language(request.query_params.get("lang"))
+        if invoice.status == InvoiceStatus.DRAFT:
+            raise Http404(_("A draft invoice has no document."))
+        return pdf_response(receipts.invoice_pdf(invoice=invoice, language=language),
+                            invoice.number)  # fmt: skip
+
 
 @extend_schema_view(
     list=extend_schema(description=FAMILY_DOC),
@@ -220,7 +247,7 @@ class InvoiceViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
 @extend_schema(tags=["fees"])
 class PaymentViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = s.PaymentSerializer
-    roles = {"list": FAMILY, "retrieve": FAMILY, "create": OFFICE}
+    roles = {"list": FAMILY, "retrieve": FAMILY, "create": OFFICE, "receipt": FAMILY}
     permission_model = Payment
     filterset_class = PaymentFilter
     search_fields = ["receipt__number", "reference", "student__user__full_name"]
@@ -238,6 +265,16 @@ class PaymentViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadO
         )
         payment = self.base_queryset().get(pk=payment.pk)
         return Response(s.PaymentSerializer(payment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(parameters=[LANG_PARAM], responses=PDF_RESPONSES,
+                   description=FAMILY_DOC + " The payment's receipt as PDF (counter or online), "
+                   "with the amount in words; rendered and stored the first time.")  # fmt: skip
+    @action(detail=True, methods=["get"])
+    def receipt(self, request, pk=None):
+        payment = self.get_object()
+        language = receipts.document_language(request.query_params.get("lang"))
+        receipt, data = receipts.receipt_bytes(receipt_id=payment.receipt.pk, language=language)
+        return pdf_response(data, receipt.number)
 
 
 @extend_schema_view(

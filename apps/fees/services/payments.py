@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import Guardian, StudentProfile
 from apps.core import audit
+from apps.core.queue import enqueue_on_commit
 from apps.core.services import refuse
 
 from ..models import (
@@ -41,6 +42,8 @@ from ..models import (
 )
 from .invoices import advance_balances, school_today, set_status
 from .numbering import take_number
+
+RECEIPT_PDF_TASK = "apps.fees.tasks.render_counter_receipt"  # tasks.py names it too
 
 PAYMENT_FIELDS = ["student", "payer", "mode", "amount", "reference", "gateway",
                   "gateway_payment_id", "received_at"]  # fmt: skip
@@ -256,11 +259,14 @@ def payment_record_counter(
         check_cash_limit(school=school, student=student, payer=payer, amount=amount,
                          received_at=received_at)  # fmt: skip
     plan = _plan_allocations(student=student, amount=amount, allocations=allocations, strict=True)
-    return _record(
+    payment = _record(
         school=school, student=student, amount=amount, mode=mode, plan=plan, actor=actor,
         payer=payer, payer_name=payer_name, reference=reference, received_at=received_at,
         note=note,
     )  # fmt: skip
+    # The receipt's PDF (apps.fees.receipts), rendered once the payment is committed.
+    enqueue_on_commit(RECEIPT_PDF_TASK, str(payment.pk))
+    return payment
 
 
 def payment_record_online(
