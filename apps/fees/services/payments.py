@@ -85,10 +85,13 @@ def check_cash_limit(*, school, student, payer, amount: Decimal, received_at: dt
 
 def _lock_payer(student, payer) -> None:
     """Payments of one payer queue here, so the cash limit and the advance are decided one at a
-    time (the payer's user row, else the student's)."""
+    time: the payer's user row when one is named, then the family's student rows, always in
+    that order and by id (two siblings paying at the same moment wait for each other, and no
+    two payments lock in opposite orders)."""
     if payer is not None:
         type(payer).objects.select_for_update().filter(pk=payer.pk).first()
-    StudentProfile.objects.select_for_update().filter(pk=student.pk).first()
+    family = StudentProfile.objects.select_for_update().filter(pk__in=family_of(student))
+    list(family.order_by("pk").values_list("pk", flat=True))
 
 
 def _plan_allocations(
