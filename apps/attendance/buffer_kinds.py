@@ -29,7 +29,7 @@ def slot_of(period_id) -> str:
     return str(period_id) if period_id else DAILY_SLOT
 
 
-def _load(record: dict) -> dict:
+def load_record(record: dict) -> dict:
     """A record read back from Redis, typed like a row from `.values()`; `pending` tells it
     has not reached Postgres yet."""
     out = dict(record)
@@ -85,7 +85,7 @@ ATTENDANCE = register_kind(
         key_fields=KEY_FIELDS,
         group_fields=GROUP_FIELDS,
         apply=apply,
-        load=_load,
+        load=load_record,
         # Stored by position; the period and the id follow from the key, so they are not
         # stored at all (a daily mark packs into about 60 bytes: see apps.core.buffer.layout).
         fields=("section_id", "status", "late_minutes", "reason", "remarks", "marked_by_id"),

@@ -25,7 +25,7 @@ from apps.academics.models import AcademicYear, Enrollment, Section, TimetableEn
 from apps.accounts.models import StudentProfile
 from apps.core import buffer
 
-from .buffer_kinds import KIND, slot_of
+from .buffer_kinds import KIND, load_record, slot_of
 from .models import STATUS_CODES, AttendanceRecord, Status
 
 Mark = dict[str, Any]
@@ -89,6 +89,17 @@ def _merge(rows: Iterable[Mark], records: Iterable[Mark]) -> list[Mark]:
         if held is None or held["ts"] < record["ts"]:
             out[_key(record)] = {**(held or {}), **record}
     return list(out.values())
+
+
+def after_write(marks: list[Mark], stored: list[dict], *, pending: bool) -> list[Mark]:
+    """A register read before a write (`section_day`) with the records just written laid
+    over it: what reading it again would answer, without the second read."""
+    records = []
+    for record in stored:
+        mark = load_record(record)
+        mark["pending"] = pending
+        records.append(mark)
+    return _merge(marks, records)
 
 
 def _period_matches(mark: Mark, period) -> bool:
@@ -169,18 +180,27 @@ def student_marks(
 
 
 # --- shaping for the API ------------------------------------------------------------------------
-def describe(marks: list[Mark]) -> list[Mark]:
+def describe(marks: list[Mark], enrollments: Iterable[Enrollment] | None = None) -> list[Mark]:
     """`marks` with `student_name`, `roll_number` (the student's roll number in the mark's
     section) and `period_number`, ordered by date, roll number, then the daily mark before the
-    periods in order. Three queries at most."""
+    periods in order. Three queries at most; none for the names and rolls when `enrollments`
+    (with `student__user` loaded) already cover every marked student in the marks' sections."""
     student_ids = {m["student_id"] for m in marks}
     if not student_ids:
         return []
     rolls: dict[tuple[str, str], int] = {}
     names: dict[str, str] = {}
-    for student_id, section_id, name, roll in Enrollment.objects.filter(
-        student_id__in=student_ids
-    ).values_list("student_id", "section_id", "student__user__full_name", "roll_number"):
+    for e in enrollments or ():
+        rolls[(str(e.student_id), str(e.section_id))] = e.roll_number
+        names[str(e.student_id)] = e.student.user.full_name
+    covered = {(m["student_id"], m["section_id"]) for m in marks} <= rolls.keys()
+    for student_id, section_id, name, roll in (
+        ()
+        if covered
+        else Enrollment.objects.filter(student_id__in=student_ids).values_list(
+            "student_id", "section_id", "student__user__full_name", "roll_number"
+        )
+    ):
         rolls[(str(student_id), str(section_id))] = roll
         names[str(student_id)] = name
     missing = student_ids - names.keys()

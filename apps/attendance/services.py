@@ -152,6 +152,8 @@ class MarkPlan:
     date: dt.date
     period: TimetableEntry | None
     late_edit: bool
+    register: list[dict] = field(default_factory=list)  # the marks before the write
+    enrollments: list = field(default_factory=list)  # the section's, with student__user
     records: list[dict] = field(default_factory=list)  # the buffer records to put
     changes: list[tuple] = field(default_factory=list)  # (enrollment, before, after) to audit
     newly_absent: list = field(default_factory=list)  # StudentProfiles whose guardians hear
@@ -172,8 +174,9 @@ def attendance_mark(
     plan = check_attendance_mark(
         actor=actor, section=section, date=date, period=period, entries=entries
     )
-    do_attendance_mark(plan)
-    return selectors.describe(selectors.section_day(section, date, period))
+    stored = do_attendance_mark(plan)
+    after = selectors.after_write(plan.register, stored, pending=stored.buffered)
+    return selectors.describe(after, plan.enrollments)
 
 
 def check_attendance_mark(
@@ -201,11 +204,11 @@ def check_attendance_mark(
     _check_actor(actor, section, period)
     _check_day(section, date, period)
 
-    ids = {str(e["student"]) for e in entries}
+    # The whole section's enrolments: they check the entries and name the register after.
     enrolled = {
         str(e.student_id): e
         for e in Enrollment.objects.filter(
-            section_id=section.pk, year_id=section.year_id, student_id__in=ids
+            section_id=section.pk, year_id=section.year_id
         ).select_related("student__user")
     }
     errors = _entry_errors(entries, enrolled)
@@ -216,13 +219,16 @@ def check_attendance_mark(
             fields={"entries": errors},
         )
 
-    existing = {m["student_id"]: m for m in selectors.section_day(section, date, period)}
+    register = selectors.section_day(section, date, period)
+    existing = {m["student_id"]: m for m in register}
     plan = MarkPlan(
         actor=actor,
         section=section,
         date=date,
         period=period,
         late_edit=(selectors.school_today(section.school) - date).days > edit_window_days(),
+        register=register,
+        enrollments=list(enrolled.values()),
     )
     is_admin = is_platform_superuser(actor) or actor.role == Role.ADMIN
     refused: list[dict] = []
@@ -268,8 +274,9 @@ def check_attendance_mark(
     return plan
 
 
-def do_attendance_mark(plan: MarkPlan) -> None:
-    """Write a checked plan: the audit rows, the guardians' alerts, then the buffer."""
+def do_attendance_mark(plan: MarkPlan) -> buffer.Stored:
+    """Write a checked plan: the audit rows, the guardians' alerts, then the buffer; returns
+    the records as stored."""
     section, date, period = plan.section, plan.date, plan.period
     action = "attendance.change_after_window" if plan.late_edit else "attendance.change"
     audit.record_many(
@@ -297,7 +304,7 @@ def do_attendance_mark(plan: MarkPlan) -> None:
     )
     _notify_guardians(section, date, period, plan.newly_absent)
     # Last, so a refusal above leaves the buffer untouched; put is not transactional.
-    buffer.put_many(KIND, plan.records)
+    return buffer.put_many(KIND, plan.records)
 
 
 def _notify_guardians(section: Section, date: dt.date, period, students: list) -> None:

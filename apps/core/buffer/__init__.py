@@ -54,7 +54,7 @@ from .read import overlay, pending
 from .records import decode_record, now_micros, uuid5_text
 from .status import readiness, requeue_dead, stats
 from .upsert import Upsert
-from .write import pending_count, put, put_many
+from .write import Stored, pending_count, put, put_many
 
 __all__ = [
     "HOOKS",
@@ -77,6 +77,7 @@ __all__ = [
     "pending_count",
     "put",
     "put_many",
+    "Stored",
     "readiness",
     "register_kind",
     "registered_kinds",

@@ -32,6 +32,13 @@ logger = logging.getLogger("schools24.buffer")
 PUT_CHUNK = 500  # records per put script call
 
 
+class Stored(list):
+    """The records of a `put_many` as stored; `buffered` tells whether they went to Redis
+    (pending) or straight to Postgres (the buffer off or Redis unreachable)."""
+
+    buffered: bool = False
+
+
 def put(kind: str | BufferKind, record: Mapping[str, Any]) -> Record:
     """Buffer one record; returns it as stored (with `ts`). Never fails because Redis is down.
 
@@ -45,10 +52,10 @@ def put(kind: str | BufferKind, record: Mapping[str, Any]) -> Record:
     return put_many(kind, [record])[0]
 
 
-def put_many(kind: str | BufferKind, records: Iterable[Mapping[str, Any]]) -> list[Record]:
+def put_many(kind: str | BufferKind, records: Iterable[Mapping[str, Any]]) -> Stored:
     """Buffer many records in one round trip (one script call per shard chunk, pipelined)."""
     k = get_kind(kind)
-    stored = [prepare(k, r) for r in records]
+    stored = Stored(prepare(k, r) for r in records)
     if not stored:
         return stored
     if not enabled():
@@ -77,6 +84,7 @@ def put_many(kind: str | BufferKind, records: Iterable[Mapping[str, Any]]) -> li
         )
         write_through(k, stored)
         return stored
+    stored.buffered = True
     maybe_trigger(k, biggest)
     return stored
 
