@@ -100,6 +100,7 @@ def test_last_write_wins_compressed_read_your_writes_and_flush(
 ):
     k = buffer.get_kind(kind)
     first = buffer.put_many(kind, probe.records(school, 30, 5, status="P"))
+    assert first.buffered  # pending in Redis, not yet in Postgres
     # Rewrite a third of the keys, some with a note long enough to be compressed.
     later = [
         {**r, "status": "A", "note": ("late bus " * 80) if i % 2 else "late", "ts": None}
@@ -485,6 +486,7 @@ def test_disabled_buffer_writes_straight_through(settings, caplog, school):
     with caplog.at_level("WARNING", logger="schools24.buffer"):
         stored = buffer.put_many("probe", probe.records(school, 3, 1))
     assert table_state(school) == expected_of(stored)
+    assert not stored.buffered
     assert not caplog.records  # not a failure, a configuration
 
 
