@@ -31,6 +31,7 @@ from .models import (
     CreditNote,
     FeeCategoryMember,
     FeeHead,
+    FeeReminder,
     FeeSettings,
     FeeStructure,
     FeeStructureLine,
@@ -393,6 +394,17 @@ class ReceiptAdmin(ReadOnlyAdminMixin, SchoolScopedAdmin):
     list_display = ("number", "issued_at", "payment")
     list_select_related = ("payment",)
     search_fields = ("number",)
+
+
+@admin.register(FeeReminder)
+class FeeReminderAdmin(ReadOnlyAdminMixin, SchoolScopedAdmin):
+    """The reminders the daily job sent: one row per invoice, level and cycle (read-only)."""
+
+    list_display = ("invoice", "level", "cycle", "sent_on")
+    list_filter = ("level", "sent_on")
+    list_select_related = ("invoice",)
+    search_fields = ("invoice__number",)
+    date_hierarchy = "sent_on"
 
 
 @admin.register(CreditNote)

@@ -25,9 +25,12 @@ MODELS = (
     "feesettings", "feehead", "feestructure", "feestructureline", "installment", "concession",
     "feecategorymember", "latefinerule", "invoice", "invoiceline", "payment",
     "paymentallocation", "advancemovement", "receipt", "refund", "creditnote",
-    "documentsequence",
+    "documentsequence", "feereminder",
 )  # fmt: skip
-APPEND_ONLY = ("payment", "paymentallocation", "advancemovement", "receipt", "documentsequence")
+APPEND_ONLY = (
+    "payment", "paymentallocation", "advancemovement", "receipt", "documentsequence",
+    "feereminder",
+)  # fmt: skip
 
 
 def accountant_permissions() -> set[str]:

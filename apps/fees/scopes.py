@@ -23,6 +23,7 @@ from .models import (
     DocumentSequence,
     FeeCategoryMember,
     FeeHead,
+    FeeReminder,
     FeeSettings,
     FeeStructure,
     FeeStructureLine,
@@ -79,6 +80,7 @@ register_scope(AdvanceMovement, _by_student("student"))
 register_scope(Receipt, _by_student("payment__student"))
 register_scope(Refund, _by_student("payment__student"))
 register_scope(CreditNote, _by_student("student"))
+register_scope(FeeReminder, _by_student("invoice__student"))
 
 
 def manages_fees(user) -> bool:

@@ -11,7 +11,7 @@ import time_machine
 from django.urls import reverse
 
 from apps.core.models import AuditLog
-from apps.fees.models import CreditNote, FeeHead, FeeStructure, Invoice, Payment
+from apps.fees.models import CreditNote, FeeHead, FeeReminder, FeeStructure, Invoice, Payment
 from apps.fees.tests.conftest import issue
 
 D = Decimal
@@ -42,6 +42,7 @@ def admin_client_for(client):
         "refund",
         "receipt",
         "creditnote",
+        "feereminder",
     ],  # fmt: skip
 )
 def test_changelists_open_for_the_school_admin_and_the_accountant(
@@ -50,6 +51,19 @@ def test_changelists_open_for_the_school_admin_and_the_accountant(
     issue(office)
     for user in (cast.admin, cast.accountant.user):
         assert admin_client_for(user).get(url(f"{model}_changelist")).status_code == 200
+
+
+def test_the_sent_reminders_are_listed_read_only(cast, office, admin_client_for):
+    issue(office)
+    invoice = Invoice.objects.filter(school=cast.school).first()
+    FeeReminder.objects.create(
+        school=cast.school, invoice=invoice, level="due", cycle=0, sent_on=dt.date(2026, 4, 10)
+    )
+    client = admin_client_for(cast.accountant.user)
+    page = client.get(url("feereminder_changelist"))
+    assert page.status_code == 200
+    assert invoice.number in page.content.decode()
+    assert client.get(url("feereminder_add")).status_code == 403
 
 
 def test_a_head_added_in_the_admin_goes_through_the_service(cast, admin_client_for):
