@@ -30,7 +30,7 @@ from apps.core.uploads import read_bounded, refuse_oversized_request
 
 from .. import scopes, selectors, services
 from ..models import Assignment, Attachment, Submission, SubmissionFile
-from ..uploads import LimitedUploadHandler, too_large_message
+from ..uploads import KIND_MIMES, LimitedUploadHandler, too_large_message
 from . import serializers as s
 from .filters import AssignmentFilter
 
@@ -53,7 +53,8 @@ SET_DOC = (
     "(`HOMEWORK_MAX_FILE_BYTES`)."
 )
 JOB_RESPONSES = {202: s.ZipJobSerializer}
-FILE_RESPONSES = {(200, "application/octet-stream"): OpenApiTypes.BINARY, 302: None}
+FILE_TYPES = sorted({m for mimes in KIND_MIMES.values() for m in mimes} | {"text/plain"})
+FILE_RESPONSES = {**{(200, mime): OpenApiTypes.BINARY for mime in FILE_TYPES}, 302: None}
 
 
 def serve_file(field, name: str, content_type: str):
@@ -185,7 +186,7 @@ class HomeworkViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Retrieve
 
     @extend_schema(responses=s.ExtensionSerializer(many=True), description=MANAGE_DOC
                    + " The students' own due dates.")  # fmt: skip
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def extensions(self, request, pk=None):
         assignment = self.managed()
         return Response(s.ExtensionSerializer(assignment.extensions.all(), many=True).data)
@@ -221,7 +222,7 @@ class HomeworkViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Retrieve
                    + " The work handed in: every student's for the homework's teachers and "
                    "school admins; their own for a student; their children's for a parent "
                    "(status on time, late, missing or excused; a grade only once released).")  # fmt: skip
-    @action(detail=True, methods=["get"],
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[],
             parser_classes=[MultiPartParser, FormParser, JSONParser])  # fmt: skip
     def submissions(self, request, pk=None):
         assignment = self.get_object()
@@ -286,7 +287,7 @@ class HomeworkViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Retrieve
     @extend_schema(responses=s.RosterRowSerializer(many=True), description=MANAGE_DOC
                    + " Every student of the homework's sections with their work's status and "
                    "grade (drafts included): the grading sheet.")  # fmt: skip
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def grades(self, request, pk=None):
         assignment = self.managed()
         return Response(s.RosterRowSerializer(self._roster(assignment), many=True).data)
