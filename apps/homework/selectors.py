@@ -25,8 +25,10 @@ def submission_counts() -> dict:
     }
 
 
-def assignment_queryset() -> QuerySet[Assignment]:
-    return (
+def assignment_queryset(*, family=None) -> QuerySet[Assignment]:
+    """Homework with its subject, sections, attachments and counts; for `family` (a student or
+    a parent) also their own children's work on it (`family_work`), in one more query."""
+    qs = (
         Assignment.objects.select_related("subject", "created_by")
         .prefetch_related(
             Prefetch("sections", queryset=Section.objects.select_related("school_class")),
@@ -34,6 +36,14 @@ def assignment_queryset() -> QuerySet[Assignment]:
         )
         .annotate(**submission_counts())
     )
+    if family is not None:
+        from .scopes import own_student_ids
+
+        work = Submission.objects.filter(student_id__in=own_student_ids(family)).only(
+            "id", "assignment_id", "student_id", "status", "days_late", "turned_in_at"
+        )
+        qs = qs.prefetch_related(Prefetch("submissions", queryset=work, to_attr="family_work"))
+    return qs
 
 
 def submission_queryset() -> QuerySet[Submission]:

@@ -48,11 +48,23 @@ class HomeworkSectionSerializer(serializers.Serializer):
     name = serializers.CharField(source="display_name")
 
 
+class FamilyWorkSerializer(serializers.Serializer):
+    submission = serializers.UUIDField(source="id")
+    student = serializers.UUIDField(source="student_id")
+    status = serializers.ChoiceField(choices=SubmissionStatus.choices)
+    days_late = serializers.IntegerField()
+    turned_in_at = serializers.DateTimeField(allow_null=True)
+
+
 class AssignmentSerializer(serializers.ModelSerializer):
     subject_name = serializers.CharField(source="subject.name", read_only=True)
     sections = HomeworkSectionSerializer(many=True, read_only=True)
     set_by = serializers.CharField(source="created_by.full_name", read_only=True, default=None)
     attachments = AttachmentSerializer(many=True, read_only=True)
+    work = serializers.SerializerMethodField(
+        help_text="Students and parents: the status of their own (children's) work on this "
+        "homework (a child with nothing yet has no entry). Null for teachers and admins."
+    )
     counts = serializers.SerializerMethodField(
         help_text="Turned in, late and missing work: teachers and school admins only (null "
         "for students and parents)."
@@ -65,9 +77,14 @@ class AssignmentSerializer(serializers.ModelSerializer):
             "sections", "set_by", "assigned_on", "due_at", "cutoff_at", "max_marks",
             "late_policy", "penalty_percent_per_day", "penalty_cap_percent", "submission_type",
             "allowed_kinds", "max_file_bytes", "status", "publish_at", "published_at",
-            "attachments", "counts", "created_at",
+            "attachments", "work", "counts", "created_at",
         ]  # fmt: skip
         read_only_fields = fields
+
+    @extend_schema_field(FamilyWorkSerializer(many=True, allow_null=True))
+    def get_work(self, obj):
+        rows = getattr(obj, "family_work", None)
+        return None if rows is None else FamilyWorkSerializer(rows, many=True).data
 
     @extend_schema_field(
         {"type": "object", "nullable": True, "properties": {

@@ -123,6 +123,9 @@ class HomeworkViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Retrieve
     }  # fmt: skip
 
     def base_queryset(self):
+        user = self.request.user
+        if getattr(user, "role", None) in (ST, P):
+            return selectors.assignment_queryset(family=user)
         return selectors.assignment_queryset()
 
     def get_serializer_context(self):

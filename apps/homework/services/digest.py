@@ -73,6 +73,7 @@ def missing_mark(*, now: dt.datetime | None = None) -> int:
 def families_digest_send(*, now: dt.datetime | None = None) -> int:
     """Send today's digest to every family with missing or due-tomorrow work; returns how many
     notifications were created."""
+    from apps.notifications.kinds import HOMEWORK_DIGEST
     from apps.notifications.services import Message, notify_many
 
     now = now or timezone.now()
@@ -120,7 +121,7 @@ def families_digest_send(*, now: dt.datetime | None = None) -> int:
     messages = [
         Message(
             recipients=[user],
-            kind="homework.digest",
+            kind=HOMEWORK_DIGEST,
             title=gettext_lazy("Homework: missing and due tomorrow"),
             body="\n".join(lines),
             data={"date": today.isoformat()},

@@ -142,6 +142,7 @@ def grades_save(*, assignment: Assignment, actor, rows: list[dict], allowed_stud
 @transaction.atomic
 def grades_release(*, assignment: Assignment, actor, student_ids=None) -> int:
     """Release the draft grades of the homework (or of `student_ids`) and tell the families."""
+    from apps.notifications.kinds import HOMEWORK_GRADED
     from apps.notifications.services import Message, notify_many
 
     now = timezone.now()
@@ -163,7 +164,7 @@ def grades_release(*, assignment: Assignment, actor, student_ids=None) -> int:
     messages = [
         Message(
             recipients=[g.student.user, *parents.get(g.student_id, [])],
-            kind="homework.graded",
+            kind=HOMEWORK_GRADED,
             title=gettext_lazy("Homework graded"),
             body=_released_body(assignment, g),
             data={"homework": str(assignment.pk), "student": str(g.student_id)},

@@ -124,6 +124,14 @@ def test_visibility_by_persona(cast, school_year, homework, api):
     assert api(cast.sibling.user).get(f"{URL}{homework.pk}/").status_code == 404
     assert api(cast.admin2).get(f"{URL}{homework.pk}/").status_code == 404
     assert api(cast.student.user).get(f"{URL}{homework.pk}/").json()["counts"] is None
+    Submission.objects.create(school=cast.school, assignment=homework, student=cast.student,
+                              section=school_year.sec_a, status="late", days_late=1)  # fmt: skip
+    for user in (cast.student.user, cast.parent):
+        row = api(user).get(f"{URL}{homework.pk}/").json()
+        assert [(w["student"], w["status"]) for w in row["work"]] == [(str(cast.student.pk),
+                                                                       "late")]  # fmt: skip
+    assert api(cast.other_student.user).get(f"{URL}{homework.pk}/").json()["work"] == []
+    assert api(cast.teacher.user).get(f"{URL}{homework.pk}/").json()["work"] is None
     # the colleague sees it, but does not manage it
     assert api(cast.colleague.user).patch(f"{URL}{homework.pk}/", {"title": "x"},
                                           format="json").status_code == 403  # fmt: skip
@@ -165,8 +173,8 @@ def test_list_costs_the_same_for_more_homework(cast, school_year, api):
             assert response.status_code == 200
             per.append(len(ctx.captured_queries))
         counts[persona] = per
-    # COUNT, page, sections, attachments (+ the signed-in user)
-    assert counts == {persona: [4, 4] for persona in counts}, counts
+    # COUNT, page, sections, attachments (+ the family's own work)
+    assert counts == {"parent": [5, 5], "student": [5, 5], "teacher": [4, 4]}, counts
 
 
 # --- handing in -------------------------------------------------------------------------------
@@ -434,3 +442,25 @@ def test_missing_after_cut_off_and_one_digest_per_family(cast, school_year, api)
     assert Notification.objects.filter(kind="homework.digest", recipient=cast.parent).count() == 1
     rows = api(cast.parent).get(sub_url(Submission.objects.first().assignment)).json()
     assert [r["status"] for r in rows] == ["missing"]
+
+
+def test_files_on_s3_are_signed_expiring_redirects(settings):
+    from apps.homework.api.views import serve_file
+
+    settings.HOMEWORK_FILE_URL_SECONDS = 120
+    asked = {}
+
+    class S3Like:
+        def url(self, name, parameters=None, expire=None):
+            asked.update(name=name, parameters=parameters, expire=expire)
+            return f"https://bucket.example/{name}?X-Amz-Expires={expire}&X-Amz-Signature=x"
+
+    class Field:
+        storage = S3Like()
+        name = "homework/a/b.png"
+
+    response = serve_file(Field(), "photo.png", "image/png")
+    assert response.status_code == 302
+    assert response["Location"].startswith("https://bucket.example/homework/a/b.png")
+    assert asked["expire"] == 120
+    assert asked["parameters"] == {"ResponseContentDisposition": 'attachment; filename="photo.png"'}
