@@ -20,3 +20,5 @@ buffer_kinds
 checks
 # ModelAdmin.response_add(request, obj, post_url_continue=None).
 post_url_continue
+# Django upload handlers: file_complete(file_size).
+file_size

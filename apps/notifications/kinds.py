@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 GENERAL = "general"
 ATTENDANCE_ABSENT = "attendance.absent"
 FEES_REMINDER = "fees.reminder"
+HOMEWORK_GRADED = "homework.graded"
+HOMEWORK_DIGEST = "homework.digest"
 
 kind_validator = RegexValidator(
     regex=r"^[a-z0-9_]+(\.[a-z0-9_]+)*$",

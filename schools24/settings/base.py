@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "apps.quizzes",
     "apps.fees",
     "apps.payments",
+    "apps.homework",
     "apps.demo",
 ]
 
@@ -248,6 +249,19 @@ FEES_REMINDER_DAYS_BEFORE = env.int("FEES_REMINDER_DAYS_BEFORE", default=3)
 FEES_OVERDUE_REMINDER_EVERY = env.int("FEES_OVERDUE_REMINDER_EVERY", default=7)
 FEES_REMINDER_INTERVAL = env.int("FEES_REMINDER_INTERVAL", default=3600)
 
+# --- Homework ------------------------------------------------------------------------------------
+# The largest file a homework may accept (bytes; the platform's cap on every school's setting),
+# the default for a new homework, and how many files one submission may hold.
+HOMEWORK_MAX_FILE_BYTES = env.int("HOMEWORK_MAX_FILE_BYTES", default=25 * 1024 * 1024)
+HOMEWORK_DEFAULT_FILE_BYTES = env.int("HOMEWORK_DEFAULT_FILE_BYTES", default=10 * 1024 * 1024)
+HOMEWORK_MAX_FILES = env.int("HOMEWORK_MAX_FILES", default=10)
+# How often (seconds) beat publishes scheduled homework, and marks missing work and sends the
+# families' daily digest (once a day per family: the digest is deduplicated by date).
+HOMEWORK_PUBLISH_INTERVAL = env.int("HOMEWORK_PUBLISH_INTERVAL", default=300)
+HOMEWORK_DIGEST_INTERVAL = env.int("HOMEWORK_DIGEST_INTERVAL", default=3600)
+# Seconds a signed S3 download link of a homework file stays valid.
+HOMEWORK_FILE_URL_SECONDS = env.int("HOMEWORK_FILE_URL_SECONDS", default=300)
+
 # --- Online payments ---------------------------------------------------------------------------
 # The least an online payment may be (rupees), unless the invoices owe less in all.
 PAYMENTS_MINIMUM_AMOUNT = Decimal(env.str("PAYMENTS_MINIMUM_AMOUNT", default="100"))
@@ -404,6 +418,11 @@ SPECTACULAR_SETTINGS = {
         "InvoiceLineKindEnum": "apps.fees.models.LineKind",
         "ConcessionKindEnum": "apps.fees.models.ConcessionKind",
         "PaymentModeEnum": "apps.fees.models.PaymentMode",
+        "HomeworkStatusEnum": "apps.homework.models.AssignmentStatus",
+        "SubmissionStatusEnum": "apps.homework.models.SubmissionStatus",
+        "LatePolicyEnum": "apps.homework.models.LatePolicy",
+        "SubmissionTypeEnum": "apps.homework.models.SubmissionType",
+        "FileKindEnum": "apps.homework.models.FileKind",
     },
 }
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])

@@ -235,6 +235,32 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/v1/payments/razorpay/verify/"): ADMINS | {"accountant", "parent"},
     ("POST", "/api/v1/payments/webhooks/razorpay/"): PUBLIC,
     ("POST", "/api/v1/payments/webhooks/stripe/"): PUBLIC,
+    # homework: the object is a published homework of the cast student's section, set by the
+    # cast's teacher (who does not teach the section: "what they set"), with the student's
+    # work turned in (a PNG) and a PDF attachment. Empty bodies are 400s; only students hand
+    # in; the colleague (another subject in the section) sees the homework, not the work, and
+    # may not manage it (HOMEWORK_MANAGEMENT: 403).
+    ("GET", "/api/v1/homework/"): ALL - {"accountant"},
+    ("POST", "/api/v1/homework/"): ADMINS | {"teacher"},
+    ("GET", "/api/v1/homework/{id}/"): {"admin", "teacher", "student", "parent"},
+    ("PATCH", "/api/v1/homework/{id}/"): {"admin", "teacher"},
+    ("DELETE", "/api/v1/homework/{id}/"): {"admin", "teacher"},
+    ("POST", "/api/v1/homework/{id}/publish/"): {"admin", "teacher"},
+    ("POST", "/api/v1/homework/{id}/attachments/"): {"admin", "teacher"},
+    ("GET", "/api/v1/homework/{id}/extensions/"): {"admin", "teacher"},
+    ("POST", "/api/v1/homework/{id}/extensions/"): {"admin", "teacher"},
+    ("GET", "/api/v1/homework/{id}/submissions/"): {"admin", "teacher", "student", "parent"},
+    ("POST", "/api/v1/homework/{id}/submissions/"): {"student"},
+    ("GET", "/api/v1/homework/{id}/grades/"): {"admin", "teacher"},
+    ("PUT", "/api/v1/homework/{id}/grades/"): {"admin", "teacher"},
+    ("GET", "/api/v1/homework/{id}/grades/csv/"): {"admin", "teacher"},
+    ("POST", "/api/v1/homework/{id}/grades/csv/"): {"admin", "teacher"},
+    ("POST", "/api/v1/homework/{id}/release/"): {"admin", "teacher"},
+    ("POST", "/api/v1/homework/{id}/zip/"): {"admin", "teacher"},
+    ("GET", "/api/v1/homework-submissions/{id}/"): {"admin", "teacher", "student", "parent"},
+    ("POST", "/api/v1/homework-submissions/{id}/return/"): {"admin", "teacher"},
+    ("GET", "/api/v1/homework-files/{id}/"): {"admin", "teacher", "student", "parent"},
+    ("GET", "/api/v1/homework-attachments/{id}/"): {"admin", "teacher", "student", "parent"},
 }
 
 # The colleague: a second teacher of school one who, in the objects' section (see `_quiz_ids`),
@@ -256,6 +282,9 @@ COLLEAGUE_SEES = {
     ("GET", "/api/v1/attempts/{id}/"),
 }
 COLLEAGUE_NOT = {
+    ("GET", "/api/v1/homework-submissions/{id}/"),  # the work of a homework they do not teach
+    ("POST", "/api/v1/homework-submissions/{id}/return/"),
+    ("GET", "/api/v1/homework-files/{id}/"),
     ("GET", "/api/v1/teachers/{id}/"),  # the cast teacher's profile
     ("PATCH", "/api/v1/questions/{id}/"),  # the cast teacher's question
     ("DELETE", "/api/v1/questions/{id}/"),
@@ -270,10 +299,20 @@ QUIZ_MANAGEMENT = {
     ("POST", "/api/v1/attempts/{id}/override/"),
 }
 
+HOMEWORK_MANAGEMENT = {
+    (method, f"/api/v1/homework/{{id}}/{tail}")
+    for method, tail in (
+        ("PATCH", ""), ("DELETE", ""), ("POST", "publish/"), ("POST", "attachments/"),
+        ("GET", "extensions/"), ("POST", "extensions/"), ("GET", "grades/"), ("PUT", "grades/"),
+        ("GET", "grades/csv/"), ("POST", "grades/csv/"), ("POST", "release/"), ("POST", "zip/"),
+    )
+}  # fmt: skip
+MANAGEMENT = QUIZ_MANAGEMENT | HOMEWORK_MANAGEMENT
+
 
 def allowed(persona: str, operation: tuple[str, str]) -> bool:
     if persona == "colleague":
-        if operation in QUIZ_MANAGEMENT:
+        if operation in MANAGEMENT:
             return False
         if operation in COLLEAGUE_NOT:
             return False
@@ -324,6 +363,7 @@ def _object_ids(cast, *, mongo: bool = False) -> dict[str, str]:
         **_calendar_ids(cast),  # after _academics_ids: uses the student's section made there
         **_quiz_ids(cast),  # after _academics_ids too
         **_fees_ids(cast),  # after _academics_ids too
+        **_homework_ids(cast),  # after _quiz_ids: the colleague teaches in the section there
         **(_question_ids(cast) if mongo else {}),
     }
 
@@ -474,6 +514,38 @@ def _fees_ids(cast) -> dict[str, str]:
     }
 
 
+def _homework_ids(cast) -> dict[str, str]:
+    """A published homework of the student's section set by the cast's teacher in the
+    section's subject, with a PDF attachment and the student's work turned in with a PNG."""
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from apps.academics.models import Enrollment
+    from apps.homework.models import Attachment, Submission, SubmissionFile
+    from apps.homework.tests.factories import AssignmentFactory, pdf_bytes, png_bytes
+
+    section = Enrollment.objects.get(student=cast.student, year__is_current=True).section
+    subject = section.teaching_assignments.order_by("created_at").first().subject
+    homework = AssignmentFactory(school=cast.school, subject=subject, sections=[section],
+                                 created_by=cast.teacher.user)  # fmt: skip
+    attachment = Attachment(school=cast.school, assignment=homework, name="sheet.pdf",
+                            content_type="application/pdf", size=10)  # fmt: skip
+    attachment.file.save("sheet.pdf", ContentFile(pdf_bytes()))
+    submission = Submission.objects.create(
+        school=cast.school, assignment=homework, student=cast.student, section=section,
+        status="on_time", turned_in_at=timezone.now(), version=1,
+    )  # fmt: skip
+    row = SubmissionFile(school=cast.school, submission=submission, name="photo.png",
+                         content_type="image/png", size=10)  # fmt: skip
+    row.file.save("photo.png", ContentFile(png_bytes()))
+    return {
+        "homework": homework.pk,
+        "homework-submissions": submission.pk,
+        "homework-files": row.pk,
+        "homework-attachments": attachment.pk,
+    }
+
+
 def _calendar_ids(cast) -> dict[str, str]:
     """An event and an exam paper of the section `_academics_ids` enrolled the cast's student
     in, and a feed token of the parent's."""
@@ -553,6 +625,6 @@ def test_access(cast, api, operation, request, schema_contract):
                 wrong.append(f"{persona} should be allowed: {status} {response.content[:200]!r}")
         elif status not in DENIED:
             wrong.append(f"{persona} must be refused: {status} {response.content[:200]!r}")
-        elif persona == "colleague" and operation in QUIZ_MANAGEMENT and status != 403:
-            wrong.append(f"{persona} finds the quiz, so is refused with 403, not {status}")
+        elif persona == "colleague" and operation in MANAGEMENT and status != 403:
+            wrong.append(f"{persona} finds the object, so is refused with 403, not {status}")
     assert not wrong, f"{method} {path}:\n" + "\n".join(wrong)

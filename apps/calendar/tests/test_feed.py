@@ -349,7 +349,8 @@ def test_feed_query_count_does_not_grow_with_events(
     body = make_token(api, cast.parent)
     client = api(None)
     fetch(client, body)
-    with django_assert_num_queries(4) as few:  # token+user+school, events, exams, last_used
+    # token+user+school, events, exams, homework due dates (apps.homework.feed), last_used
+    with django_assert_num_queries(5) as few:
         fetch(client, body)
     for index in range(10):
         CalendarEventFactory(
