@@ -20,3 +20,5 @@ buffer_kinds
 checks
 # ModelAdmin.response_add(request, obj, post_url_continue=None).
 post_url_continue
+# drf-spectacular's OpenApiAuthenticationExtension.get_security_definition(auto_schema).
+auto_schema

@@ -9,6 +9,11 @@ from django.utils.translation import gettext_lazy as _
 GENERAL = "general"
 ATTENDANCE_ABSENT = "attendance.absent"
 FEES_REMINDER = "fees.reminder"
+TRANSPORT_APPROACHING = "transport.approaching"
+TRANSPORT_BOARDED = "transport.boarded"
+TRANSPORT_DROPPED = "transport.dropped"
+TRANSPORT_OVERSPEED = "transport.overspeed"
+TRANSPORT_EXPIRY = "transport.expiry"
 
 kind_validator = RegexValidator(
     regex=r"^[a-z0-9_]+(\.[a-z0-9_]+)*$",
