@@ -69,7 +69,9 @@ def parents_of(student_ids):
     return found
 
 
-@shared_task(name="apps.transport.tasks.approach_alerts", acks_late=True, time_limit=60)
+@shared_task(
+    name="apps.transport.tasks.approach_alerts", acks_late=True, soft_time_limit=50, time_limit=60
+)
 def approach_alerts(run_id: str, stop_id: str) -> int:
     """ "The bus is approaching your stop": once per run and child (a Redis SET NX key, and the
     notification's dedupe key behind it), to the parents of the riders of that stop."""
@@ -112,7 +114,9 @@ def approach_alerts(run_id: str, stop_id: str) -> int:
     return len(notify_many(messages)) if messages else 0
 
 
-@shared_task(name="apps.transport.tasks.boarding_alert", acks_late=True, time_limit=60)
+@shared_task(
+    name="apps.transport.tasks.boarding_alert", acks_late=True, soft_time_limit=50, time_limit=60
+)
 def boarding_alert(mark_id: str) -> int:
     """ "Child boarded" / "child dropped" to the parents, once per mark."""
     from apps.notifications.kinds import TRANSPORT_BOARDED, TRANSPORT_DROPPED
@@ -141,7 +145,9 @@ def boarding_alert(mark_id: str) -> int:
     ))  # fmt: skip
 
 
-@shared_task(name="apps.transport.tasks.overspeed_alert", acks_late=True, time_limit=60)
+@shared_task(
+    name="apps.transport.tasks.overspeed_alert", acks_late=True, soft_time_limit=50, time_limit=60
+)
 def overspeed_alert(run_id: str, speed_kmh: float) -> int:
     from django.conf import settings
 
