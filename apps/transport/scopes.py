@@ -108,6 +108,16 @@ def can_mark_boarding(user, run: TripRun) -> bool:
     return bool(attendant and attendant.user_id and attendant.user_id == user.pk)
 
 
+def may_mark_boarding(user) -> bool:
+    """Whether `user` may mark boarding on some run: the manager, or an attendant's account."""
+    return (
+        manages_transport(user)
+        or CrewMember.objects.filter(
+            user_id=user.pk, role="attendant", is_active=True, school_id=user.school_id
+        ).exists()
+    )
+
+
 def position_scope(user, trip_id):
     """What `user` may see of the trip's live position: "*" (the whole trip: the transport
     manager), the list of {student, stop} their children ride it with (parents, students:

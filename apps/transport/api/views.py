@@ -17,9 +17,15 @@ from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -331,7 +337,10 @@ class PingView(APIView):
 
     @extend_schema(
         request=s.PingBatchSerializer,
-        responses={202: s.PingAcceptedSerializer},
+        responses={
+            202: s.PingAcceptedSerializer,
+            409: OpenApiResponse(description="`not_running`: no trip of this vehicle runs."),
+        },
         auth=[{"deviceToken": []}],
         description="Roles: devices only (`Authorization: Device <token>`, a vehicle's device "
         "token; user tokens are refused). One fix (`lat`, `lon`, `speed_kmh`, `heading`, "
@@ -360,7 +369,9 @@ class PingView(APIView):
     list=extend_schema(description=FAMILY_DOC + " Filters: trip, student, shift, is_active."),
     retrieve=extend_schema(description=FAMILY_DOC),
     create=extend_schema(
-        request=s.AssignmentInputSerializer, responses={201: s.AssignmentSerializer},
+        request=s.AssignmentInputSerializer,
+        responses={201: s.AssignmentSerializer,
+                   409: OpenApiResponse(description="`trip_full` or `already_assigned`.")},
         description=MANAGER_DOC + " A seat for a student on a trip, boarding or getting off at "
         "`stop`, within the academic year (default: today to the year's end). 409 `trip_full` "
         "when every seat of the vehicle is taken (counted under a lock on the trip, so two "
@@ -443,7 +454,9 @@ class MarkPermission(RolePermission):
                        "student, event."),
     retrieve=extend_schema(description=FAMILY_DOC),
     create=extend_schema(
-        request=s.BoardingMarkInputSerializer, responses={201: s.BoardingMarkSerializer},
+        request=s.BoardingMarkInputSerializer,
+        responses={201: s.BoardingMarkSerializer,
+                   409: OpenApiResponse(description="`already_marked`.")},
         parameters=[OpenApiParameter("run", OpenApiTypes.UUID, required=True,
                                      description="The running trip's run.")],
         description="Roles: the run's attendant (their staff account), school admin, the "
@@ -466,6 +479,8 @@ class BoardingMarkViewSet(ScopedViewSetMixin, mixins.CreateModelMixin,
         return selectors.mark_queryset()
 
     def create(self, request, *args, **kwargs):
+        if not scopes.may_mark_boarding(request.user):
+            raise PermissionDenied
         try:
             run_id = uuid.UUID(request.query_params.get("run", ""))
         except ValueError:
