@@ -411,8 +411,9 @@ class BoardingMark(SchoolScopedModel):
     event = models.CharField(_("event"), max_length=8, choices=BoardingEvent.choices)
     marked_at = models.DateTimeField(_("marked at"))
     marked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
 
     class Meta:
         ordering = ["-marked_at"]
@@ -442,8 +443,9 @@ class DeviceToken(SchoolScopedModel):
     prefix = models.CharField(_("token starts with"), max_length=8, editable=False)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
 
     class Meta:
         ordering = ["vehicle", "name"]

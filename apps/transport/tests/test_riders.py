@@ -46,9 +46,13 @@ def test_the_attendant_marks_boarding_and_the_parent_is_told(cast, fleet, run, a
         "boarded"
     ]
     assert api(fleet.other_parent).get(f"{BASE}/marks/").json()["results"] == []
-    # another staff member is not this run's attendant
+    # staff who attend no trip may not mark; another trip's attendant does not find this run
     stranger = StaffFactory(school=cast.school).user
     body["event"] = "alighted"
+    assert api(stranger).post(f"{BASE}/marks/?run={run.pk}", body, format="json").status_code == 403
+    from .factories import AttendantFactory
+
+    AttendantFactory(school=cast.school, user=stranger)
     assert api(stranger).post(f"{BASE}/marks/?run={run.pk}", body, format="json").status_code == 404
     # a student who does not ride the trip
     body = {"student": str(cast.sibling.pk), "stop": str(fleet.stops[1].pk), "event": "boarded"}
