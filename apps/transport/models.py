@@ -320,6 +320,11 @@ class Assignment(SchoolScopedModel):
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid to"))
     is_active = models.BooleanField(_("active"), default=True)
+    approach_alerts = models.BooleanField(
+        _("bus approaching alerts"),
+        default=True,
+        help_text=_("The parents are told when the bus nears the stop (they may turn it off)."),
+    )
 
     class Meta:
         ordering = ["trip", "stop__sequence", "student__user__full_name"]

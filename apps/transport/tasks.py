@@ -85,7 +85,7 @@ def approach_alerts(run_id: str, stop_id: str) -> int:
     if run is None or run.status != RunStatus.RUNNING:
         return 0
     riders = Assignment.objects.filter(
-        trip_id=run.trip_id, stop_id=stop_id, is_active=True,
+        trip_id=run.trip_id, stop_id=stop_id, is_active=True, approach_alerts=True,
         valid_from__lte=run.date, valid_to__gte=run.date,
     ).select_related("stop", "student__user")  # fmt: skip
     riders = [a for a in riders if live.once(f"approach:{run_id}:{a.student_id}", 86400)]

@@ -279,6 +279,7 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/v1/transport/assignments/"): ADMINS,
     ("GET", "/api/v1/transport/assignments/{id}/"): {"admin", "student", "parent"},
     ("POST", "/api/v1/transport/assignments/{id}/end/"): {"admin"},
+    ("POST", "/api/v1/transport/assignments/{id}/alerts/"): {"admin", "parent"},
     ("GET", "/api/v1/transport/runs/"): ADMINS,
     ("GET", "/api/v1/transport/runs/{id}/"): {"admin"},
     ("POST", "/api/v1/transport/runs/{id}/end/"): {"admin"},

@@ -247,7 +247,8 @@ class AssignmentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Assignment
         fields = ["id", "student", "student_name", "year", "trip", "trip_name", "shift", "stop",
-                  "stop_name", "valid_from", "valid_to", "is_active", "created_at"]  # fmt: skip
+                  "stop_name", "valid_from", "valid_to", "is_active", "approach_alerts",
+                  "created_at"]  # fmt: skip
         read_only_fields = fields
 
 
@@ -262,6 +263,12 @@ class AssignmentInputSerializer(serializers.Serializer):
 
 class AssignmentEndSerializer(serializers.Serializer):
     on = serializers.DateField(required=False, help_text=_("The last day ridden; default today."))
+
+
+class AssignmentAlertsSerializer(serializers.Serializer):
+    approaching = serializers.BooleanField(
+        help_text=_("Tell the parents as the bus nears the stop.")
+    )
 
 
 class BoardingMarkSerializer(serializers.ModelSerializer):

@@ -382,7 +382,8 @@ class PingView(APIView):
 @extend_schema(tags=["transport"])
 class AssignmentViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = s.AssignmentSerializer
-    roles = {"list": FAMILY, "retrieve": FAMILY, "create": MANAGERS, "end": MANAGERS}
+    roles = {"list": FAMILY, "retrieve": FAMILY, "create": MANAGERS, "end": MANAGERS,
+             "alerts": {A, SF, P}}  # fmt: skip
     permission_model = Assignment
     filterset_fields = ["trip", "student", "shift", "is_active"]
     ordering_fields = ["valid_from", "created_at"]
@@ -410,6 +411,21 @@ class AssignmentViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.Re
         data.is_valid(raise_exception=True)
         assignment = services.assignment_end(assignment=assignment, actor=request.user,
                                              on=data.validated_data.get("on"))  # fmt: skip
+        return Response(s.AssignmentSerializer(self.base_queryset().get(pk=assignment.pk)).data)
+
+    @extend_schema(request=s.AssignmentAlertsSerializer, responses=s.AssignmentSerializer,
+                   description="Roles: the rider's parents; school admin and the Transport "
+                   "manager duty. Turns the \"bus approaching your stop\" alert of this ride on "
+                   "or off.")  # fmt: skip
+    @action(detail=True, methods=["post"])
+    def alerts(self, request, pk=None):
+        assignment = self.get_object()
+        data = s.AssignmentAlertsSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        assignment = services.assignment_set_alerts(
+            assignment=assignment, actor=request.user,
+            approaching=data.validated_data["approaching"],
+        )  # fmt: skip
         return Response(s.AssignmentSerializer(self.base_queryset().get(pk=assignment.pk)).data)
 
 

@@ -21,6 +21,7 @@ from .pings import pings_record, position_view  # noqa: F401
 from .riders import (  # noqa: F401
     assignment_create,
     assignment_end,
+    assignment_set_alerts,
     boarding_mark,
     fee_quote,
     monthly_fee,

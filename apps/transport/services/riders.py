@@ -84,6 +84,16 @@ def assignment_end(*, assignment: Assignment, actor, on: dt.date | None = None) 
     return assignment
 
 
+@transaction.atomic
+def assignment_set_alerts(*, assignment: Assignment, actor, approaching: bool) -> Assignment:
+    """A parent (or the manager) turns the "bus approaching" alert of a ride on or off."""
+    with audited_change(assignment, actor=actor, action="transport.assignment.alerts",
+                        fields=["approach_alerts"]):  # fmt: skip
+        assignment.approach_alerts = approaching
+        assignment.save(update_fields=["approach_alerts", "updated_at"])
+    return assignment
+
+
 # --- boarding marks --------------------------------------------------------------------------
 @transaction.atomic
 def boarding_mark(*, run: TripRun, actor, student, stop, event: str) -> BoardingMark:

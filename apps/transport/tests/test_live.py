@@ -227,3 +227,17 @@ def test_ending_the_run_stops_the_device_and_the_view(cast, fleet, running, api,
                                                   format="json").status_code == 409  # fmt: skip
     body = api(cast.parent).get(f"{BASE}/trips/{fleet.trip.pk}/position/").json()
     assert body["running"] is False
+
+
+def test_a_parent_who_turned_the_alert_off_is_not_told(cast, fleet, running, api, device_client):
+    url = f"{BASE}/assignments/{fleet.assignment.pk}/alerts/"
+    assert (
+        api(fleet.other_parent).post(url, {"approaching": False}, format="json").status_code == 404
+    )
+    response = api(cast.parent).post(url, {"approaching": False}, format="json")
+    assert response.status_code == 200 and response.json()["approach_alerts"] is False
+    lat, lon = COORDS[1]
+    device_client(fleet.device_token).post(f"{BASE}/pings/", now_fix(-5, lat=lat, lon=lon),
+                                           format="json")  # fmt: skip
+    assert str(fleet.stops[1].pk) in live.reached(running.pk)
+    assert not Notification.objects.filter(kind="transport.approaching").exists()
