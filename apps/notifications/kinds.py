@@ -13,6 +13,7 @@ TRANSPORT_APPROACHING = "transport.approaching"
 TRANSPORT_BOARDED = "transport.boarded"
 TRANSPORT_DROPPED = "transport.dropped"
 TRANSPORT_OVERSPEED = "transport.overspeed"
+TRANSPORT_DELAYED = "transport.delayed"
 TRANSPORT_EXPIRY = "transport.expiry"
 
 kind_validator = RegexValidator(

@@ -74,6 +74,7 @@ def run_forget(*, run_id, trip_id, vehicle_id, school_id) -> None:
     pipe = redis().pipeline()
     pipe.delete(key(f"transport:run:v:{vehicle_id}"), key(f"transport:run:t:{trip_id}"))
     pipe.delete(key(f"transport:pos:{vehicle_id}"), key(f"transport:reached:{run_id}"))
+    pipe.delete(key(f"transport:approached:{run_id}"))
     pipe.delete(key(f"transport:scope:{trip_id}"))
     pipe.zrem(key(f"transport:geo:{school_id}"), str(vehicle_id))
     pipe.execute()
@@ -158,6 +159,16 @@ def record(run: dict, fixes: list[dict]) -> dict:
     limit = settings.TRANSPORT_SPEED_LIMIT_KMH
     fast = [f for f in fixes if f.get("speed_kmh") is not None and f["speed_kmh"] > limit]
     return {"entered": entered, "overspeed": fast[0] if fast else None}
+
+
+def claim_stop(run_id, stop_id) -> bool:
+    """True the first time the "approaching" alerts of a stop are claimed in a run (HSETNX),
+    whether by the geofence or by the ETA."""
+    name = key(f"transport:approached:{run_id}")
+    pipe = redis().pipeline()
+    pipe.hsetnx(name, str(stop_id), "1")
+    pipe.expire(name, 86400)
+    return bool(pipe.execute()[0])
 
 
 def once(name: str, ttl: int) -> bool:

@@ -114,6 +114,35 @@ def approach_alerts(run_id: str, stop_id: str) -> int:
     return len(notify_many(messages)) if messages else 0
 
 
+@shared_task(name="apps.transport.tasks.delay_alert", acks_late=True, soft_time_limit=50,
+             time_limit=60)  # fmt: skip
+def delay_alert(run_id: str, stop_id: str, minutes: int) -> int:
+    """The bus is running late: the parents of the riders of the stops still ahead, and the
+    managers, once per run (dedupe key)."""
+    from apps.notifications.kinds import TRANSPORT_DELAYED
+    from apps.notifications.services import notify
+
+    from .models import Assignment, TripRun
+
+    run = TripRun.objects.select_related("trip").filter(pk=run_id).first()
+    if run is None:
+        return 0
+    passed = run.trip.trip_stops.filter(stop_id=stop_id).values_list("sequence", flat=True).first()
+    waiting = Assignment.objects.filter(
+        trip_id=run.trip_id, is_active=True, valid_from__lte=run.date, valid_to__gte=run.date,
+        stop__trip_stops__trip_id=run.trip_id, stop__trip_stops__sequence__gt=passed or 0,
+    ).values_list("student_id", flat=True)  # fmt: skip
+    parents = [p for group in parents_of(list(waiting)).values() for p in group]
+    return len(notify(
+        recipients=parents + managers_of(run.school_id), kind=TRANSPORT_DELAYED,
+        title=_("The bus is running late"),
+        body=format_lazy(_("{bus} is about {minutes} minutes behind its timetable."),
+                         bus=run.trip.name, minutes=minutes),
+        data={"run": run_id, "trip": str(run.trip_id), "minutes": minutes},
+        dedupe_key=f"transport.delayed:{run_id}",
+    ))  # fmt: skip
+
+
 @shared_task(
     name="apps.transport.tasks.boarding_alert", acks_late=True, soft_time_limit=50, time_limit=60
 )

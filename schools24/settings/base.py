@@ -269,6 +269,10 @@ TRANSPORT_POSITION_STALE_SECONDS = env.int("TRANSPORT_POSITION_STALE_SECONDS", d
 TRANSPORT_SCOPE_CACHE_SECONDS = env.int("TRANSPORT_SCOPE_CACHE_SECONDS", default=300)
 # Average speed (km/h) assumed between the bus and its next stop for the ETA.
 TRANSPORT_ETA_SPEED_KMH = env.float("TRANSPORT_ETA_SPEED_KMH", default=20.0)
+# "Bus approaching" also fires when the ETA to a stop drops below this (minutes; 0: geofence only).
+TRANSPORT_APPROACH_MINUTES = env.int("TRANSPORT_APPROACH_MINUTES", default=0)
+# A bus reaching a stop more than this many minutes late tells the waiting parents (0: off).
+TRANSPORT_DELAY_ALERT_MINUTES = env.int("TRANSPORT_DELAY_ALERT_MINUTES", default=15)
 # How often (seconds) beat looks for vehicle papers and licences expiring in 30, 15 or 1 days.
 TRANSPORT_EXPIRY_INTERVAL = env.int("TRANSPORT_EXPIRY_INTERVAL", default=86400)
 

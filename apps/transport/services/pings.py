@@ -16,6 +16,7 @@ from apps.core.queue import enqueue
 from .. import live
 
 APPROACH_TASK = "apps.transport.tasks.approach_alerts"
+DELAY_TASK = "apps.transport.tasks.delay_alert"
 OVERSPEED_TASK = "apps.transport.tasks.overspeed_alert"
 OVERSPEED_EVERY = 600  # seconds between two overspeed alerts of one run
 
@@ -54,12 +55,52 @@ def pings_record(*, device: dict, fixes: list[dict[str, Any]], batched: bool) ->
         fields = {"fixes": errors} if batched else errors["0"]
         raise ApplicationError(_("Some fixes were refused."), code="invalid_fix", fields=fields)
     outcome = live.record(run, fixes)
-    for stop_id in outcome["entered"]:
-        enqueue(APPROACH_TASK, run["run"], stop_id)
+    approaching = list(outcome["entered"])
+    if settings.TRANSPORT_APPROACH_MINUTES > 0:
+        approaching += _due_soon(run, fixes[-1])
+    for stop_id in dict.fromkeys(approaching):
+        if live.claim_stop(run["run"], stop_id):
+            enqueue(APPROACH_TASK, run["run"], stop_id)
+    _check_delay(run, outcome["entered"], fixes)
     fast = outcome["overspeed"]
     if fast is not None and live.once(f"speed:{run['run']}", OVERSPEED_EVERY):
         enqueue(OVERSPEED_TASK, run["run"], fast["speed_kmh"])
     return {"accepted": len(fixes), "run": run["run"]}
+
+
+def _stop_time(run: dict, stop: dict) -> dt.datetime:
+    day = dt.date.fromisoformat(run["date"])
+    return dt.datetime.combine(day, dt.time.fromisoformat(stop["time"]),
+                               tzinfo=zoneinfo.ZoneInfo(run["tz"]))  # fmt: skip
+
+
+def _due_soon(run: dict, fix: dict) -> list[str]:
+    """Stops not reached yet whose ETA from this fix is within TRANSPORT_APPROACH_MINUTES."""
+    reached = live.reached(run["run"])
+    pos = {"lat": fix["lat"], "lon": fix["lon"]}
+    limit = dt.timedelta(minutes=settings.TRANSPORT_APPROACH_MINUTES)
+    now = dt.datetime.now(tz=dt.UTC)
+    due = []
+    for stop in run["stops"]:
+        eta = _eta(run, pos, reached, stop["id"])
+        if eta is not None and eta["eta"] - now <= limit:
+            due.append(stop["id"])
+    return due
+
+
+def _check_delay(run: dict, entered: list[str], fixes: list[dict]) -> None:
+    """A bus reaching a stop more than TRANSPORT_DELAY_ALERT_MINUTES behind its timetable: the
+    parents of the riders still waiting and the managers are told, once per run."""
+    threshold = settings.TRANSPORT_DELAY_ALERT_MINUTES
+    if not entered or threshold <= 0:
+        return
+    by_id = {s["id"]: s for s in run["stops"]}
+    at = dt.datetime.fromtimestamp(fixes[-1]["fix"], tz=dt.UTC)
+    for stop_id in entered:
+        late = (at - _stop_time(run, by_id[stop_id])).total_seconds() / 60
+        if late > threshold and live.once(f"delay:{run['run']}", 86400):
+            enqueue(DELAY_TASK, run["run"], stop_id, round(late))
+            return
 
 
 def _eta(run: dict, pos: dict | None, reached: dict[str, float], stop_id: str) -> dict | None:

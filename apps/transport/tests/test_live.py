@@ -241,3 +241,34 @@ def test_a_parent_who_turned_the_alert_off_is_not_told(cast, fleet, running, api
                                            format="json")  # fmt: skip
     assert str(fleet.stops[1].pk) in live.reached(running.pk)
     assert not Notification.objects.filter(kind="transport.approaching").exists()
+
+
+def test_an_eta_below_the_threshold_alerts_before_the_geofence(cast, fleet, running,
+                                                               device_client, settings):  # fmt: skip
+    settings.TRANSPORT_APPROACH_MINUTES = 10
+    lat, lon = COORDS[0]
+    # at stop 1 (no riders): stop 2 is 1.5 km (4.5 min at 20 km/h) ahead, stop 3 a further
+    # 10 minutes by the timetable (14.5): only stop 2 is due within 10 minutes
+    device_client(fleet.device_token).post(f"{BASE}/pings/", now_fix(-5, lat=lat, lon=lon),
+                                           format="json")  # fmt: skip
+    alerts = Notification.objects.filter(kind="transport.approaching")
+    assert [n.data["student"] for n in alerts] == [str(cast.student.pk)]
+    assert str(fleet.stops[1].pk) not in live.reached(running.pk)
+
+
+def test_a_late_bus_tells_the_waiting_parents_once(cast, fleet, running, device_client,
+                                                   settings):  # fmt: skip
+    from apps.transport.models import TripStop
+
+    settings.TRANSPORT_DELAY_ALERT_MINUTES = 10
+    # the timetable says stop 1 at 00:00 school time: any time today is late
+    TripStop.objects.filter(trip=fleet.trip).update(scheduled_time=dt.time(0, 0))
+    live.run_put(
+        __import__("apps.transport.services.trips", fromlist=["run_state"]).run_state(running)
+    )
+    client = device_client(fleet.device_token)
+    for n, (lat, lon) in enumerate(COORDS[:2]):
+        client.post(f"{BASE}/pings/", now_fix(-10 + n, lat=lat, lon=lon), format="json")
+    delayed = Notification.objects.filter(kind="transport.delayed")
+    assert {n.recipient_id for n in delayed} == {cast.parent.pk, fleet.other_parent.pk,
+                                                 fleet.manager.pk}  # fmt: skip
