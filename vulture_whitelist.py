@@ -22,3 +22,5 @@ checks
 post_url_continue
 # Django upload handlers: file_complete(file_size).
 file_size
+# drf-spectacular's OpenApiAuthenticationExtension.get_security_definition(auto_schema).
+auto_schema

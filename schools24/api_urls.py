@@ -27,6 +27,8 @@ from apps.payments.api import urls as payments_urls
 from apps.payments.api.urls import router as payments_router
 from apps.quizzes.api import urls as quizzes_urls
 from apps.quizzes.api.urls import router as quizzes_router
+from apps.transport.api import urls as transport_urls
+from apps.transport.api.urls import router as transport_router
 
 app_name = "api"
 
@@ -49,6 +51,7 @@ def api_root(request):
             notifications_router,
             payments_router,
             quizzes_router,
+            transport_router,
         )
         for prefix, _, _ in router.registry
     )
@@ -76,6 +79,7 @@ URL_MODULES = (
     notifications_urls,
     payments_urls,
     quizzes_urls,
+    transport_urls,
 )
 
 # The patterns grouped by their first path segment so a path is matched against its own

@@ -25,6 +25,7 @@ def seed_demo(*, students: int = 1440, seed: int = 24) -> SeedReport:
     from apps.fees import demo as fees_demo
     from apps.homework import demo as homework_demo
     from apps.quizzes import demo as quizzes_demo
+    from apps.transport import demo as transport_demo
 
     rng = random.Random(seed)
     report = SeedReport()
@@ -35,4 +36,5 @@ def seed_demo(*, students: int = 1440, seed: int = 24) -> SeedReport:
     quizzes_demo.seed_quizzes(report=report, school=school, rng=rng, teacher=teacher)
     fees_demo.seed_fees(report=report, school=school, rng=rng)
     homework_demo.seed_homework(report=report, school=school, rng=rng)
+    transport_demo.seed_transport(report=report, school=school, rng=rng)
     return report

@@ -11,6 +11,12 @@ ATTENDANCE_ABSENT = "attendance.absent"
 FEES_REMINDER = "fees.reminder"
 HOMEWORK_GRADED = "homework.graded"
 HOMEWORK_DIGEST = "homework.digest"
+TRANSPORT_APPROACHING = "transport.approaching"
+TRANSPORT_BOARDED = "transport.boarded"
+TRANSPORT_DROPPED = "transport.dropped"
+TRANSPORT_OVERSPEED = "transport.overspeed"
+TRANSPORT_DELAYED = "transport.delayed"
+TRANSPORT_EXPIRY = "transport.expiry"
 
 kind_validator = RegexValidator(
     regex=r"^[a-z0-9_]+(\.[a-z0-9_]+)*$",

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "apps.fees",
     "apps.payments",
     "apps.homework",
+    "apps.transport",
     "apps.demo",
 ]
 
@@ -261,6 +262,32 @@ HOMEWORK_PUBLISH_INTERVAL = env.int("HOMEWORK_PUBLISH_INTERVAL", default=300)
 HOMEWORK_DIGEST_INTERVAL = env.int("HOMEWORK_DIGEST_INTERVAL", default=3600)
 # Seconds a signed S3 download link of a homework file stays valid.
 HOMEWORK_FILE_URL_SECONDS = env.int("HOMEWORK_FILE_URL_SECONDS", default=300)
+# --- Transport -----------------------------------------------------------------------------------
+# Speed (km/h) above which the transport manager is alerted (school buses: 40).
+TRANSPORT_SPEED_LIMIT_KMH = env.float("TRANSPORT_SPEED_LIMIT_KMH", default=40.0)
+# Days the ping history is kept; older day partitions are dropped.
+TRANSPORT_PING_RETENTION_DAYS = env.int("TRANSPORT_PING_RETENTION_DAYS", default=7)
+# Day partitions of the ping history created ahead of today.
+TRANSPORT_PING_PARTITIONS_AHEAD = env.int("TRANSPORT_PING_PARTITIONS_AHEAD", default=2)
+# How often (seconds) beat writes buffered pings to PostgreSQL, and maintains the partitions.
+TRANSPORT_PING_FLUSH_INTERVAL = env.int("TRANSPORT_PING_FLUSH_INTERVAL", default=30)
+TRANSPORT_PARTITION_INTERVAL = env.int("TRANSPORT_PARTITION_INTERVAL", default=3600)
+# A fix further in the future than this (seconds, clock skew) is refused.
+TRANSPORT_PING_MAX_FUTURE_SECONDS = env.int("TRANSPORT_PING_MAX_FUTURE_SECONDS", default=120)
+# Fixes in one batched ping request, at most.
+TRANSPORT_PING_MAX_BATCH = env.int("TRANSPORT_PING_MAX_BATCH", default=100)
+# The position is "stale" when the last fix is older than this (seconds).
+TRANSPORT_POSITION_STALE_SECONDS = env.int("TRANSPORT_POSITION_STALE_SECONDS", default=180)
+# Seconds a "may this user see this trip's position" answer is cached in Redis.
+TRANSPORT_SCOPE_CACHE_SECONDS = env.int("TRANSPORT_SCOPE_CACHE_SECONDS", default=300)
+# Average speed (km/h) assumed between the bus and its next stop for the ETA.
+TRANSPORT_ETA_SPEED_KMH = env.float("TRANSPORT_ETA_SPEED_KMH", default=20.0)
+# "Bus approaching" also fires when the ETA to a stop drops below this (minutes; 0: geofence only).
+TRANSPORT_APPROACH_MINUTES = env.int("TRANSPORT_APPROACH_MINUTES", default=0)
+# A bus reaching a stop more than this many minutes late tells the waiting parents (0: off).
+TRANSPORT_DELAY_ALERT_MINUTES = env.int("TRANSPORT_DELAY_ALERT_MINUTES", default=15)
+# How often (seconds) beat looks for vehicle papers and licences expiring in 30, 15 or 1 days.
+TRANSPORT_EXPIRY_INTERVAL = env.int("TRANSPORT_EXPIRY_INTERVAL", default=86400)
 
 # --- Online payments ---------------------------------------------------------------------------
 # The least an online payment may be (rupees), unless the invoices owe less in all.
@@ -423,6 +450,10 @@ SPECTACULAR_SETTINGS = {
         "LatePolicyEnum": "apps.homework.models.LatePolicy",
         "SubmissionTypeEnum": "apps.homework.models.SubmissionType",
         "FileKindEnum": "apps.homework.models.FileKind",
+        "RoleEnum": "apps.core.roles.Role",  # the name it had before transport
+        "VehicleKindEnum": "apps.transport.models.VehicleKind",
+        "FeeRuleKindEnum": "apps.transport.models.FeeRuleKind",
+        "CrewRoleEnum": "apps.transport.models.CrewRole",
     },
 }
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])

@@ -261,6 +261,62 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/v1/homework-submissions/{id}/return/"): {"admin", "teacher"},
     ("GET", "/api/v1/homework-files/{id}/"): {"admin", "teacher", "student", "parent"},
     ("GET", "/api/v1/homework-attachments/{id}/"): {"admin", "teacher", "student", "parent"},
+    # transport: school admins and the Transport manager duty ("transport") run the fleet; the
+    # accountant (no duty) sees nothing but the fee quote. The objects are of the cast student's
+    # trip, which is running: the parent and the student read the trip, the student's assignment
+    # and boarding mark, and the live position; another family ("parent2", whose child rides
+    # nothing) and other schools find nothing. A device token ("device") only posts pings (its
+    # empty body is a 400); it reads nothing. Empty bodies are 400s for the allowed.
+    ("GET", "/api/v1/transport/vehicles/"): ADMINS,
+    ("POST", "/api/v1/transport/vehicles/"): ADMINS,
+    ("GET", "/api/v1/transport/vehicles/{id}/"): {"admin"},
+    ("PATCH", "/api/v1/transport/vehicles/{id}/"): {"admin"},
+    ("DELETE", "/api/v1/transport/vehicles/{id}/"): {"admin"},
+    ("GET", "/api/v1/transport/crew/"): ADMINS,
+    ("POST", "/api/v1/transport/crew/"): ADMINS,
+    ("GET", "/api/v1/transport/crew/{id}/"): {"admin"},
+    ("PATCH", "/api/v1/transport/crew/{id}/"): {"admin"},
+    ("DELETE", "/api/v1/transport/crew/{id}/"): {"admin"},
+    ("GET", "/api/v1/transport/routes/"): ADMINS,
+    ("POST", "/api/v1/transport/routes/"): ADMINS,
+    ("GET", "/api/v1/transport/routes/{id}/"): {"admin"},
+    ("PATCH", "/api/v1/transport/routes/{id}/"): {"admin"},
+    ("DELETE", "/api/v1/transport/routes/{id}/"): {"admin"},
+    ("GET", "/api/v1/transport/stops/"): ADMINS,
+    ("POST", "/api/v1/transport/stops/"): ADMINS,
+    ("GET", "/api/v1/transport/stops/{id}/"): {"admin"},
+    ("PATCH", "/api/v1/transport/stops/{id}/"): {"admin"},
+    ("DELETE", "/api/v1/transport/stops/{id}/"): {"admin"},
+    ("GET", "/api/v1/transport/fee-rules/"): ADMINS,
+    ("POST", "/api/v1/transport/fee-rules/"): ADMINS,
+    ("GET", "/api/v1/transport/fee-rules/{id}/"): {"admin"},
+    ("PATCH", "/api/v1/transport/fee-rules/{id}/"): {"admin"},
+    ("DELETE", "/api/v1/transport/fee-rules/{id}/"): {"admin"},
+    ("GET", "/api/v1/transport/fee-quote/"): ADMINS | {"accountant"},
+    ("GET", "/api/v1/transport/trips/"): ALL - {"teacher", "accountant"},
+    ("POST", "/api/v1/transport/trips/"): ADMINS,
+    ("GET", "/api/v1/transport/trips/{id}/"): {"admin", "student", "parent"},
+    ("PATCH", "/api/v1/transport/trips/{id}/"): {"admin"},
+    ("DELETE", "/api/v1/transport/trips/{id}/"): {"admin"},
+    ("GET", "/api/v1/transport/trips/{id}/position/"): {"admin", "student", "parent"},
+    ("GET", "/api/v1/transport/trips/{id}/roster/"): {"admin"},
+    ("POST", "/api/v1/transport/trips/{id}/start/"): {"admin"},
+    ("GET", "/api/v1/transport/assignments/"): ALL - {"teacher", "accountant"},
+    ("POST", "/api/v1/transport/assignments/"): ADMINS,
+    ("GET", "/api/v1/transport/assignments/{id}/"): {"admin", "student", "parent"},
+    ("POST", "/api/v1/transport/assignments/{id}/end/"): {"admin"},
+    ("POST", "/api/v1/transport/assignments/{id}/alerts/"): {"admin", "parent"},
+    ("GET", "/api/v1/transport/runs/"): ADMINS,
+    ("GET", "/api/v1/transport/runs/{id}/"): {"admin"},
+    ("POST", "/api/v1/transport/runs/{id}/end/"): {"admin"},
+    ("GET", "/api/v1/transport/marks/"): ALL - {"teacher", "accountant"},
+    ("POST", "/api/v1/transport/marks/"): ADMINS,
+    ("GET", "/api/v1/transport/marks/{id}/"): {"admin", "student", "parent"},
+    ("GET", "/api/v1/transport/devices/"): ADMINS,
+    ("POST", "/api/v1/transport/devices/"): ADMINS,
+    ("GET", "/api/v1/transport/devices/{id}/"): {"admin"},
+    ("POST", "/api/v1/transport/devices/{id}/revoke/"): {"admin"},
+    ("POST", "/api/v1/transport/pings/"): set(),
 }
 
 # The colleague: a second teacher of school one who, in the objects' section (see `_quiz_ids`),
@@ -308,9 +364,30 @@ HOMEWORK_MANAGEMENT = {
     )
 }  # fmt: skip
 MANAGEMENT = QUIZ_MANAGEMENT | HOMEWORK_MANAGEMENT
+# Transport's own personas, walked on transport operations only: the Transport manager duty
+# ("transport": every transport operation but the pings), a parent of another family
+# ("parent2": the lists, which come back empty) and a vehicle's device token ("device": the
+# pings only).
+TRANSPORT_PERSONAS = {"transport", "parent2", "device"}
+PARENT2_LISTS = {
+    ("GET", "/api/v1/transport/trips/"),
+    ("GET", "/api/v1/transport/assignments/"),
+    ("GET", "/api/v1/transport/marks/"),
+}
+
+
+def allowed_transport(persona: str, operation: tuple[str, str]) -> bool:
+    pings = operation == ("POST", "/api/v1/transport/pings/")
+    if persona == "device":
+        return pings
+    if persona == "transport":
+        return not pings
+    return operation in PARENT2_LISTS
 
 
 def allowed(persona: str, operation: tuple[str, str]) -> bool:
+    if persona in TRANSPORT_PERSONAS:
+        return allowed_transport(persona, operation)
     if persona == "colleague":
         if operation in MANAGEMENT:
             return False
@@ -364,8 +441,73 @@ def _object_ids(cast, *, mongo: bool = False) -> dict[str, str]:
         **_quiz_ids(cast),  # after _academics_ids too
         **_fees_ids(cast),  # after _academics_ids too
         **_homework_ids(cast),  # after _quiz_ids: the colleague teaches in the section there
+        **_transport_cast(cast)["ids"],
         **(_question_ids(cast) if mongo else {}),
     }
+
+
+def _transport_cast(cast) -> dict:
+    """The cast student's running morning trip (their parent watches it), its vehicle, driver,
+    route, stop, fee rule, device, run and a boarding mark; the Transport manager; a parent of
+    another family whose child rides nothing. Made once per test (kept on the cast)."""
+    if hasattr(cast, "transport"):
+        return cast.transport
+    import datetime as dt
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from apps.academics.tests.factories import AcademicYearFactory
+    from apps.accounts.duties import TRANSPORT_MANAGER
+    from apps.accounts.models import Role
+    from apps.accounts.tests.factories import GuardianFactory, StaffFactory, UserFactory
+    from apps.transport import live, services
+    from apps.transport.models import Assignment, BoardingMark, FeeRule
+    from apps.transport.services.trips import run_state
+    from apps.transport.tests.factories import TripFactory, TripStopFactory
+
+    manager = StaffFactory(school=cast.school, user__duties=[TRANSPORT_MANAGER]).user
+    parent2 = UserFactory(school=cast.school, role=Role.PARENT, email="olga@alice.test")
+    GuardianFactory(student=cast.other_student, parent=parent2)
+    today = timezone.localdate()
+    year = AcademicYearFactory(school=cast.school, name="Transport matrix")
+    trip = TripFactory(school=cast.school, route__school=cast.school)
+    stop = TripStopFactory(trip=trip).stop
+    assignment = Assignment.objects.create(
+        school=cast.school, student=cast.student, year=year, trip=trip, shift=trip.shift,
+        stop=stop, valid_from=today - dt.timedelta(days=30), valid_to=today + dt.timedelta(days=30),
+    )  # fmt: skip
+    run = services.run_start(trip=trip, actor=cast.admin)
+    live.run_put(run_state(run))  # the savepoint never commits: put what the commit would
+    mark = BoardingMark.objects.create(school=cast.school, run=run, student=cast.student,
+                                       stop=stop, event="boarded", marked_at=timezone.now())  # fmt: skip
+    device, token = services.device_create(school=cast.school, actor=cast.admin,
+                                           vehicle=trip.vehicle, name="Matrix GPS")  # fmt: skip
+    rule = FeeRule.objects.create(school=cast.school, year=year, kind="stop", stop=stop,
+                                  monthly_amount=Decimal("900"))  # fmt: skip
+    cast.transport = {
+        "users": {"transport": manager, "parent2": parent2},
+        "device_token": token,
+        "ids": {
+            "transport/vehicles": trip.vehicle_id, "transport/crew": trip.driver_id,
+            "transport/routes": trip.route_id, "transport/stops": stop.pk,
+            "transport/trips": trip.pk, "transport/assignments": assignment.pk,
+            "transport/runs": run.pk, "transport/marks": mark.pk,
+            "transport/devices": device.pk, "transport/fee-rules": rule.pk,
+        },
+    }  # fmt: skip
+    return cast.transport
+
+
+def _transport_client(cast, api, persona: str):
+    from rest_framework.test import APIClient
+
+    setup = _transport_cast(cast)
+    if persona == "device":
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Device {setup['device_token']}")
+        return client
+    return api(setup["users"][persona])
 
 
 def _question_ids(cast) -> dict[str, str]:
@@ -603,7 +745,7 @@ def test_access(cast, api, operation, request, schema_contract):
     method, template = operation
     path = template
     collection = template.split("/")[3]
-    if collection in ("fees", "payments"):  # these collections live one level down
+    if collection in ("fees", "payments", "transport"):  # these collections live one level down
         collection = "/".join(template.split("/")[3:5])
     mongo_db = None
     if collection in MONGO_COLLECTIONS:
@@ -612,10 +754,16 @@ def test_access(cast, api, operation, request, schema_contract):
         ids = _object_ids(cast, mongo=mongo_db is not None)
         path = template.replace("{id}", str(ids[collection]))
     wrong = []
-    for persona in sorted(PUBLIC | {"colleague"}):
-        user = None if persona == "anon" else cast.user(persona)
+    personas = PUBLIC | {"colleague"}
+    if collection.startswith("transport"):
+        personas |= TRANSPORT_PERSONAS
+    for persona in sorted(personas):
+        if persona in TRANSPORT_PERSONAS:
+            client = _transport_client(cast, api, persona)
+        else:
+            client = api(None if persona == "anon" else cast.user(persona))
         with transaction.atomic(), _undo_mongo(mongo_db):
-            response = getattr(api(user), method.lower())(path, {}, format="json")
+            response = getattr(client, method.lower())(path, {}, format="json")
             transaction.set_rollback(True)
         status = response.status_code
         for problem in schema_contract.problems(method, template, response):

@@ -15,6 +15,7 @@ LOGINS = {
     "student@demo.schools24.test": "student",
     "parent@demo.schools24.test": "parent",
     "accountant@demo.schools24.test": "staff",
+    "transport@demo.schools24.test": "staff",
     "admin@second.schools24.test": "admin",
 }
 
