@@ -239,7 +239,7 @@ class PingAcceptedSerializer(serializers.Serializer):
 
 
 # --- riders ----------------------------------------------------------------------------------
-class AssignmentSerializer(serializers.ModelSerializer):
+class TransportAssignmentSerializer(serializers.ModelSerializer):
     student_name = serializers.CharField(source="student.user.full_name", read_only=True)
     trip_name = serializers.CharField(source="trip.name", read_only=True)
     stop_name = serializers.CharField(source="stop.name", read_only=True)
@@ -252,7 +252,7 @@ class AssignmentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AssignmentInputSerializer(serializers.Serializer):
+class TransportAssignmentInputSerializer(serializers.Serializer):
     student = SchoolRelatedField(queryset=StudentProfile.objects.all())
     year = SchoolRelatedField(queryset=AcademicYear.objects.all())
     trip = SchoolRelatedField(queryset=Trip.objects.all())
@@ -261,11 +261,11 @@ class AssignmentInputSerializer(serializers.Serializer):
     valid_to = serializers.DateField(required=False)
 
 
-class AssignmentEndSerializer(serializers.Serializer):
+class TransportAssignmentEndSerializer(serializers.Serializer):
     on = serializers.DateField(required=False, help_text=_("The last day ridden; default today."))
 
 
-class AssignmentAlertsSerializer(serializers.Serializer):
+class TransportAssignmentAlertsSerializer(serializers.Serializer):
     approaching = serializers.BooleanField(
         help_text=_("Tell the parents as the bus nears the stop.")
     )

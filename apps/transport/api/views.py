@@ -369,8 +369,8 @@ class PingView(APIView):
     list=extend_schema(description=FAMILY_DOC + " Filters: trip, student, shift, is_active."),
     retrieve=extend_schema(description=FAMILY_DOC),
     create=extend_schema(
-        request=s.AssignmentInputSerializer,
-        responses={201: s.AssignmentSerializer,
+        request=s.TransportAssignmentInputSerializer,
+        responses={201: s.TransportAssignmentSerializer,
                    409: OpenApiResponse(description="`trip_full` or `already_assigned`.")},
         description=MANAGER_DOC + " A seat for a student on a trip, boarding or getting off at "
         "`stop`, within the academic year (default: today to the year's end). 409 `trip_full` "
@@ -381,7 +381,7 @@ class PingView(APIView):
 )  # fmt: skip
 @extend_schema(tags=["transport"])
 class AssignmentViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
-    serializer_class = s.AssignmentSerializer
+    serializer_class = s.TransportAssignmentSerializer
     roles = {"list": FAMILY, "retrieve": FAMILY, "create": MANAGERS, "end": MANAGERS,
              "alerts": {A, SF, P}}  # fmt: skip
     permission_model = Assignment
@@ -393,40 +393,44 @@ class AssignmentViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.Re
         return selectors.assignment_queryset()
 
     def create(self, request, *args, **kwargs):
-        data = s.AssignmentInputSerializer(data=request.data, context={"request": request})
+        data = s.TransportAssignmentInputSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         assignment = services.assignment_create(school=request.user.school, actor=request.user,
                                                 data=data.validated_data)  # fmt: skip
         out = self.base_queryset().get(pk=assignment.pk)
-        return Response(s.AssignmentSerializer(out).data, status=status.HTTP_201_CREATED)
+        return Response(s.TransportAssignmentSerializer(out).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=s.AssignmentEndSerializer, responses=s.AssignmentSerializer,
+    @extend_schema(request=s.TransportAssignmentEndSerializer, responses=s.TransportAssignmentSerializer,
                    description=MANAGER_DOC + " Ends the assignment (its last day `on`, default "
                    "today): the seat is free at once. To change a stop mid-term, end it and "
                    "make a new one; the fee quote pro-rates by days.")  # fmt: skip
     @action(detail=True, methods=["post"])
     def end(self, request, pk=None):
         assignment = self.get_object()
-        data = s.AssignmentEndSerializer(data=request.data)
+        data = s.TransportAssignmentEndSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         assignment = services.assignment_end(assignment=assignment, actor=request.user,
                                              on=data.validated_data.get("on"))  # fmt: skip
-        return Response(s.AssignmentSerializer(self.base_queryset().get(pk=assignment.pk)).data)
+        return Response(
+            s.TransportAssignmentSerializer(self.base_queryset().get(pk=assignment.pk)).data
+        )
 
-    @extend_schema(request=s.AssignmentAlertsSerializer, responses=s.AssignmentSerializer,
+    @extend_schema(request=s.TransportAssignmentAlertsSerializer, responses=s.TransportAssignmentSerializer,
                    description="Roles: the rider's parents; school admin and the Transport "
                    "manager duty. Turns the \"bus approaching your stop\" alert of this ride on "
                    "or off.")  # fmt: skip
     @action(detail=True, methods=["post"])
     def alerts(self, request, pk=None):
         assignment = self.get_object()
-        data = s.AssignmentAlertsSerializer(data=request.data)
+        data = s.TransportAssignmentAlertsSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         assignment = services.assignment_set_alerts(
             assignment=assignment, actor=request.user,
             approaching=data.validated_data["approaching"],
         )  # fmt: skip
-        return Response(s.AssignmentSerializer(self.base_queryset().get(pk=assignment.pk)).data)
+        return Response(
+            s.TransportAssignmentSerializer(self.base_queryset().get(pk=assignment.pk)).data
+        )
 
 
 @extend_schema_view(
