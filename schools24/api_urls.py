@@ -19,6 +19,8 @@ from apps.core.api.routing import indexed
 from apps.core.api.urls import router as core_router
 from apps.fees.api import urls as fees_urls
 from apps.fees.api.urls import router as fees_router
+from apps.inventory.api import urls as inventory_urls
+from apps.inventory.api.urls import router as inventory_router
 from apps.notifications.api import urls as notifications_urls
 from apps.notifications.api.urls import router as notifications_router
 from apps.payments.api import urls as payments_urls
@@ -43,6 +45,7 @@ def api_root(request):
             calendar_router,
             core_router,
             fees_router,
+            inventory_router,
             notifications_router,
             payments_router,
             quizzes_router,
@@ -69,6 +72,7 @@ URL_MODULES = (
     calendar_urls,
     core_urls,
     fees_urls,
+    inventory_urls,
     notifications_urls,
     payments_urls,
     quizzes_urls,

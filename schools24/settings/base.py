@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "corsheaders",
     "django_celery_beat",
     "django_prometheus",
+    "pgtrigger",
     "apps.core",
     "apps.accounts",
     "apps.academics",
@@ -64,6 +65,7 @@ INSTALLED_APPS = [
     "apps.quizzes",
     "apps.fees",
     "apps.payments",
+    "apps.inventory",
     "apps.demo",
 ]
 
@@ -248,6 +250,11 @@ FEES_REMINDER_DAYS_BEFORE = env.int("FEES_REMINDER_DAYS_BEFORE", default=3)
 FEES_OVERDUE_REMINDER_EVERY = env.int("FEES_OVERDUE_REMINDER_EVERY", default=7)
 FEES_REMINDER_INTERVAL = env.int("FEES_REMINDER_INTERVAL", default=3600)
 
+# --- Inventory ---------------------------------------------------------------------------------
+# How often (seconds) beat checks stock against reorder levels (opening draft purchase orders
+# and telling the store manager once) and reports overdue returns to their borrowers.
+INVENTORY_LOW_STOCK_INTERVAL = env.int("INVENTORY_LOW_STOCK_INTERVAL", default=86400)
+
 # --- Online payments ---------------------------------------------------------------------------
 # The least an online payment may be (rupees), unless the invoices owe less in all.
 PAYMENTS_MINIMUM_AMOUNT = Decimal(env.str("PAYMENTS_MINIMUM_AMOUNT", default="100"))
@@ -404,6 +411,10 @@ SPECTACULAR_SETTINGS = {
         "InvoiceLineKindEnum": "apps.fees.models.LineKind",
         "ConcessionKindEnum": "apps.fees.models.ConcessionKind",
         "PaymentModeEnum": "apps.fees.models.PaymentMode",
+        "ItemKindEnum": "apps.inventory.models.ItemKind",
+        "StoreKindEnum": "apps.inventory.models.StoreKind",
+        "MovementKindEnum": "apps.inventory.models.MovementKind",
+        "MovementEntryKindEnum": "apps.inventory.api.serializers.ENTRY_KINDS",
     },
 }
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
