@@ -106,6 +106,8 @@ StoreUpdateSerializer = optional(StoreInputSerializer)
 
 
 class VendorSerializer(serializers.ModelSerializer):
+    email = serializers.CharField(read_only=True, help_text="An e-mail address, or empty.")
+
     class Meta:
         model = Vendor
         fields = ["id", "name", "gstin", "contact_name", "phone", "email", "address", "is_active"]
@@ -236,6 +238,9 @@ class MovementSerializer(serializers.ModelSerializer):
     item_name = serializers.CharField(source="item.name", read_only=True)
     store_name = serializers.CharField(source="store.name", read_only=True)
     serials = serializers.SerializerMethodField()
+    write_off_reason = serializers.CharField(
+        read_only=True, help_text="lost, damaged or expired for a write-off; empty otherwise."
+    )
 
     class Meta:
         model = StockMovement
