@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -28,6 +29,7 @@ from rest_framework.response import Response
 from apps.accounts.models import Role
 from apps.core import csv_export
 from apps.core.api.views import ScopedViewSetMixin, ServiceModelViewSet, crud_schema
+from apps.core.services import refuse
 
 from .. import selectors, services
 from ..models import (
@@ -236,9 +238,7 @@ class PurchaseOrderViewSet(ServiceModelViewSet):
         for entry in data["lines"]:
             line = lines_by_id.get(entry["line"])
             if line is None:
-                from apps.core.services import refuse
-
-                raise refuse("That line is not on this order.", code="line_mismatch",
+                raise refuse(_("That line is not on this order."), code="line_mismatch",
                              fields=["lines"])  # fmt: skip
             entries.append({**entry, "line": line})
         services.po_receive(order=order, actor=self.actor, lines=entries,
