@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import Role
@@ -37,7 +37,16 @@ from ..models import (
     UnitState,
     WriteOffReason,
 )
-from .ledger import Leg, Posted, custody, is_store_manager, outstanding, post, same_school
+from .ledger import (
+    Leg,
+    Posted,
+    custody,
+    is_store_manager,
+    outstanding,
+    post,
+    replay,
+    same_school,
+)
 
 K = MovementKind
 RECIPIENTS = ("staff", "student", "section", "location")
@@ -298,12 +307,26 @@ def movement_record(
     *, school, actor, kind: str, item, store=None, data: dict, idempotency_key: str = ""
 ) -> Posted:
     """Record one movement (two for a transfer) of `item` and return what was written; with an
-    `idempotency_key` already used in the school, what was written then (`replayed`)."""  # fmt: skip
-    from .ledger import replay
-
+    `idempotency_key` already used in the school, what was written then (`replayed`), also when
+    the first request is still running (this one waits for it and answers with its result)."""
     found = replay(school, idempotency_key)
     if found is not None:
         return found
+    try:
+        with transaction.atomic():
+            return _record(school, actor, kind, item, store, data, idempotency_key)
+    except IntegrityError as exc:
+        found = replay(school, idempotency_key)
+        if found is not None:
+            return found
+        if "inventory_unit_serial" in str(exc):
+            raise refuse(_("These serial numbers already exist: %(list)s.")
+                         % {"list": ", ".join(data.get("serials") or [])}, code="serial_exists",
+                         fields=["serials"]) from exc  # fmt: skip
+        raise
+
+
+def _record(school, actor, kind, item, store, data, idempotency_key) -> Posted:
     same_school(school, item=item, store=store)
     settles = kind in (K.RETURN, K.WRITE_OFF) and data.get("issue") is not None
     if store is None and not settles:

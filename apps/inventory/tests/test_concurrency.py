@@ -118,3 +118,21 @@ def test_random_concurrent_workload_keeps_balances_equal_to_the_ledger(cast, sto
             .first()
         )
         assert (last.quantity_after, last.value_after) == (balance.quantity, balance.value)
+
+
+def test_the_same_idempotency_key_at_once_writes_one_movement(cast, stores):
+    receive(cast.school, stores.manager, stores.notebook, stores.main, 10, "10")
+    body = {"kind": "issue", "item": str(stores.notebook.pk), "store": str(stores.main.pk),
+            "quantity": "2", "location": "Room 2", "idempotency_key": "wifi-retry"}  # fmt: skip
+
+    def issue(_index):
+        response = _client(stores.manager).post("/api/v1/inventory/movements/", body,
+                                                format="json")  # fmt: skip
+        return response.status_code, response.json()["id"]
+
+    results, errors = _parallel(4, issue)
+    assert not errors
+    assert sorted(code for code, _ in results) == [200, 200, 200, 201]
+    assert len({pk for _, pk in results}) == 1
+    assert StockMovement.objects.filter(kind="issue").count() == 1
+    assert StockBalance.objects.get(item=stores.notebook, store=stores.main).quantity == D("8")
