@@ -206,3 +206,15 @@ def test_catalogue_delete_refused_with_history_and_other_school_404(cast, stores
     assert client.get(f"{BASE}/items/{other.pk}/").status_code == 404
     assert api(cast.admin2).get(f"{BASE}/purchase-orders/").json()["count"] == 0
     assert PurchaseOrder.objects.count() == 0
+
+
+def test_refusals_speak_hindi(cast, stores, api):
+    receive(cast.school, stores.manager, stores.notebook, stores.main, 1, "10")
+    response = api(stores.manager).post(
+        f"{BASE}/movements/",
+        {"kind": "issue", "item": str(stores.notebook.pk), "store": str(stores.main.pk),
+         "quantity": "2", "location": "Hall"},
+        format="json", HTTP_ACCEPT_LANGUAGE="hi",
+    )  # fmt: skip
+    assert response.status_code == 409
+    assert response.json()["error"]["message"].startswith("Main store में Notebook के केवल 1")
