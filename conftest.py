@@ -1,10 +1,10 @@
 """Shared test cast: the same people in two schools, and API clients signed in as each.
 
 School one ("alice's school"): admin, teacher, student, parent of two children (the student and
-a sibling), an accountant (staff with the Accountant duty), a colleague (a second teacher,
+a sibling), an accountant (staff with the Accountant duty), and a colleague (a second teacher,
 who in `cast` alone teaches nothing until a test gives them a subject in a section, as the access
-matrix does; in `school_year` they teach Science in 5-A) and a storekeeper (staff with the Store
-manager duty). School two: an admin and a student.
+matrix does; in `school_year` they teach Science in 5-A).
+School two: an admin and a student.
 
 `school_year` places that cast in a school year (see its docstring): the academics, attendance,
 quizzes and calendar tests all use it. Its year is 2026-27 unless a package's conftest overrides
@@ -44,7 +44,7 @@ from apps.academics.tests.factories import (
     SubjectFactory,
     TeachingAssignmentFactory,
 )
-from apps.accounts.duties import ACCOUNTANT, STORE_MANAGER
+from apps.accounts.duties import ACCOUNTANT
 from apps.accounts.models import Role
 from apps.accounts.tests.factories import (
     GuardianFactory,
@@ -71,7 +71,6 @@ class Cast:
     admin2: object
     student2: object  # StudentProfile in school two
     colleague: object  # TeacherProfile of school one (a second teacher)
-    storekeeper: object = None  # StaffProfile of school one with the Store manager duty
 
     def user(self, persona: str):
         return {
@@ -82,7 +81,6 @@ class Cast:
             "accountant": self.accountant.user,
             "admin2": self.admin2,
             "colleague": self.colleague.user,
-            "storekeeper": self.storekeeper.user,
         }[persona]
 
 
@@ -159,12 +157,6 @@ def cast(db) -> Cast:
         ),
         colleague=TeacherFactory(
             school=school, user__full_name="Cole Colleague", user__email="cole@alice.test"
-        ),
-        storekeeper=StaffFactory(
-            school=school,
-            user__full_name="Sunil Store",
-            user__email="sunil@alice.test",
-            user__duties=[STORE_MANAGER],
         ),
     )
 

@@ -418,6 +418,9 @@ class StockBalance(SchoolScopedModel):
     )
     quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=3, default=ZERO)
     value = models.DecimalField(_("value"), max_digits=14, decimal_places=2, default=ZERO)
+    # FIFO valuation only (INVENTORY_VALUATION=fifo): what is in stock as [quantity, rate]
+    # layers, oldest first, as strings.
+    layers = models.JSONField(_("FIFO layers"), default=list, blank=True)
 
     class Meta:
         ordering = ["item__name", "store__name"]

@@ -254,6 +254,11 @@ FEES_REMINDER_INTERVAL = env.int("FEES_REMINDER_INTERVAL", default=3600)
 # How often (seconds) beat checks stock against reorder levels (opening draft purchase orders
 # and telling the store manager once) and reports overdue returns to their borrowers.
 INVENTORY_LOW_STOCK_INTERVAL = env.int("INVENTORY_LOW_STOCK_INTERVAL", default=86400)
+# How stock is valued: "moving_average" (the average rate after each receipt) or "fifo" (the
+# oldest receipts' rates go out first).
+INVENTORY_VALUATION = env.str("INVENTORY_VALUATION", default="moving_average")
+if INVENTORY_VALUATION not in ("moving_average", "fifo"):
+    raise environ.ImproperlyConfigured("INVENTORY_VALUATION must be moving_average or fifo")
 
 # --- Online payments ---------------------------------------------------------------------------
 # The least an online payment may be (rupees), unless the invoices owe less in all.

@@ -515,6 +515,20 @@ def _fees_ids(cast) -> dict[str, str]:
     }
 
 
+def _storekeeper(cast):
+    """School one's storekeeper: staff with the Store manager duty (made on first use, so the
+    shared cast stays as it is for every other test)."""
+    from apps.accounts.duties import STORE_MANAGER
+    from apps.accounts.models import User
+    from apps.accounts.tests.factories import StaffFactory
+
+    found = User.objects.filter(email="sunil@alice.test").first()
+    if found is not None:
+        return found
+    return StaffFactory(school=cast.school, user__full_name="Sunil Store",
+                        user__email="sunil@alice.test", user__duties=[STORE_MANAGER]).user  # fmt: skip
+
+
 def _inventory_ids(cast) -> dict[str, str]:
     """The stores of school one: a category, a store, a vendor, a notebook with a reorder rule and
     stock (10 received, 2 issued to the cast student), a serial-tracked laptop unit, a draft PO
@@ -530,7 +544,7 @@ def _inventory_ids(cast) -> dict[str, str]:
         VendorFactory,
     )
 
-    keeper = cast.storekeeper.user
+    keeper = _storekeeper(cast)
     category = ItemCategoryFactory(school=cast.school, name="Matrix stationery")
     store = StoreFactory(school=cast.school, name="Matrix store", code="MX")
     vendor = VendorFactory(school=cast.school, name="Matrix vendor")
@@ -654,7 +668,12 @@ def test_access(cast, api, operation, request, schema_contract):
         PUBLIC | {"colleague"} | (STOREKEEPING if collection.startswith("inventory") else set())
     )
     for persona in sorted(personas):
-        user = None if persona == "anon" else cast.user(persona)
+        if persona == "anon":
+            user = None
+        elif persona == "storekeeper":
+            user = _storekeeper(cast)
+        else:
+            user = cast.user(persona)
         with transaction.atomic(), _undo_mongo(mongo_db):
             response = getattr(api(user), method.lower())(path, {}, format="json")
             transaction.set_rollback(True)

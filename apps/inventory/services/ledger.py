@@ -9,9 +9,12 @@ Rules (each enforced here, the last ones also by the database):
   take them in the same order and never deadlock; serial units are locked after them, by id;
 - a balance never goes below zero: asking for more than is on the shelf is a 409
   `insufficient_stock` naming what is available (and a CHECK constraint is the backstop);
-- valuation is the moving average: what comes in adds quantity × its rate, what goes out leaves
-  at the average rate (the last unit takes the remaining value exactly, so no paisa is left
-  behind); each movement stores its rate, the value change and the quantity and value after it;
+- valuation is the moving average (INVENTORY_VALUATION=moving_average, the default): what comes
+  in adds quantity × its rate, what goes out leaves at the average rate; or FIFO
+  (INVENTORY_VALUATION=fifo): the balance keeps its [quantity, rate] layers, oldest first, and
+  what goes out takes the oldest layers' value (a transfer carries its layers to the other
+  store). Either way the last unit takes the remaining value exactly, so no paisa is left
+  behind, and each movement stores its rate, the value change and the quantity and value after;
 - a transfer is two movements (out of one store, into the other) at the same value;
 - serial-tracked items move by serial number: one unit per number, available in a store,
   issued to exactly one custodian or location, under repair, lost or retired;
@@ -27,6 +30,7 @@ import zoneinfo
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
@@ -78,6 +82,7 @@ class Leg:
     units: list[SerialUnit] = field(default_factory=list)
     unit_changes: dict = field(default_factory=dict)  # what each moved unit becomes
     value_from: Leg | None = None  # a transfer's "in" leg takes the "out" leg's value
+    taken: list | None = None  # FIFO: the layers an outgoing leg took
     movement: StockMovement | None = None
     id: uuid.UUID = field(default_factory=uuid.uuid4)
 
@@ -139,24 +144,68 @@ def _shortage(leg: Leg, available: Decimal) -> InsufficientStock:
     )  # fmt: skip
 
 
+def _fifo() -> bool:
+    return settings.INVENTORY_VALUATION == "fifo"
+
+
+def _layers(balance: StockBalance) -> list[list[Decimal]]:
+    """The balance's FIFO layers; stock the layers do not account for (valued before FIFO was
+    switched on) is one layer at the average rate."""
+    layers = [[Decimal(q), Decimal(r)] for q, r in balance.layers or []]
+    if sum((q for q, _ in layers), ZERO) != balance.quantity:
+        layers = [[balance.quantity, balance.value / balance.quantity]] if balance.quantity else []
+    return layers
+
+
+def _store_layers(balance: StockBalance, layers) -> None:
+    balance.layers = [[str(q), str(r)] for q, r in layers if q > 0]
+
+
+def _take(layers, wanted: Decimal) -> list[list[Decimal]]:
+    """Take `wanted` from the oldest layers (in place); returns what was taken."""
+    taken = []
+    while wanted > 0:
+        quantity, rate = layers[0]
+        part = min(quantity, wanted)
+        taken.append([part, rate])
+        wanted -= part
+        if part == quantity:
+            layers.pop(0)
+        else:
+            layers[0][0] = quantity - part
+    return taken
+
+
 def _apply(leg: Leg, balance: StockBalance) -> None:
-    """Value the leg by the moving average and move the balance; the movement row is built."""
+    """Value the leg (moving average or FIFO) and move the balance; the movement row is built."""
     quantity, value = balance.quantity, balance.value
+    fifo = _fifo()
+    layers = _layers(balance) if fifo else []
     if leg.delta > 0:
         if leg.value_from is not None:
             rate, value_delta = leg.value_from.movement.rate, -leg.value_from.movement.value_delta
+            layers += leg.value_from.taken or [[leg.delta, rate]]
         else:
             rate = leg.rate.quantize(Q4)
             value_delta = money(leg.delta * leg.rate)
+            layers.append([leg.delta, Decimal(leg.rate)])
     elif leg.delta < 0:
         if -leg.delta > quantity:
             raise _shortage(leg, quantity)
-        rate = (value / quantity).quantize(Q4) if quantity else ZERO
-        value_delta = -value if -leg.delta == quantity else -min(money(-leg.delta * rate), value)
+        if fifo:
+            leg.taken = _take(layers, -leg.delta)
+            cost = sum((q * r for q, r in leg.taken), ZERO)
+            rate = (cost / -leg.delta).quantize(Q4)
+        else:
+            rate = (value / quantity).quantize(Q4) if quantity else ZERO
+            cost = -leg.delta * rate
+        value_delta = -value if -leg.delta == quantity else -min(money(cost), value)
     else:  # settles an issue without touching the shelf (a lost laptop)
         rate, value_delta = (leg.rate or ZERO).quantize(Q4), ZERO
     balance.quantity = quantity + leg.delta
     balance.value = value + value_delta
+    if fifo:
+        _store_layers(balance, layers)
     leg.movement = StockMovement(
         id=leg.id, school_id=balance.school_id, item=leg.item, store=leg.store, kind=leg.kind,
         quantity=leg.quantity, delta=leg.delta, rate=rate, value_delta=value_delta,
@@ -218,8 +267,9 @@ def _post(school, legs: list[Leg], idempotency_key: str, check) -> Posted:
                             validate_unique=False, validate_constraints=False)  # fmt: skip
     StockMovement.objects.bulk_create(movements)
     touched = {(leg.item.pk, leg.store.pk) for leg in legs}
-    StockBalance.objects.bulk_update([balances[p] for p in touched], ["quantity", "value",
-                                                                      "updated_at"])  # fmt: skip
+    StockBalance.objects.bulk_update(
+        [balances[p] for p in touched], ["quantity", "value", "layers", "updated_at"]
+    )
     _move_units(school, legs)
     return Posted(movements)
 

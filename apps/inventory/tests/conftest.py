@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import pytest
 
+from apps.accounts.duties import STORE_MANAGER
+from apps.accounts.tests.factories import StaffFactory
 from apps.inventory.tests.factories import (
     ItemCategoryFactory,
     ItemFactory,
@@ -17,7 +19,7 @@ from apps.inventory.tests.factories import (
 
 @dataclass
 class Stores:
-    manager: object  # User: the cast's storekeeper (staff with the Store manager duty)
+    manager: object  # User: a storekeeper (staff with the Store manager duty)
     main: object
     lab: object
     vendor: object
@@ -29,7 +31,8 @@ class Stores:
 @pytest.fixture
 def stores(cast) -> Stores:
     school = cast.school
-    manager = cast.storekeeper.user
+    manager = StaffFactory(school=school, user__full_name="Sunil Store",
+                           user__email="sunil@alice.test", user__duties=[STORE_MANAGER]).user  # fmt: skip
     stationery = ItemCategoryFactory(school=school, name="Stationery")
     it = ItemCategoryFactory(school=school, name="IT")
     vendor = VendorFactory(school=school, name="Paper House")

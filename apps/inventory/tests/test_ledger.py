@@ -150,3 +150,22 @@ def test_balance_cannot_go_negative_in_the_database(cast, stores):
     receive(cast.school, stores.manager, stores.notebook, stores.main, 5, "10")
     with pytest.raises(IntegrityError), transaction.atomic():
         StockBalance.objects.filter(item=stores.notebook).update(quantity=D("-1"))
+
+
+def test_fifo_valuation_takes_the_oldest_layers(cast, stores, settings):
+    settings.INVENTORY_VALUATION = "fifo"
+    nb, main, lab = stores.notebook, stores.main, stores.lab
+    receive(cast.school, stores.manager, nb, main, 10, "10.00")
+    receive(cast.school, stores.manager, nb, main, 10, "20.00")
+    issue = record(cast, stores, "issue", nb, main, quantity=D("15"), location="Hall")
+    # 10 at 10 and 5 at 20 = 200 for 15 units
+    assert (issue.value_delta, issue.rate, issue.value_after) == (D("-200.00"), D("13.3333"),
+                                                                  D("100.00"))  # fmt: skip
+    assert balance(nb, main).layers == [["5", "20.00"]]
+    posted = movement_record(school=cast.school, actor=stores.manager, kind="transfer", item=nb,
+                             store=main, data={"quantity": D("2"), "to_store": lab})  # fmt: skip
+    assert posted.movements[1].value_delta == D("40.00")
+    assert balance(nb, lab).layers == [["2", "20.00"]]
+    for store in (main, lab):
+        b = balance(nb, store)
+        assert (b.quantity, b.value) == ledger_sum(nb.pk, store.pk)
