@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -225,14 +226,33 @@ ENTRY_FIELDS = ("entry_kind", "item", "store", "entry_quantity", "entry_rate", "
                 "charge_amount")  # fmt: skip
 
 
+class OverdueFilter(admin.SimpleListFilter):
+    """The overdue-returns report: issues of returnable assets past their due date with
+    something still out."""
+
+    title = _("returns")
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Overdue returns"))]
+
+    def queryset(self, request, queryset):
+        if self.value() != "yes":
+            return queryset
+        school = request.user.school
+        today = services.school_today(school) if school else timezone.localdate()
+        return selectors.overdue_issues(queryset, today)
+
+
 @admin.register(StockMovement)
 class StockMovementAdmin(SchoolScopedAdmin):
-    """The ledger, read-only; "Add" is the movement entry form."""
+    """The ledger, read-only; "Add" is the movement entry form. Filters give the reports:
+    movements for a period (date hierarchy), issues per person (kind + search), overdue returns."""
 
     list_display = ("occurred_at", "kind", "item", "store", "quantity", "delta", "rate",
                     "value_delta", "quantity_after", "value_after", "recipient", "due_date")  # fmt: skip
     list_select_related = ("item", "store", "staff", "student__user", "section__school_class")
-    list_filter = ("kind", "store", "item__category", "occurred_at")
+    list_filter = (OverdueFilter, "kind", "store", "item__category", "occurred_at")
     search_fields = ("item__name", "item__sku", "staff__full_name", "student__user__full_name",
                      "location", "reason")  # fmt: skip
     date_hierarchy = "occurred_at"

@@ -76,3 +76,20 @@ def test_receive_action_and_low_stock_highlight(cast, stores, admin_client_for):
                                reorder_level=D("10"), reorder_quantity=D("50"))  # fmt: skip
     page = client.get(url("stockbalance_changelist")).content.decode()
     assert "Low: reorder" in page
+
+
+def test_overdue_returns_screen(cast, stores, admin_client_for):
+    import datetime as dt
+
+    from apps.inventory.services import movement_record
+
+    receive(cast.school, stores.manager, stores.laptop, stores.main, 2, "100", serials=["O1", "O2"])
+    for serial, due in (("O1", dt.date(2020, 1, 1)), ("O2", dt.date(2999, 1, 1))):
+        movement_record(school=cast.school, actor=stores.manager, kind="issue",
+                        item=stores.laptop, store=stores.main,
+                        data={"serials": [serial], "staff": cast.teacher.user, "due_date": due})  # fmt: skip
+    page = admin_client_for(stores.manager).get(url("stockmovement_changelist"), {"overdue": "yes"})
+    assert page.status_code == 200
+    assert list(page.context["cl"].result_list.values_list("due_date", flat=True)) == [
+        dt.date(2020, 1, 1)
+    ]
