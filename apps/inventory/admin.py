@@ -339,7 +339,19 @@ class ItemRequestAdmin(ReadOnlyAdminMixin, SchoolScopedAdmin):
     list_select_related = ("item", "requested_by", "decided_by")
     list_filter = ("status",)
     search_fields = ("item__name", "requested_by__full_name")
-    actions = ["reject"]
+    actions = ["approve", "reject"]
+
+    @admin.action(description=_("Approve: issue from the store holding the most"),
+                  permissions=["view"])  # fmt: skip
+    def approve(self, request, queryset):
+        def issue(row):
+            held = StockBalance.objects.filter(item=row.item).order_by("-quantity", "store__name")
+            balance = held.select_related("store").first()
+            if balance is None:
+                raise services.InsufficientStock(_("Not enough stock."), code="insufficient_stock")
+            services.request_approve(request=row, actor=request.user, store=balance.store)
+
+        _run(self, request, queryset, issue, _("%(count)s requests approved."))
 
     @admin.action(description=_("Reject the selected requests"), permissions=["view"])
     def reject(self, request, queryset):

@@ -93,3 +93,18 @@ def test_overdue_returns_screen(cast, stores, admin_client_for):
     assert list(page.context["cl"].result_list.values_list("due_date", flat=True)) == [
         dt.date(2020, 1, 1)
     ]
+
+
+def test_requests_are_approved_from_the_store_holding_the_most(cast, stores, admin_client_for):
+    from apps.inventory.models import ItemRequest
+    from apps.inventory.services import request_create
+
+    receive(cast.school, stores.manager, stores.notebook, stores.main, 3, "10")
+    receive(cast.school, stores.manager, stores.notebook, stores.lab, 9, "10")
+    row = request_create(school=cast.school, actor=cast.teacher.user, item=stores.notebook,
+                         quantity=D("2"))  # fmt: skip
+    admin_client_for(stores.manager).post(url("itemrequest_changelist"), {
+        "action": "approve", "_selected_action": [str(row.pk)]})  # fmt: skip
+    row = ItemRequest.objects.select_related("issue").get(pk=row.pk)
+    assert row.status == "approved" and row.issue.store == stores.lab
+    assert row.issue.staff == cast.teacher.user
