@@ -71,7 +71,11 @@ def test_eight_callers_for_the_last_five_units(cast, stores):
     assert StockMovement.objects.filter(kind="issue").count() == 5
 
 
-def test_random_concurrent_workload_keeps_balances_equal_to_the_ledger(cast, stores):
+@pytest.mark.parametrize("valuation", ["moving_average", "fifo"])
+def test_random_concurrent_workload_keeps_balances_equal_to_the_ledger(
+    cast, stores, settings, valuation
+):
+    settings.INVENTORY_VALUATION = valuation
     school, actor = cast.school, stores.manager
     items = [stores.notebook, *(ItemFactory(school=school, category=stores.stationery)
                                 for _ in range(2))]  # fmt: skip
@@ -110,6 +114,8 @@ def test_random_concurrent_workload_keeps_balances_equal_to_the_ledger(cast, sto
     for balance in StockBalance.objects.all():
         assert (balance.quantity, balance.value) == ledger_sum(balance.item_id, balance.store_id)
         assert balance.quantity >= 0 and balance.value >= 0
+        if valuation == "fifo":  # the layers hold exactly what is in stock
+            assert sum(D(q) for q, _ in balance.layers) == balance.quantity
     # each movement's "after" figures chain: the latest one per pair equals the balance
     for balance in StockBalance.objects.all():
         last = (
