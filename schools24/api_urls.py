@@ -21,6 +21,8 @@ from apps.fees.api import urls as fees_urls
 from apps.fees.api.urls import router as fees_router
 from apps.homework.api import urls as homework_urls
 from apps.homework.api.urls import router as homework_router
+from apps.inventory.api import urls as inventory_urls
+from apps.inventory.api.urls import router as inventory_router
 from apps.notifications.api import urls as notifications_urls
 from apps.notifications.api.urls import router as notifications_router
 from apps.payments.api import urls as payments_urls
@@ -48,6 +50,7 @@ def api_root(request):
             core_router,
             fees_router,
             homework_router,
+            inventory_router,
             notifications_router,
             payments_router,
             quizzes_router,
@@ -76,6 +79,7 @@ URL_MODULES = (
     core_urls,
     fees_urls,
     homework_urls,
+    inventory_urls,
     notifications_urls,
     payments_urls,
     quizzes_urls,

@@ -24,6 +24,7 @@ def seed_demo(*, students: int = 1440, seed: int = 24) -> SeedReport:
     from apps.calendar import demo as calendar_demo
     from apps.fees import demo as fees_demo
     from apps.homework import demo as homework_demo
+    from apps.inventory import demo as inventory_demo
     from apps.quizzes import demo as quizzes_demo
     from apps.transport import demo as transport_demo
 
@@ -37,4 +38,5 @@ def seed_demo(*, students: int = 1440, seed: int = 24) -> SeedReport:
     fees_demo.seed_fees(report=report, school=school, rng=rng)
     homework_demo.seed_homework(report=report, school=school, rng=rng)
     transport_demo.seed_transport(report=report, school=school, rng=rng)
+    inventory_demo.seed_inventory(report=report, school=school, rng=rng)
     return report

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "corsheaders",
     "django_celery_beat",
     "django_prometheus",
+    "pgtrigger",
     "apps.core",
     "apps.accounts",
     "apps.academics",
@@ -66,6 +67,7 @@ INSTALLED_APPS = [
     "apps.payments",
     "apps.homework",
     "apps.transport",
+    "apps.inventory",
     "apps.demo",
 ]
 
@@ -288,6 +290,15 @@ TRANSPORT_APPROACH_MINUTES = env.int("TRANSPORT_APPROACH_MINUTES", default=0)
 TRANSPORT_DELAY_ALERT_MINUTES = env.int("TRANSPORT_DELAY_ALERT_MINUTES", default=15)
 # How often (seconds) beat looks for vehicle papers and licences expiring in 30, 15 or 1 days.
 TRANSPORT_EXPIRY_INTERVAL = env.int("TRANSPORT_EXPIRY_INTERVAL", default=86400)
+# --- Inventory ---------------------------------------------------------------------------------
+# How often (seconds) beat checks stock against reorder levels (opening draft purchase orders
+# and telling the store manager once) and reports overdue returns to their borrowers.
+INVENTORY_LOW_STOCK_INTERVAL = env.int("INVENTORY_LOW_STOCK_INTERVAL", default=86400)
+# How stock is valued: "moving_average" (the average rate after each receipt) or "fifo" (the
+# oldest receipts' rates go out first).
+INVENTORY_VALUATION = env.str("INVENTORY_VALUATION", default="moving_average")
+if INVENTORY_VALUATION not in ("moving_average", "fifo"):
+    raise environ.ImproperlyConfigured("INVENTORY_VALUATION must be moving_average or fifo")
 
 # --- Online payments ---------------------------------------------------------------------------
 # The least an online payment may be (rupees), unless the invoices owe less in all.
@@ -454,6 +465,10 @@ SPECTACULAR_SETTINGS = {
         "VehicleKindEnum": "apps.transport.models.VehicleKind",
         "FeeRuleKindEnum": "apps.transport.models.FeeRuleKind",
         "CrewRoleEnum": "apps.transport.models.CrewRole",
+        "ItemKindEnum": "apps.inventory.models.ItemKind",
+        "StoreKindEnum": "apps.inventory.models.StoreKind",
+        "MovementKindEnum": "apps.inventory.models.MovementKind",
+        "MovementEntryKindEnum": "apps.inventory.api.serializers.ENTRY_KINDS",
     },
 }
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])

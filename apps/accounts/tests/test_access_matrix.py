@@ -17,6 +17,10 @@ from apps.core import audit
 ALL = {"admin", "teacher", "student", "parent", "accountant", "admin2"}
 PUBLIC = ALL | {"anon"}
 ADMINS = {"admin", "admin2"}  # admin2 acts on their own school for collection endpoints
+# The storekeeper (staff with the Store manager duty) walks the inventory operations only: the
+# duty's rights elsewhere are the school's name (`accounts.view_school`), nothing to walk.
+STOREKEEPING = {"storekeeper"}
+STORE_OBJECT = {"admin", "storekeeper"}
 
 MATRIX: dict[tuple[str, str], set[str]] = {
     # auth: anyone may try to sign in; the rest needs a session
@@ -317,7 +321,41 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/transport/devices/{id}/"): {"admin"},
     ("POST", "/api/v1/transport/devices/{id}/revoke/"): {"admin"},
     ("POST", "/api/v1/transport/pings/"): set(),
-}
+    # inventory: school admins and the Store manager duty (the storekeeper) run the stores; the
+    # accountant (staff without the duty) sees nothing; teachers read the catalogue, ask for items
+    # and see their own requests (the object request is the cast teacher's, so only they cancel
+    # it); students and parents see issues to the student (the object movement is one). Empty
+    # bodies are 400s; the object PO is a draft with a line (placed, cancelled, deleted: 2xx;
+    # received: a 400); the object item has movements (its delete: a 409).
+    **{(m, f"/api/v1/inventory/{c}/"): rule for c in ("categories", "items", "stores")
+       for m, rule in (("GET", ADMINS | STOREKEEPING | {"teacher"}), ("POST", ADMINS | STOREKEEPING))},
+    **{(m, f"/api/v1/inventory/{c}/{{id}}/"): rule for c in ("categories", "items", "stores")
+       for m, rule in (("GET", STORE_OBJECT | {"teacher"}), ("PATCH", STORE_OBJECT),
+                       ("DELETE", STORE_OBJECT))},
+    **{(m, f"/api/v1/inventory/{c}/"): ADMINS | STOREKEEPING
+       for c in ("vendors", "reorder-rules", "purchase-orders") for m in ("GET", "POST")},
+    **{(m, f"/api/v1/inventory/{c}/{{id}}/"): STORE_OBJECT
+       for c in ("vendors", "reorder-rules", "purchase-orders") for m in ("GET", "PATCH", "DELETE")},
+    ("POST", "/api/v1/inventory/purchase-orders/{id}/place/"): STORE_OBJECT,
+    ("POST", "/api/v1/inventory/purchase-orders/{id}/cancel/"): STORE_OBJECT,
+    ("POST", "/api/v1/inventory/purchase-orders/{id}/receive/"): STORE_OBJECT,
+    ("GET", "/api/v1/inventory/movements/"): (ALL - {"accountant"}) | STOREKEEPING,
+    ("POST", "/api/v1/inventory/movements/"): ADMINS | STOREKEEPING,
+    ("GET", "/api/v1/inventory/movements/{id}/"): STORE_OBJECT | {"student", "parent"},
+    ("GET", "/api/v1/inventory/balances/"): ADMINS | STOREKEEPING,
+    ("GET", "/api/v1/inventory/balances/{id}/"): STORE_OBJECT,
+    ("GET", "/api/v1/inventory/serial-units/"): ADMINS | STOREKEEPING,
+    ("GET", "/api/v1/inventory/serial-units/{id}/"): STORE_OBJECT,
+    ("GET", "/api/v1/inventory/requests/"): ADMINS | STOREKEEPING | {"teacher"},
+    ("POST", "/api/v1/inventory/requests/"): ADMINS | STOREKEEPING | {"teacher"},
+    ("GET", "/api/v1/inventory/requests/{id}/"): STORE_OBJECT | {"teacher"},
+    ("POST", "/api/v1/inventory/requests/{id}/approve/"): STORE_OBJECT,
+    ("POST", "/api/v1/inventory/requests/{id}/reject/"): STORE_OBJECT,
+    ("POST", "/api/v1/inventory/requests/{id}/cancel/"): {"teacher"},
+    **{("GET", f"/api/v1/inventory/reports/{r}/"): ADMINS | STOREKEEPING
+       for r in ("stock-on-hand", "stock-on-hand/export", "movements", "movements/export",
+                 "issues", "issues/export", "overdue", "overdue/export")},
+}  # fmt: skip
 
 # The colleague: a second teacher of school one who, in the objects' section (see `_quiz_ids`),
 # teaches another subject than the quiz's. Their rows are the teacher's, plus what a teacher of
@@ -341,6 +379,8 @@ COLLEAGUE_NOT = {
     ("GET", "/api/v1/homework-submissions/{id}/"),  # the work of a homework they do not teach
     ("POST", "/api/v1/homework-submissions/{id}/return/"),
     ("GET", "/api/v1/homework-files/{id}/"),
+    ("GET", "/api/v1/inventory/requests/{id}/"),  # the cast teacher's request
+    ("POST", "/api/v1/inventory/requests/{id}/cancel/"),
     ("GET", "/api/v1/teachers/{id}/"),  # the cast teacher's profile
     ("PATCH", "/api/v1/questions/{id}/"),  # the cast teacher's question
     ("DELETE", "/api/v1/questions/{id}/"),
@@ -442,6 +482,7 @@ def _object_ids(cast, *, mongo: bool = False) -> dict[str, str]:
         **_fees_ids(cast),  # after _academics_ids too
         **_homework_ids(cast),  # after _quiz_ids: the colleague teaches in the section there
         **_transport_cast(cast)["ids"],
+        **_inventory_ids(cast),
         **(_question_ids(cast) if mongo else {}),
     }
 
@@ -688,6 +729,89 @@ def _homework_ids(cast) -> dict[str, str]:
     }
 
 
+def _storekeeper(cast):
+    """School one's storekeeper: staff with the Store manager duty (made on first use, so the
+    shared cast stays as it is for every other test)."""
+    from apps.accounts.duties import STORE_MANAGER
+    from apps.accounts.models import User
+    from apps.accounts.tests.factories import StaffFactory
+
+    found = User.objects.filter(email="sunil@alice.test").first()
+    if found is not None:
+        return found
+    return StaffFactory(school=cast.school, user__full_name="Sunil Store",
+                        user__email="sunil@alice.test", user__duties=[STORE_MANAGER]).user  # fmt: skip
+
+
+def _inventory_ids(cast) -> dict[str, str]:
+    """The stores of school one: a category, a store, a vendor, a notebook with a reorder rule and
+    stock (10 received, 2 issued to the cast student), a serial-tracked laptop unit, a draft PO
+    with a line, and the cast teacher's pending request."""
+    from decimal import Decimal
+
+    from apps.inventory import services
+    from apps.inventory.models import ReorderRule, SerialUnit, StockBalance
+    from apps.inventory.tests.factories import (
+        ItemCategoryFactory,
+        ItemFactory,
+        StoreFactory,
+        VendorFactory,
+    )
+
+    keeper = _storekeeper(cast)
+    category = ItemCategoryFactory(school=cast.school, name="Matrix stationery")
+    store = StoreFactory(school=cast.school, name="Matrix store", code="MX")
+    vendor = VendorFactory(school=cast.school, name="Matrix vendor")
+    item = ItemFactory(school=cast.school, category=category, preferred_vendor=vendor)
+    laptop = ItemFactory(school=cast.school, category=category, kind="asset", serial_tracked=True)
+    rule = ReorderRule.objects.create(
+        school=cast.school,
+        item=item,
+        store=store,
+        reorder_level=Decimal("5"),
+        reorder_quantity=Decimal("20"),
+    )
+    for thing, data in ((item, {"quantity": Decimal("10")}), (laptop, {"serials": ["MX-1"]})):
+        services.movement_record(
+            school=cast.school,
+            actor=keeper,
+            kind="receipt",
+            item=thing,
+            store=store,
+            data={**data, "rate": Decimal("10")},
+        )
+    issue = services.movement_record(
+        school=cast.school,
+        actor=keeper,
+        kind="issue",
+        item=item,
+        store=store,
+        data={"quantity": Decimal("2"), "student": cast.student},
+    ).first
+    order = services.po_create(
+        school=cast.school,
+        actor=keeper,
+        vendor=vendor,
+        store=store,
+        lines=[{"item": item, "quantity": Decimal("5"), "rate": Decimal("9")}],
+    )
+    request = services.request_create(
+        school=cast.school, actor=cast.teacher.user, item=item, quantity=Decimal("1")
+    )
+    return {
+        "inventory/categories": category.pk,
+        "inventory/stores": store.pk,
+        "inventory/vendors": vendor.pk,
+        "inventory/items": item.pk,
+        "inventory/reorder-rules": rule.pk,
+        "inventory/purchase-orders": order.pk,
+        "inventory/movements": issue.pk,
+        "inventory/balances": StockBalance.objects.get(item=item, store=store).pk,
+        "inventory/serial-units": SerialUnit.objects.get(item=laptop).pk,
+        "inventory/requests": request.pk,
+    }  # fmt: skip
+
+
 def _calendar_ids(cast) -> dict[str, str]:
     """An event and an exam paper of the section `_academics_ids` enrolled the cast's student
     in, and a feed token of the parent's."""
@@ -736,6 +860,24 @@ def _academics_ids(cast) -> dict[str, str]:
     }
 
 
+def _personas(collection: str) -> set[str]:
+    """Everyone, plus the personas a domain walks on its own operations only."""
+    personas = PUBLIC | {"colleague"}
+    if collection.startswith("transport"):
+        personas |= TRANSPORT_PERSONAS
+    if collection.startswith("inventory"):
+        personas |= STOREKEEPING
+    return personas
+
+
+def _client(cast, api, persona: str):
+    if persona in TRANSPORT_PERSONAS:
+        return _transport_client(cast, api, persona)
+    if persona == "storekeeper":
+        return api(_storekeeper(cast))
+    return api(None if persona == "anon" else cast.user(persona))
+
+
 @pytest.mark.parametrize("operation", sorted(MATRIX), ids=lambda op: f"{op[0]} {op[1]}")
 def test_access(cast, api, operation, request, schema_contract):
     """Each persona calls the operation inside a savepoint that is rolled back afterwards, so
@@ -745,7 +887,8 @@ def test_access(cast, api, operation, request, schema_contract):
     method, template = operation
     path = template
     collection = template.split("/")[3]
-    if collection in ("fees", "payments", "transport"):  # these collections live one level down
+    # these collections live one level down
+    if collection in ("fees", "payments", "transport", "inventory"):
         collection = "/".join(template.split("/")[3:5])
     mongo_db = None
     if collection in MONGO_COLLECTIONS:
@@ -754,14 +897,8 @@ def test_access(cast, api, operation, request, schema_contract):
         ids = _object_ids(cast, mongo=mongo_db is not None)
         path = template.replace("{id}", str(ids[collection]))
     wrong = []
-    personas = PUBLIC | {"colleague"}
-    if collection.startswith("transport"):
-        personas |= TRANSPORT_PERSONAS
-    for persona in sorted(personas):
-        if persona in TRANSPORT_PERSONAS:
-            client = _transport_client(cast, api, persona)
-        else:
-            client = api(None if persona == "anon" else cast.user(persona))
+    for persona in sorted(_personas(collection)):
+        client = _client(cast, api, persona)
         with transaction.atomic(), _undo_mongo(mongo_db):
             response = getattr(client, method.lower())(path, {}, format="json")
             transaction.set_rollback(True)
