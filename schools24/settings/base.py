@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "apps.quizzes",
     "apps.fees",
     "apps.payments",
+    "apps.exams",
     "apps.demo",
 ]
 
@@ -404,6 +405,10 @@ SPECTACULAR_SETTINGS = {
         "InvoiceLineKindEnum": "apps.fees.models.LineKind",
         "ConcessionKindEnum": "apps.fees.models.ConcessionKind",
         "PaymentModeEnum": "apps.fees.models.PaymentMode",
+        "ScaleKindEnum": "apps.exams.models.ScaleKind",
+        "ComponentKindEnum": "apps.exams.models.ComponentKind",
+        "AdjustmentKindEnum": "apps.exams.models.MarkAdjustment.Kind",
+        "MarkStatusEnum": "apps.exams.models.MarkStatus",
     },
 }
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])

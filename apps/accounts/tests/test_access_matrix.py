@@ -235,6 +235,40 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/v1/payments/razorpay/verify/"): ADMINS | {"accountant", "parent"},
     ("POST", "/api/v1/payments/webhooks/razorpay/"): PUBLIC,
     ("POST", "/api/v1/payments/webhooks/stripe/"): PUBLIC,
+    # exams: the structure (scales, plans, exams) is readable by the school, written by its
+    # admins (a frozen scale's PATCH is a 400, still "reached"); staff need the permission no
+    # duty grants. A paper's marks are entered by the subject teacher and admins (the empty
+    # body is a 400; who of the teachers may is `apps/exams/tests/test_marks.py`: subject
+    # teacher, colleague of another subject, class teacher, another school); remarks and
+    # co-scholastic grades by class teachers and admins. The result and the card are the cast
+    # student's, published: the student, the parent, the admin and the colleague teaching in
+    # that section read them; the cast's teacher teaches there nothing.
+    ("GET", "/api/v1/exams/grade-scales/"): ALL - {"accountant"},
+    ("POST", "/api/v1/exams/grade-scales/"): ADMINS,
+    ("GET", "/api/v1/exams/grade-scales/{id}/"): ALL - {"admin2", "accountant"},
+    ("PATCH", "/api/v1/exams/grade-scales/{id}/"): {"admin"},
+    ("POST", "/api/v1/exams/grade-scales/{id}/new-version/"): {"admin"},
+    ("GET", "/api/v1/exams/plans/"): ALL - {"accountant"},
+    ("POST", "/api/v1/exams/plans/"): ADMINS,
+    ("GET", "/api/v1/exams/plans/{id}/"): ALL - {"admin2", "accountant"},
+    ("GET", "/api/v1/exams/exams/"): ALL - {"accountant"},
+    ("POST", "/api/v1/exams/exams/"): ADMINS,
+    ("GET", "/api/v1/exams/exams/{id}/"): ALL - {"admin2", "accountant"},
+    ("PATCH", "/api/v1/exams/exams/{id}/"): {"admin"},
+    ("POST", "/api/v1/exams/exams/{id}/lock/"): {"admin"},
+    ("GET", "/api/v1/exams/marks/"): ALL - {"accountant"},
+    ("POST", "/api/v1/exams/marks/"): ADMINS | {"teacher"},
+    ("POST", "/api/v1/exams/marks/adjust/"): ADMINS,
+    ("POST", "/api/v1/exams/remarks/"): ADMINS | {"teacher"},
+    ("POST", "/api/v1/exams/co-scholastic/"): ADMINS | {"teacher"},
+    ("GET", "/api/v1/exams/results/"): ALL - {"accountant"},
+    ("GET", "/api/v1/exams/results/{id}/"): {"admin", "student", "parent"},
+    ("POST", "/api/v1/exams/results/compute/"): ADMINS,
+    ("POST", "/api/v1/exams/results/publish/"): ADMINS,
+    ("GET", "/api/v1/exams/report-cards/"): ALL - {"accountant"},
+    ("GET", "/api/v1/exams/report-cards/{id}/"): {"admin", "student", "parent"},
+    ("GET", "/api/v1/exams/report-cards/{id}/pdf/"): {"admin", "student", "parent"},
+    ("POST", "/api/v1/exams/report-cards/generate/"): ADMINS,
 }
 
 # The colleague: a second teacher of school one who, in the objects' section (see `_quiz_ids`),
@@ -254,6 +288,9 @@ COLLEAGUE_SEES = {
     ("GET", "/api/v1/quizzes/{id}/results/"),  # rows of the students they teach
     ("GET", "/api/v1/quizzes/{id}/analytics/"),
     ("GET", "/api/v1/attempts/{id}/"),
+    ("GET", "/api/v1/exams/results/{id}/"),  # they teach in the student's section
+    ("GET", "/api/v1/exams/report-cards/{id}/"),
+    ("GET", "/api/v1/exams/report-cards/{id}/pdf/"),
 }
 COLLEAGUE_NOT = {
     ("GET", "/api/v1/teachers/{id}/"),  # the cast teacher's profile
@@ -324,6 +361,7 @@ def _object_ids(cast, *, mongo: bool = False) -> dict[str, str]:
         **_calendar_ids(cast),  # after _academics_ids: uses the student's section made there
         **_quiz_ids(cast),  # after _academics_ids too
         **_fees_ids(cast),  # after _academics_ids too
+        **_exams_ids(cast),  # after _quiz_ids: the colleague teaches in the section
         **(_question_ids(cast) if mongo else {}),
     }
 
@@ -474,6 +512,56 @@ def _fees_ids(cast) -> dict[str, str]:
     }
 
 
+def _exams_ids(cast) -> dict[str, str]:
+    """A plan for the cast student's class (one term, one exam out of 100), the student's
+    mark, their class's results computed and published, and their report card; the scale is
+    an unused built-in (not frozen)."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from apps.academics.models import Enrollment
+    from apps.academics.tests.factories import TermFactory
+    from apps.exams import services
+    from apps.exams.models import Component, Mark, ResultRun
+
+    enrollment = Enrollment.objects.select_related("section__school_class", "year").get(
+        student=cast.student, year__is_current=True
+    )
+    section = enrollment.section
+    scales = services.builtin_scales_install(cast.school)
+    term = TermFactory(year=enrollment.year, name="Matrix term")
+    subject = section.teaching_assignments.first().subject
+    plan = services.plan_create(
+        school=cast.school, actor=cast.admin, school_class=section.school_class,
+        year=enrollment.year, name="Matrix plan", scale=scales["cbse-8"],
+        subjects=[{"subject": subject}],
+        terms=[{"term": term, "weight": Decimal(100), "is_final": True, "components": [
+            {"name": "Exam", "kind": "annual", "max_marks": Decimal(100), "weight": Decimal(100)}
+        ]}],
+    )  # fmt: skip
+    component = Component.objects.get(plan_term__plan=plan)
+    exam = services.exam_create(school=cast.school, actor=cast.admin, component=component,
+                                name="Annual", entry_opens=dt.date(2000, 1, 1),
+                                entry_closes=dt.date(2100, 1, 1))  # fmt: skip
+    Mark.objects.create(school=cast.school, exam=exam, section=section, subject=subject,
+                        student=cast.student, marks=Decimal(88), max_marks=Decimal(100))  # fmt: skip
+    run = ResultRun.objects.create(school=cast.school, school_class=section.school_class,
+                                   plan_term=component.plan_term)  # fmt: skip
+    run = ResultRun.objects.select_related("plan_term__plan__scale", "plan_term__term",
+                                           "school").get(pk=run.pk)  # fmt: skip
+    services.compute_run(run)
+    services.results_publish(run=run, actor=cast.admin)
+    services.cards_generate(run=run, section=section)
+    result = run.results.get(student=cast.student)
+    return {
+        "exams/grade-scales": scales["percentage"].pk,
+        "exams/plans": plan.pk,
+        "exams/exams": exam.pk,
+        "exams/results": result.pk,
+        "exams/report-cards": result.cards.get().pk,
+    }
+
+
 def _calendar_ids(cast) -> dict[str, str]:
     """An event and an exam paper of the section `_academics_ids` enrolled the cast's student
     in, and a feed token of the parent's."""
@@ -531,7 +619,7 @@ def test_access(cast, api, operation, request, schema_contract):
     method, template = operation
     path = template
     collection = template.split("/")[3]
-    if collection in ("fees", "payments"):  # these collections live one level down
+    if collection in ("fees", "payments", "exams"):  # these collections live one level down
         collection = "/".join(template.split("/")[3:5])
     mongo_db = None
     if collection in MONGO_COLLECTIONS:
