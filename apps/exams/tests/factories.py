@@ -71,3 +71,13 @@ def post_marks(client, exam, section, subject, entries, **extra):
         "exam": str(exam.pk), "section": str(section.pk), "subject": str(subject.pk),
         "entries": [{**e, "student": str(e["student"])} for e in entries], **extra,
     }, format="json")  # fmt: skip
+
+
+def compute(api, cast, sy, exam, capture):
+    with capture(execute=True):
+        response = api(cast.admin).post("/api/v1/exams/results/compute/", {
+            "school_class": str(sy.klass.pk), "plan_term": str(exam.plan_term_id)}, format="json")  # fmt: skip
+    assert response.status_code == 202, response.content
+    job = api(cast.admin).get(response.json()["url"]).json()
+    assert job["status"] == "succeeded", job
+    return job

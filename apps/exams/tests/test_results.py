@@ -9,58 +9,15 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from apps.academics.tests.factories import EnrollmentFactory, TermFactory
-from apps.accounts.tests.factories import StudentFactory
 from apps.attendance.tests.factories import AttendanceRecordFactory
-from apps.calendar.tests.factories import ExamScheduleEntryFactory
 from apps.exams import services
-from apps.exams.models import Component, ExamSettings, GradeScale, ResultRun, StudentResult
+from apps.exams.models import ExamSettings, GradeScale, ResultRun, StudentResult
 from apps.notifications.models import Notification
 
-from .factories import OPEN, post_marks
+from .factories import compute, post_marks
 
 pytestmark = pytest.mark.django_db
 D = Decimal
-
-
-@pytest.fixture
-def final(cast, school_year):
-    """A one-term plan (the final term) with one exam: Mathematics on a paper out of 40 (the
-    exam schedule's maximum), Science out of 100 (the component's)."""
-    sy = school_year
-    scales = services.builtin_scales_install(cast.school)
-    term = TermFactory(year=sy.year, name="Annual", start_date=dt.date(2026, 4, 1),
-                       end_date=dt.date(2027, 3, 31))  # fmt: skip
-    plan = services.plan_create(
-        school=cast.school, actor=cast.admin, school_class=sy.klass, year=sy.year,
-        name="Class 5", scale=scales["cbse-8"],
-        subjects=[{"subject": sy.maths}, {"subject": sy.science}],
-        terms=[{"term": term, "weight": D(100), "is_final": True, "components": [
-            {"name": "Annual exam", "kind": "annual", "max_marks": D(100), "weight": D(100)}]}],
-    )  # fmt: skip
-    component = Component.objects.get(plan_term__plan=plan)
-    papers = [ExamScheduleEntryFactory(section=sy.sec_a, subject=sy.maths, max_marks=40),
-              ExamScheduleEntryFactory(section=sy.sec_a, subject=sy.science)]  # fmt: skip
-    exam = services.exam_create(school=cast.school, actor=cast.admin, component=component,
-                                name="Annual exam", entry_opens=OPEN[0], entry_closes=OPEN[1],
-                                schedule_entries=papers)  # fmt: skip
-    return exam
-
-
-def _student(sy, roll, name):
-    student = StudentFactory(school=sy.klass.school, user__full_name=name)
-    EnrollmentFactory(section=sy.sec_a, student=student, roll_number=roll)
-    return student
-
-
-def _compute(api, cast, sy, exam, capture):
-    with capture(execute=True):
-        response = api(cast.admin).post("/api/v1/exams/results/compute/", {
-            "school_class": str(sy.klass.pk), "plan_term": str(exam.plan_term_id)}, format="json")  # fmt: skip
-    assert response.status_code == 202, response.content
-    job = api(cast.admin).get(response.json()["url"]).json()
-    assert job["status"] == "succeeded", job
-    return job
 
 
 def _results(client, **params):
@@ -69,33 +26,9 @@ def _results(client, **params):
     return {r["student_name"]: r for r in response.json()["results"]}
 
 
-@pytest.fixture
-def marked(cast, school_year, final, api):
-    sy = school_year
-    tia, uma, mo = _student(sy, 3, "Tia"), _student(sy, 4, "Uma"), _student(sy, 5, "Mo")
-    admin = api(cast.admin)
-    maths = post_marks(admin, final, sy.sec_a, sy.maths, [
-        {"student": cast.student.pk, "marks": "36.2"},  # 90.5% of 40
-        {"student": cast.other_student.pk, "marks": "13"},  # 32.5%
-        {"student": tia.pk, "marks": "13"},
-        {"student": uma.pk, "status": "absent"},
-        {"student": mo.pk, "status": "medical"},
-    ])  # fmt: skip
-    assert maths.status_code == 200, maths.content
-    science = post_marks(admin, final, sy.sec_a, sy.science, [
-        {"student": cast.student.pk, "marks": "90.49"},
-        {"student": cast.other_student.pk, "marks": "33"},
-        {"student": tia.pk, "marks": "33"},
-        {"student": uma.pk, "marks": "50"},
-        {"student": mo.pk, "marks": "95"},
-    ])  # fmt: skip
-    assert science.status_code == 200, science.content
-    return {"tia": tia, "uma": uma, "mo": mo}
-
-
 def test_grades_are_looked_up_after_rounding(cast, school_year, final, marked, api,
                                              django_capture_on_commit_callbacks):  # fmt: skip
-    _compute(api, cast, school_year, final, django_capture_on_commit_callbacks)
+    compute(api, cast, school_year, final, django_capture_on_commit_callbacks)
     rows = _results(api(cast.admin))
     sam = {s["code"]: s for s in rows["Sam Student"]["subjects"]}
     assert (sam["MATH"]["percent"], sam["MATH"]["grade"]) == ("91", "A1")  # 36.2/40 = 90.5
@@ -122,7 +55,7 @@ def test_grades_are_looked_up_after_rounding(cast, school_year, final, marked, a
 def test_ranks_follow_the_school_tie_rule_and_show_only_when_enabled(
     cast, school_year, final, marked, api, django_capture_on_commit_callbacks
 ):
-    _compute(api, cast, school_year, final, django_capture_on_commit_callbacks)
+    compute(api, cast, school_year, final, django_capture_on_commit_callbacks)
     hidden = _results(api(cast.admin))
     assert hidden["Sam Student"]["section_rank"] is None  # the school does not show ranks
     ExamSettings.objects.create(school=cast.school, show_rank=True)
@@ -132,7 +65,7 @@ def test_ranks_follow_the_school_tie_rule_and_show_only_when_enabled(
     assert ranks == {"Sam Student": 1, "Oscar Other": 2, "Tia": 2, "Uma": 4, "Mo": None,
                      "Sia Student": None}  # fmt: skip
     ExamSettings.objects.filter(school=cast.school).update(rank_tie_rule="dense")
-    _compute(api, cast, school_year, final, django_capture_on_commit_callbacks)
+    compute(api, cast, school_year, final, django_capture_on_commit_callbacks)
     rows = _results(api(cast.admin))
     assert rows["Uma"]["section_rank"] == 3 and rows["Uma"]["class_rank"] == 3
 
@@ -144,7 +77,7 @@ def test_short_attendance_detains(cast, school_year, final, marked, api,
         AttendanceRecordFactory(section=sy.sec_a, student=cast.student,
                                 date=dt.date(2026, 7, day),
                                 status="present" if day <= 6 else "absent")  # fmt: skip
-    _compute(api, cast, school_year, final, django_capture_on_commit_callbacks)
+    compute(api, cast, school_year, final, django_capture_on_commit_callbacks)
     sam = _results(api(cast.admin))["Sam Student"]
     assert (sam["working_days"], sam["days_present"], sam["attendance_percent"]) == (10, 6, "60.00")
     assert sam["promotion"] == "detained"
@@ -153,7 +86,7 @@ def test_short_attendance_detains(cast, school_year, final, marked, api,
 def test_families_see_nothing_before_the_embargo(cast, school_year, final, marked, api,
                                                  django_capture_on_commit_callbacks):  # fmt: skip
     sy = school_year
-    _compute(api, cast, sy, final, django_capture_on_commit_callbacks)
+    compute(api, cast, sy, final, django_capture_on_commit_callbacks)
     assert _results(api(cast.student.user)) == {}
     assert _results(api(cast.parent)) == {}
     teacher = _results(api(cast.colleague.user))
