@@ -22,6 +22,7 @@ def seed_demo(*, students: int = 1440, seed: int = 24) -> SeedReport:
     from apps.accounts import demo as accounts_demo
     from apps.attendance import demo as attendance_demo
     from apps.calendar import demo as calendar_demo
+    from apps.exams import demo as exams_demo
     from apps.fees import demo as fees_demo
     from apps.quizzes import demo as quizzes_demo
 
@@ -33,4 +34,5 @@ def seed_demo(*, students: int = 1440, seed: int = 24) -> SeedReport:
     attendance_demo.seed_attendance(report=report, school=school, rng=rng, weeks=3)
     quizzes_demo.seed_quizzes(report=report, school=school, rng=rng, teacher=teacher)
     fees_demo.seed_fees(report=report, school=school, rng=rng)
+    exams_demo.seed_exams(report=report, school=school, rng=rng)
     return report

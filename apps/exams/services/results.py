@@ -3,7 +3,6 @@ with an embargo (families see nothing before `visible_from`)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -69,16 +68,16 @@ def results_compute_run(*, job_id) -> None:
         report.succeed({"run": str(run.pk), "students": count})
 
 
-def _attendance(student, start: dt.date, end: dt.date) -> tuple[int, int, Decimal | None]:
-    """(working days marked, days present, percent) from the attendance app, pending marks in
-    the write-behind buffer included (`apps.attendance.selectors.student_summary`)."""
-    from apps.attendance.selectors import student_summary
+def _attendance(counts: dict[str, int] | None) -> tuple[int, int, Decimal | None]:
+    """(working days marked, days present, percent) from the attendance app's counts (present
+    and late count as present)."""
+    from apps.attendance.selectors import percentage
 
-    summary = student_summary(student, start, end)
-    counts = summary["counts"]
+    if not counts:
+        return 0, 0, None
     present = counts.get("present", 0) + counts.get("late", 0)
-    percent = summary["percentage"]
-    return summary["days_marked"], present, (Decimal(str(percent)) if percent is not None else None)
+    percent = percentage(counts)
+    return sum(counts.values()), present, (Decimal(str(percent)) if percent is not None else None)
 
 
 def _specs(plan_term: PlanTerm):
@@ -236,9 +235,7 @@ def _student_result(ctx: _Context, enrollment, extras: dict) -> StudentResult:
     overall_band = ctx.band(overall)
     year_overall = ctx.rounded(_mean(totals.year))
     year_band = ctx.band(year_overall)
-    term = ctx.plan_term.term
-    start = ctx.plan.year.start_date if ctx.plan_term.is_final else term.start_date
-    days, present, att_percent = _attendance(enrollment.student, start, term.end_date)
+    days, present, att_percent = _attendance(extras["attendance"].get(str(sid)))
     settings = ctx.settings
     promotion = ""
     if ctx.plan_term.is_final:
@@ -280,7 +277,19 @@ def _context(run: ResultRun) -> _Context:
     )  # fmt: skip
 
 
-def _extras(plan_term, student_ids) -> dict:
+def _extras(ctx: _Context, student_ids) -> dict:
+    """Remarks, co-scholastic grades and attendance of the class: a few queries in all.
+    Attendance is read from the attendance app with the write-behind buffer's pending marks
+    (`daily_counts_by_student`): the term, or the year to date in the final term."""
+    from apps.academics.models import Section
+    from apps.attendance.selectors import daily_counts_by_student
+
+    plan_term = ctx.plan_term
+    term = plan_term.term
+    start = ctx.plan.year.start_date if plan_term.is_final else term.start_date
+    sections = Section.objects.filter(school_class_id=ctx.run.school_class_id,
+                                      year_id=ctx.plan.year_id).values_list("pk", flat=True)  # fmt: skip
+    attendance = daily_counts_by_student(ctx.run.school_id, list(sections), start, term.end_date)
     remarks = dict(TeacherRemark.objects.filter(plan_term=plan_term, student_id__in=student_ids)
                    .values_list("student_id", "text"))  # fmt: skip
     co: dict[Any, list] = defaultdict(list)
@@ -289,7 +298,7 @@ def _extras(plan_term, student_ids) -> dict:
         .select_related("area").order_by("area__order", "area__name")
     ):  # fmt: skip
         co[g.student_id].append({"area": g.area.name, "grade": g.grade})
-    return {"remarks": remarks, "co": co}
+    return {"remarks": remarks, "co": co, "attendance": attendance}
 
 
 def compute_run(run: ResultRun, *, report=None) -> int:
@@ -307,7 +316,7 @@ def compute_run(run: ResultRun, *, report=None) -> int:
         report.total(len(enrollments))
     student_ids = [e.student_id for e in enrollments]
     _load_scores(ctx, student_ids)
-    extras = _extras(ctx.plan_term, student_ids)
+    extras = _extras(ctx, student_ids)
     results: list[StudentResult] = []
     for index, enrollment in enumerate(enrollments, start=1):
         results.append(_student_result(ctx, enrollment, extras))
