@@ -259,6 +259,8 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/exams/marks/"): ALL - {"accountant"},
     ("POST", "/api/v1/exams/marks/"): ADMINS | {"teacher"},
     ("POST", "/api/v1/exams/marks/adjust/"): ADMINS,
+    ("GET", "/api/v1/exams/marks/sheet/"): ADMINS | {"teacher"},
+    ("POST", "/api/v1/exams/marks/upload/"): ADMINS | {"teacher"},
     ("POST", "/api/v1/exams/remarks/"): ADMINS | {"teacher"},
     ("POST", "/api/v1/exams/co-scholastic/"): ADMINS | {"teacher"},
     ("GET", "/api/v1/exams/results/"): ALL - {"accountant"},

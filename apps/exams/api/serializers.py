@@ -11,6 +11,7 @@ from rest_framework import serializers
 
 from apps.academics.models import AcademicYear, SchoolClass, Section, Subject, Term
 from apps.calendar.models import ExamScheduleEntry
+from apps.core import uploads
 from apps.core.api.fields import SchoolRelatedField
 
 from ..models import (
@@ -407,3 +408,22 @@ def section_or_404(user, pk) -> Section:
     from .. import scopes
 
     return scopes.readable_section(user, pk)
+
+
+class MarksUploadSerializer(PaperQuerySerializer):
+    file = serializers.FileField(help_text=_("The downloaded sheet, filled in (CSV, UTF-8)."),
+                                 validators=[uploads.check_text_upload])  # fmt: skip
+    dry_run = serializers.BooleanField(default=False)
+    reason = serializers.CharField(max_length=200, allow_blank=True, default="")
+
+
+class RowErrorSerializer(serializers.Serializer):
+    line = serializers.IntegerField()
+    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+
+class MarksUploadReportSerializer(serializers.Serializer):
+    ok = serializers.BooleanField()
+    dry_run = serializers.BooleanField()
+    rows = serializers.IntegerField()
+    errors = RowErrorSerializer(many=True)

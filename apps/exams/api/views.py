@@ -11,6 +11,8 @@ live in `apps.exams.scopes` and `apps.exams.services`.
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.db import transaction
 from django.db.models import Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -20,10 +22,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from apps.academics.models import Enrollment
 from apps.accounts.models import Role
+from apps.core import uploads
 from apps.core.api.views import ScopedViewSetMixin, ServiceModelViewSet, crud_schema
 from apps.core.services import refuse
 
@@ -179,7 +183,7 @@ class GradebookViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
     """A paper's marks (read and enter), adjustments, remarks and co-scholastic grades."""
 
     roles = {"marks": READ, "enter_marks": {A, T}, "remarks": {A, T}, "co_scholastic": {A, T},
-             "adjust": {A}}  # fmt: skip
+             "adjust": {A}, "sheet": {A, T}, "upload": {A, T}}  # fmt: skip
     permission_model = Mark
     pagination_class = None
     filter_backends: list = []
@@ -262,6 +266,48 @@ class GradebookViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
                              entries=v["entries"], reason=v["reason"])  # fmt: skip
         body = self._paper_body(v["exam"], section, v["subject"], family=False)
         return Response(s.PaperMarksSerializer(body).data)
+
+    @extend_schema(parameters=PAPER_PARAMS, responses={(200, "text/csv"): OpenApiTypes.STR},
+                   description="Roles: the subject teacher of the section and school admins. "
+                   "The paper's marks sheet as CSV (the section's students by roll number, "
+                   "marks entered so far), to fill in and upload.")  # fmt: skip
+    @action(detail=False, methods=["get"], url_path="marks/sheet")
+    def sheet(self, request):
+        exam, section, subject = self._paper(request.query_params)
+        if not scopes.can_enter_marks(request.user, section, subject):
+            raise refuse(_("Only the subject teacher or a school admin enters these marks."),
+                         code="not_subject_teacher", status_code=403)  # fmt: skip
+        body = services.marks_sheet(exam=exam, section=section, subject=subject)
+        response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+        name = f"marks-{section.display_name}-{subject.code}.csv"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+
+    @extend_schema(request={"multipart/form-data": s.MarksUploadSerializer},
+                   responses={200: s.MarksUploadReportSerializer,
+                              400: s.MarksUploadReportSerializer},
+                   description="Roles: the subject teacher of the section and school admins. "
+                   "The filled sheet: `dry_run=true` checks every row and writes nothing; a "
+                   "real run writes every row or none (the rules of `POST /exams/marks/`). "
+                   "Errors name the CSV line and field.")  # fmt: skip
+    @action(detail=False, methods=["post"], url_path="marks/upload",
+            parser_classes=[MultiPartParser])  # fmt: skip
+    def upload(self, request):
+        uploads.refuse_oversized_request(request, settings.UPLOAD_CSV_MAX_BYTES)
+        data = s.MarksUploadSerializer(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        section = scopes.readable_section(request.user, v["section"])
+        with transaction.atomic():
+            report = services.marks_upload(actor=request.user, exam=v["exam"], section=section,
+                                           subject=v["subject"], file=v["file"],
+                                           dry_run=v["dry_run"], reason=v["reason"])  # fmt: skip
+        body = s.MarksUploadReportSerializer(report).data
+        if not report["ok"]:
+            error = {"code": "sheet_invalid", "fields": {},
+                     "message": _("Some rows are not valid; nothing was written.")}  # fmt: skip
+            return Response({"error": error, **body}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(body)
 
     @extend_schema(request=s.AdjustmentInputSerializer, responses={201: s.AdjustmentSerializer},
                    parameters=[OpenApiParameter("mark", OpenApiTypes.UUID, required=True)],
