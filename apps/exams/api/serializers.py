@@ -325,7 +325,9 @@ class ExamJobStartedSerializer(serializers.Serializer):
 
 class ComponentResultSerializer(serializers.Serializer):
     component = serializers.CharField()
-    marks = serializers.CharField(allow_null=True)
+    marks = serializers.CharField(allow_null=True, help_text=_("As counted (adjustments in)."))
+    adjustment = serializers.CharField(allow_null=True, required=False,
+                                       help_text=_("Moderation and grace marks added."))  # fmt: skip
     max_marks = serializers.CharField(allow_null=True)
     status = serializers.CharField()
     counted = serializers.BooleanField()

@@ -89,10 +89,17 @@ def _num(value) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def _cell(row: dict | None) -> str:
+def _cell(row: dict | None, show_adjustment: bool = False) -> str:
+    """The marks as counted; with the school's `show_grace_on_card`, "raw+grace" instead."""
     if row is None:
         return ""
     if row["status"] == "present":
+        adjustment = row.get("adjustment")
+        if show_adjustment and adjustment:
+            from decimal import Decimal
+
+            raw = Decimal(row["marks"]) - Decimal(adjustment)
+            return f"{_num(raw)}+{_num(adjustment)}"
         return _num(row["marks"])
     return d.STATUS_CODES.get(row["status"], "")
 
@@ -124,7 +131,8 @@ def build_cards(run: ResultRun, results: list[StudentResult]) -> list[d.Card]:
         for s in r.subjects:
             by_id = {c["component"]: c for c in s["components"]}
             subjects.append(d.SubjectRow(
-                name=s["name"], cells=[_cell(by_id.get(i)) for i in ids],
+                name=s["name"],
+                cells=[_cell(by_id.get(i), settings.show_grace_on_card) for i in ids],
                 percent=_num(s["percent"]), grade=s["grade"],
                 year_percent=_num(s.get("year_percent")), year_grade=s.get("year_grade", ""),
             ))  # fmt: skip

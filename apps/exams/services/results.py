@@ -142,6 +142,7 @@ class _Context:
     specs: dict
     scores: dict = field(default_factory=dict)
     medical: set = field(default_factory=set)
+    adjusted: dict = field(default_factory=dict)  # (student, subject, component) -> delta
 
     def rounded(self, value):
         if value is None:
@@ -165,9 +166,10 @@ def _load_scores(ctx: _Context, student_ids) -> None:
     )  # fmt: skip
     for m in rows:
         marks = m["marks"]
-        if marks is not None and m["adjusted"]:
-            marks = marks + m["adjusted"]
         key = (m["student_id"], m["subject_id"], str(m["exam__component_id"]))
+        if marks is not None and m["adjusted"]:
+            ctx.adjusted[key] = m["adjusted"]
+            marks = marks + m["adjusted"]
         ctx.scores[key] = calc.Score(m["status"], marks, m["max_marks"])
         if m["status"] == MarkStatus.MEDICAL and m["exam__plan_term_id"] == ctx.plan_term.pk:
             ctx.medical.add(m["student_id"])
@@ -212,7 +214,8 @@ def _subject(ctx: _Context, sid, ps, totals: _Totals) -> None:
     totals.rows.append({
         "subject": str(ps.subject_id), "name": ps.subject.name, "code": ps.subject.code,
         "is_main": ps.is_main,
-        "components": [_component_row(ctx.scores.get((sid, ps.subject_id, c.id)), c, current)
+        "components": [_component_row(ctx.scores.get((sid, ps.subject_id, c.id)), c, current,
+                                      ctx.adjusted.get((sid, ps.subject_id, c.id)))
                        for c in components],
         "percent": _s(percent), "grade": band.letter if band else "",
         "grade_point": _s(band.grade_point) if band else None,
@@ -337,10 +340,13 @@ def compute_run(run: ResultRun, *, report=None) -> int:
     return len(results)
 
 
-def _component_row(score: calc.Score | None, component, current: calc.SubjectTerm) -> dict:
+def _component_row(score: calc.Score | None, component, current: calc.SubjectTerm,
+                   adjustment=None) -> dict:  # fmt: skip
+    """A component's marks as counted (moderation and grace included) and the adjustment."""
     return {
         "component": component.id,
         "marks": _s(score.marks) if score else None,
+        "adjustment": _s(adjustment),
         "max_marks": _s(score.max_marks) if score else None,
         "status": score.status if score else "missing",
         "counted": component.id in current.counted,

@@ -146,3 +146,51 @@ def test_weights_across_terms_count_each_term_once(cast, school_year, api,
     assert maths["percent"] == "100" and maths["year_percent"] == "89"
     assert maths["year_grade"] == "A2"
     assert [c["counted"] for c in maths["components"][:3]] == [True, True, False]
+
+
+def test_grace_is_an_audited_adjustment_beside_the_raw_mark(
+    cast, school_year, final, marked, api, django_capture_on_commit_callbacks
+):
+    from apps.core.models import AuditLog
+    from apps.exams.models import Mark
+
+    sy = school_year
+    mark = Mark.objects.get(student=cast.other_student, subject=sy.science)  # 33 of 100
+    url = f"/api/v1/exams/marks/adjust/?mark={mark.pk}"
+    assert api(cast.teacher.user).post(url, {"kind": "grace", "delta": "2", "reason": "x"},
+                                       format="json").status_code == 403  # fmt: skip
+    no_reason = api(cast.admin).post(url, {"kind": "grace", "delta": "2", "reason": ""},
+                                     format="json")  # fmt: skip
+    assert no_reason.status_code == 400
+    too_much = api(cast.admin).post(url, {"kind": "grace", "delta": "70", "reason": "board"},
+                                    format="json")  # fmt: skip
+    assert too_much.json()["error"]["code"] == "out_of_range"
+    done = api(cast.admin).post(url, {"kind": "grace", "delta": "2", "reason": "board policy"},
+                                format="json")  # fmt: skip
+    assert done.status_code == 201 and done.json()["approved_by"] == str(cast.admin.pk)
+    mark.refresh_from_db()
+    assert mark.marks == D("33")  # the raw mark is never edited
+    assert AuditLog.objects.filter(action="exams.mark.grace", object_id=str(mark.pk)).exists()
+    compute(api, cast, sy, final, django_capture_on_commit_callbacks)
+    oscar = _results(api(cast.admin))["Oscar Other"]
+    science = next(s for s in oscar["subjects"] if s["code"] == "SCI")
+    assert science["percent"] == "35"
+    assert science["components"][0]["adjustment"] == "2.00"
+
+
+def test_pending_attendance_in_the_buffer_counts(cast, school_year, final, marked, api,
+                                                 django_capture_on_commit_callbacks):  # fmt: skip
+    from apps.attendance import services as attendance
+
+    sy = school_year
+    # Marked through the attendance service: the marks wait in the write-behind buffer.
+    for day in (dt.date(2026, 7, 1), dt.date(2026, 7, 2)):
+        attendance.attendance_mark(actor=cast.teacher.user, section=sy.sec_a, date=day,
+                                   period=None, entries=[
+                                       {"student": cast.student.pk, "status": "present"},
+                                       {"student": cast.other_student.pk, "status": "absent"}])  # fmt: skip
+    compute(api, cast, sy, final, django_capture_on_commit_callbacks)
+    rows = _results(api(cast.admin))
+    assert (rows["Sam Student"]["working_days"], rows["Sam Student"]["days_present"]) == (2, 2)
+    assert rows["Oscar Other"]["attendance_percent"] == "0.00"
+    assert rows["Oscar Other"]["promotion"] == "detained"
