@@ -7,7 +7,7 @@ per second, beside rendering the same pages from ready data without any data acc
 
 Everything happens in a scratch database on DATABASE_URL's server (`--db`, default
 schools24_bench_exams; created and migrated when missing, recreated with `--fresh`; the name
-must contain "bench"). The demo school is seeded without quizzes (apps/exams/demo.py seeds the
+must contain "bench"). The demo school is seeded without quizzes and fees (apps/exams/demo.py seeds the
 plans, Term 1 marks, results and 5-A's cards).
 
 1. marks entry: the demo teacher posts 5-A Mathematics of the Term 2 annual exam through the API
@@ -68,9 +68,12 @@ def setup(args) -> None:
 
 def seed(students: int) -> None:
     from apps.demo import seed as demo_seed
+    from apps.fees import demo as fees_demo
     from apps.quizzes import demo as quizzes_demo
 
+    # Exams need people, academics and attendance; quizzes and fees only cost seeding time.
     quizzes_demo.seed_quizzes = lambda **kwargs: None
+    fees_demo.seed_fees = lambda **kwargs: None
     t0 = time.perf_counter()
     demo_seed.seed_demo(students=students)
     say(f"seeded {students} students in {time.perf_counter() - t0:.1f} s")
