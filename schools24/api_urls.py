@@ -17,6 +17,8 @@ from apps.calendar.api.urls import router as calendar_router
 from apps.core.api import urls as core_urls
 from apps.core.api.routing import indexed
 from apps.core.api.urls import router as core_router
+from apps.exams.api import urls as exams_urls
+from apps.exams.api.urls import router as exams_router
 from apps.fees.api import urls as fees_urls
 from apps.fees.api.urls import router as fees_router
 from apps.homework.api import urls as homework_urls
@@ -48,6 +50,7 @@ def api_root(request):
             attendance_router,
             calendar_router,
             core_router,
+            exams_router,
             fees_router,
             homework_router,
             inventory_router,
@@ -77,6 +80,7 @@ URL_MODULES = (
     attendance_urls,
     calendar_urls,
     core_urls,
+    exams_urls,
     fees_urls,
     homework_urls,
     inventory_urls,

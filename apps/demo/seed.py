@@ -22,6 +22,7 @@ def seed_demo(*, students: int = 1440, seed: int = 24) -> SeedReport:
     from apps.accounts import demo as accounts_demo
     from apps.attendance import demo as attendance_demo
     from apps.calendar import demo as calendar_demo
+    from apps.exams import demo as exams_demo
     from apps.fees import demo as fees_demo
     from apps.homework import demo as homework_demo
     from apps.inventory import demo as inventory_demo
@@ -39,4 +40,5 @@ def seed_demo(*, students: int = 1440, seed: int = 24) -> SeedReport:
     homework_demo.seed_homework(report=report, school=school, rng=rng)
     transport_demo.seed_transport(report=report, school=school, rng=rng)
     inventory_demo.seed_inventory(report=report, school=school, rng=rng)
+    exams_demo.seed_exams(report=report, school=school, rng=rng)
     return report

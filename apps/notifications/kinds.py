@@ -22,3 +22,4 @@ kind_validator = RegexValidator(
     regex=r"^[a-z0-9_]+(\.[a-z0-9_]+)*$",
     message=_("A kind is lowercase words joined by dots, e.g. 'attendance.absent'."),
 )
+EXAMS_RESULTS_PUBLISHED = "exams.results_published"

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "apps.homework",
     "apps.transport",
     "apps.inventory",
+    "apps.exams",
     "apps.demo",
 ]
 
@@ -469,6 +470,10 @@ SPECTACULAR_SETTINGS = {
         "StoreKindEnum": "apps.inventory.models.StoreKind",
         "MovementKindEnum": "apps.inventory.models.MovementKind",
         "MovementEntryKindEnum": "apps.inventory.api.serializers.ENTRY_KINDS",
+        "ScaleKindEnum": "apps.exams.models.ScaleKind",
+        "ComponentKindEnum": "apps.exams.models.ComponentKind",
+        "AdjustmentKindEnum": "apps.exams.models.MarkAdjustment.Kind",
+        "MarkStatusEnum": "apps.exams.models.MarkStatus",
     },
 }
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])

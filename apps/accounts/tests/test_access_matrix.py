@@ -355,6 +355,42 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     **{("GET", f"/api/v1/inventory/reports/{r}/"): ADMINS | STOREKEEPING
        for r in ("stock-on-hand", "stock-on-hand/export", "movements", "movements/export",
                  "issues", "issues/export", "overdue", "overdue/export")},
+    # exams: the structure (scales, plans, exams) is readable by the school, written by its
+    # admins (a frozen scale's PATCH is a 400, still "reached"); staff need the permission no
+    # duty grants. A paper's marks are entered by the subject teacher and admins (the empty
+    # body is a 400; who of the teachers may is `apps/exams/tests/test_marks.py`: subject
+    # teacher, colleague of another subject, class teacher, another school); remarks and
+    # co-scholastic grades by class teachers and admins. The result and the card are the cast
+    # student's, published: the student, the parent, the admin and the colleague teaching in
+    # that section read them; the cast's teacher teaches there nothing.
+    ("GET", "/api/v1/exams/grade-scales/"): ALL - {"accountant"},
+    ("POST", "/api/v1/exams/grade-scales/"): ADMINS,
+    ("GET", "/api/v1/exams/grade-scales/{id}/"): ALL - {"admin2", "accountant"},
+    ("PATCH", "/api/v1/exams/grade-scales/{id}/"): {"admin"},
+    ("POST", "/api/v1/exams/grade-scales/{id}/new-version/"): {"admin"},
+    ("GET", "/api/v1/exams/plans/"): ALL - {"accountant"},
+    ("POST", "/api/v1/exams/plans/"): ADMINS,
+    ("GET", "/api/v1/exams/plans/{id}/"): ALL - {"admin2", "accountant"},
+    ("GET", "/api/v1/exams/exams/"): ALL - {"accountant"},
+    ("POST", "/api/v1/exams/exams/"): ADMINS,
+    ("GET", "/api/v1/exams/exams/{id}/"): ALL - {"admin2", "accountant"},
+    ("PATCH", "/api/v1/exams/exams/{id}/"): {"admin"},
+    ("POST", "/api/v1/exams/exams/{id}/lock/"): {"admin"},
+    ("GET", "/api/v1/exams/marks/"): ALL - {"accountant"},
+    ("POST", "/api/v1/exams/marks/"): ADMINS | {"teacher"},
+    ("POST", "/api/v1/exams/marks/adjust/"): ADMINS,
+    ("GET", "/api/v1/exams/marks/sheet/"): ADMINS | {"teacher"},
+    ("POST", "/api/v1/exams/marks/upload/"): ADMINS | {"teacher"},
+    ("POST", "/api/v1/exams/remarks/"): ADMINS | {"teacher"},
+    ("POST", "/api/v1/exams/co-scholastic/"): ADMINS | {"teacher"},
+    ("GET", "/api/v1/exams/results/"): ALL - {"accountant"},
+    ("GET", "/api/v1/exams/results/{id}/"): {"admin", "student", "parent"},
+    ("POST", "/api/v1/exams/results/compute/"): ADMINS,
+    ("POST", "/api/v1/exams/results/publish/"): ADMINS,
+    ("GET", "/api/v1/exams/report-cards/"): ALL - {"accountant"},
+    ("GET", "/api/v1/exams/report-cards/{id}/"): {"admin", "student", "parent"},
+    ("GET", "/api/v1/exams/report-cards/{id}/pdf/"): {"admin", "student", "parent"},
+    ("POST", "/api/v1/exams/report-cards/generate/"): ADMINS,
 }  # fmt: skip
 
 # The colleague: a second teacher of school one who, in the objects' section (see `_quiz_ids`),
@@ -374,6 +410,9 @@ COLLEAGUE_SEES = {
     ("GET", "/api/v1/quizzes/{id}/results/"),  # rows of the students they teach
     ("GET", "/api/v1/quizzes/{id}/analytics/"),
     ("GET", "/api/v1/attempts/{id}/"),
+    ("GET", "/api/v1/exams/results/{id}/"),  # they teach in the student's section
+    ("GET", "/api/v1/exams/report-cards/{id}/"),
+    ("GET", "/api/v1/exams/report-cards/{id}/pdf/"),
 }
 COLLEAGUE_NOT = {
     ("GET", "/api/v1/homework-submissions/{id}/"),  # the work of a homework they do not teach
@@ -461,8 +500,9 @@ def test_matrix_covers_every_operation(db):
     assert not stale, f"These matrix rows name no operation: {stale}"
 
 
-def _object_ids(cast, *, mongo: bool = False) -> dict[str, str]:
-    """An object of school one per collection; MongoDB's only when `mongo` (a server is up)."""
+def _object_ids(cast, *, mongo: bool = False, exams: bool = False) -> dict[str, str]:
+    """An object of school one per collection; MongoDB's only when `mongo` (a server is up),
+    the exams' only when `exams` (they render a report card)."""
     link = cast.student.guardians.get(parent=cast.parent)
     entry = audit.record(actor=cast.admin, action="test", instance=cast.student)
     return {
@@ -483,6 +523,7 @@ def _object_ids(cast, *, mongo: bool = False) -> dict[str, str]:
         **_homework_ids(cast),  # after _quiz_ids: the colleague teaches in the section there
         **_transport_cast(cast)["ids"],
         **_inventory_ids(cast),
+        **(_exams_ids(cast) if exams else {}),  # after _quiz_ids: the colleague teaches there
         **(_question_ids(cast) if mongo else {}),
     }
 
@@ -812,6 +853,56 @@ def _inventory_ids(cast) -> dict[str, str]:
     }  # fmt: skip
 
 
+def _exams_ids(cast) -> dict[str, str]:
+    """A plan for the cast student's class (one term, one exam out of 100), the student's
+    mark, their class's results computed and published, and their report card; the scale is
+    an unused built-in (not frozen)."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from apps.academics.models import Enrollment
+    from apps.academics.tests.factories import TermFactory
+    from apps.exams import services
+    from apps.exams.models import Component, Mark, ResultRun
+
+    enrollment = Enrollment.objects.select_related("section__school_class", "year").get(
+        student=cast.student, year__is_current=True
+    )
+    section = enrollment.section
+    scales = services.builtin_scales_install(cast.school)
+    term = TermFactory(year=enrollment.year, name="Matrix term")
+    subject = section.teaching_assignments.first().subject
+    plan = services.plan_create(
+        school=cast.school, actor=cast.admin, school_class=section.school_class,
+        year=enrollment.year, name="Matrix plan", scale=scales["cbse-8"],
+        subjects=[{"subject": subject}],
+        terms=[{"term": term, "weight": Decimal(100), "is_final": True, "components": [
+            {"name": "Exam", "kind": "annual", "max_marks": Decimal(100), "weight": Decimal(100)}
+        ]}],
+    )  # fmt: skip
+    component = Component.objects.get(plan_term__plan=plan)
+    exam = services.exam_create(school=cast.school, actor=cast.admin, component=component,
+                                name="Annual", entry_opens=dt.date(2000, 1, 1),
+                                entry_closes=dt.date(2100, 1, 1))  # fmt: skip
+    Mark.objects.create(school=cast.school, exam=exam, section=section, subject=subject,
+                        student=cast.student, marks=Decimal(88), max_marks=Decimal(100))  # fmt: skip
+    run = ResultRun.objects.create(school=cast.school, school_class=section.school_class,
+                                   plan_term=component.plan_term)  # fmt: skip
+    run = ResultRun.objects.select_related("plan_term__plan__scale", "plan_term__term",
+                                           "school").get(pk=run.pk)  # fmt: skip
+    services.compute_run(run)
+    services.results_publish(run=run, actor=cast.admin)
+    services.cards_generate(run=run, section=section)
+    result = run.results.get(student=cast.student)
+    return {
+        "exams/grade-scales": scales["percentage"].pk,
+        "exams/plans": plan.pk,
+        "exams/exams": exam.pk,
+        "exams/results": result.pk,
+        "exams/report-cards": result.cards.get().pk,
+    }
+
+
 def _calendar_ids(cast) -> dict[str, str]:
     """An event and an exam paper of the section `_academics_ids` enrolled the cast's student
     in, and a feed token of the parent's."""
@@ -888,13 +979,14 @@ def test_access(cast, api, operation, request, schema_contract):
     path = template
     collection = template.split("/")[3]
     # these collections live one level down
-    if collection in ("fees", "payments", "transport", "inventory"):
+    if collection in ("fees", "payments", "transport", "inventory", "exams"):
         collection = "/".join(template.split("/")[3:5])
     mongo_db = None
     if collection in MONGO_COLLECTIONS:
         mongo_db = request.getfixturevalue("mongo_questions").database
     if "{id}" in template:
-        ids = _object_ids(cast, mongo=mongo_db is not None)
+        ids = _object_ids(cast, mongo=mongo_db is not None,
+                          exams=collection.startswith("exams/"))  # fmt: skip
         path = template.replace("{id}", str(ids[collection]))
     wrong = []
     for persona in sorted(_personas(collection)):
