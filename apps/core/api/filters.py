@@ -15,8 +15,10 @@ import datetime as dt
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
 from django_filters import FilterSet
 from django_filters.rest_framework import DjangoFilterBackend
+from django_filters.rest_framework import FilterSet as RestFilterSet
 
 
 class UTCDateTimeField(forms.DateTimeField):
@@ -52,7 +54,22 @@ def _always_runs(filterset_class: type[FilterSet]) -> bool:
     )
 
 
+class SchoolFilterSet(RestFilterSet):
+    """The FilterSet a view's `filterset_fields` generate: a related object is filtered by a
+    plain UUID, so another school's id answers as a random one does (an empty list), never
+    400 "select a valid choice" (which would tell that the id exists elsewhere)."""
+
+    FILTER_DEFAULTS = {
+        **RestFilterSet.FILTER_DEFAULTS,
+        models.ForeignKey: {"filter_class": django_filters.UUIDFilter},
+        models.OneToOneField: {"filter_class": django_filters.UUIDFilter},
+        models.ManyToManyField: {"filter_class": django_filters.UUIDFilter},
+    }
+
+
 class FilterBackend(DjangoFilterBackend):
+    filterset_base = SchoolFilterSet
+
     def filter_queryset(self, request, queryset, view):
         filterset_class = self.get_filterset_class(view, queryset)
         if filterset_class is None:

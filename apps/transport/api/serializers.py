@@ -171,7 +171,7 @@ class TripUpdateSerializer(TripInputSerializer):
     shift = None  # fixed: assignments are per shift
 
 
-class RunSerializer(serializers.ModelSerializer):
+class TripRunSerializer(serializers.ModelSerializer):
     class Meta:
         model = TripRun
         fields = ["id", "trip", "vehicle", "date", "status", "started_at", "ended_at"]

@@ -243,7 +243,7 @@ class TripViewSet(_Crud):
                          code="trip_in_use")  # fmt: skip
         super().delete_object(obj)
 
-    @extend_schema(request=None, responses={201: s.RunSerializer},
+    @extend_schema(request=None, responses={201: s.TripRunSerializer},
                    description=MANAGER_DOC + " Starts today's run: from now the vehicle's "
                    "devices may report and parents see the bus. Refused (400 `trip_not_ready`) "
                    "when the vehicle is not roadworthy, the driver's licence has expired or a "
@@ -251,7 +251,7 @@ class TripViewSet(_Crud):
     @action(detail=True, methods=["post"])
     def start(self, request, pk=None):
         run = services.run_start(trip=self.get_object(), actor=request.user)
-        return Response(s.RunSerializer(run).data, status=status.HTTP_201_CREATED)
+        return Response(s.TripRunSerializer(run).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(parameters=[ROSTER_FORMAT, ROSTER_DATE, LANG_PARAM],
                    responses={(200, "application/json"): s.RosterSerializer,
@@ -439,7 +439,7 @@ class AssignmentViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.Re
 )
 @extend_schema(tags=["transport"])
 class RunViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
-    serializer_class = s.RunSerializer
+    serializer_class = s.TripRunSerializer
     roles = {"list": MANAGERS, "retrieve": MANAGERS, "end": MANAGERS}
     permission_model = TripRun
     filterset_fields = ["trip", "status", "date"]
@@ -449,13 +449,13 @@ class RunViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     def base_queryset(self):
         return selectors.run_queryset()
 
-    @extend_schema(request=None, responses=s.RunSerializer,
+    @extend_schema(request=None, responses=s.TripRunSerializer,
                    description=MANAGER_DOC + " Ends the run: devices may no longer report for "
                    "it and its live position is forgotten.")  # fmt: skip
     @action(detail=True, methods=["post"])
     def end(self, request, pk=None):
         run = services.run_end(run=self.get_object(), actor=request.user)
-        return Response(s.RunSerializer(run).data)
+        return Response(s.TripRunSerializer(run).data)
 
 
 class MarkPermission(RolePermission):
