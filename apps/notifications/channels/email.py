@@ -37,3 +37,41 @@ def send(notification: Notification) -> None:
         headers={"X-Schools24-Notification": str(notification.pk)},
     )
     message.send(fail_silently=False)
+
+
+# Refusals a retry cannot cure: the address or the sender was refused, or a 5xx reply.
+def _is_permanent(exc: Exception) -> bool:
+    import smtplib
+
+    if isinstance(exc, (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused)):
+        return True
+    return isinstance(exc, smtplib.SMTPResponseException) and 500 <= exc.smtp_code < 600
+
+
+def provider_name() -> str:
+    """What the deliveries record as the provider: SendGrid, or the Django backend's name."""
+    if settings.SENDGRID_API_KEY:
+        return "sendgrid"
+    backend = settings.EMAIL_BACKEND.rsplit(".", 2)[-2]  # "...backends.console.EmailBackend"
+    return backend
+
+
+class EmailAdapter:
+    """The e-mail channel over `send` above; OSError (socket, SMTP) is classified."""
+
+    channel = "email"
+
+    @property
+    def name(self) -> str:
+        return provider_name()
+
+    def send(self, delivery):
+        from .base import PermanentFailure, SendResult, TemporaryFailure
+
+        try:
+            send(delivery.notification)
+        except OSError as exc:
+            if _is_permanent(exc):
+                raise PermanentFailure(f"{type(exc).__name__}: {exc}") from exc
+            raise TemporaryFailure(f"{type(exc).__name__}: {exc}") from exc
+        return SendResult(delivered=self.name in ("locmem", "console"))
