@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from apps.core.exceptions import ApplicationError
 
@@ -163,23 +164,23 @@ def preferences_replace(*, user, rules: list[dict], quiet_hours: dict | None) ->
     for index, rule in enumerate(rules):
         key, channel = rule["key"], rule["channel"]
         if channel not in OPTIONAL_CHANNELS:
-            errors[str(index)] = ["The in-app inbox cannot be turned off."]
+            errors[str(index)] = [_("The in-app inbox cannot be turned off.")]
         elif key == Category.CRITICAL or (
             key not in categories and registry.get(key).category == Category.CRITICAL
         ):
-            errors[str(index)] = ["Critical messages cannot be turned off."]
+            errors[str(index)] = [_("Critical messages cannot be turned off.")]
     seen = [(r["key"], r["channel"]) for r in rules]
     if len(seen) != len(set(seen)):
-        errors["duplicate"] = ["Each (key, channel) may appear once."]
+        errors["duplicate"] = [_("Each (key, channel) may appear once.")]
     if errors:
         raise ApplicationError(
-            "Some preferences cannot be saved.", code="invalid", fields={"rules": errors}
+            _("Some preferences cannot be saved."), code="invalid", fields={"rules": errors}
         )
     if quiet_hours and quiet_hours["start"] == quiet_hours["end"]:
         raise ApplicationError(
-            "Quiet hours must start and end at different times.",
+            _("Quiet hours must start and end at different times."),
             code="invalid",
-            fields={"quiet_hours": ["Start and end are the same."]},
+            fields={"quiet_hours": [_("Start and end are the same.")]},
         )
     NotificationPreference.objects.filter(user=user).delete()
     NotificationPreference.objects.bulk_create(
