@@ -160,6 +160,8 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("DELETE", "/api/v1/notifications/devices/"): ALL,
     ("GET", "/api/v1/notifications/preferences/"): ALL,
     ("PUT", "/api/v1/notifications/preferences/"): ALL,
+    ("POST", "/api/v1/notifications/webhooks/twilio/"): PUBLIC,  # unsigned: a 400 for all
+    ("POST", "/api/v1/notifications/webhooks/msg91/"): PUBLIC,
     # quizzes: the object is a published quiz of the section the cast's student is in (the
     # cast's teacher does not teach it, so finds nothing); admins and teachers set quizzes
     # (a teacher's empty body is a 400), students and parents read their section's; only

@@ -71,3 +71,7 @@ class PreferencesSerializer(serializers.Serializer):
     quiet_hours = QuietHoursSerializer(allow_null=True)
     categories = CategoryInfoSerializer(many=True, read_only=True)
     kinds = KindInfoSerializer(many=True, read_only=True)
+
+
+class WebhookAnswerSerializer(serializers.Serializer):
+    updated = serializers.IntegerField(help_text=_("How many deliveries the report changed."))

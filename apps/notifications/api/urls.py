@@ -15,5 +15,15 @@ urlpatterns = [
         views.PreferencesView.as_view(),
         name="notification-preferences",
     ),
+    path(
+        "notifications/webhooks/twilio/",
+        views.TwilioStatusWebhookView.as_view(),
+        name="notification-webhook-twilio",
+    ),
+    path(
+        "notifications/webhooks/msg91/",
+        views.Msg91StatusWebhookView.as_view(),
+        name="notification-webhook-msg91",
+    ),
     *router.urls,
 ]

@@ -8,16 +8,18 @@ another user's notification is a 404. Nothing is created through the API (see se
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.parsers import FormParser, JSONParser
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.core.exceptions import ApplicationError
 
-from .. import selectors, services
+from .. import selectors, services, webhooks
 from ..models import Notification
 from . import serializers as s
 from .filters import NotificationFilter
@@ -156,3 +158,74 @@ class PreferencesView(APIView):
             quiet_hours=data.validated_data["quiet_hours"],
         )
         return Response(s.PreferencesSerializer(result).data)
+
+
+WEBHOOK_DOC = (
+    "Roles: none (no session): %s is the authentication. A report that does not verify is a "
+    "400 and changes nothing; a repeated report changes nothing more (statuses only move "
+    "forward: sent -> delivered or failed)."
+)
+
+
+class _ProviderWebhook(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes: list = []
+    parser_classes = [FormParser, JSONParser]
+
+    def refuse(self):
+        raise ApplicationError(
+            _("The webhook signature does not verify."), code="invalid_signature"
+        )
+
+
+@extend_schema(
+    tags=["notifications"],
+    request=OpenApiTypes.OBJECT,
+    responses={200: s.WebhookAnswerSerializer},
+    description=WEBHOOK_DOC % "X-Twilio-Signature over the URL and the form fields",
+)
+class TwilioStatusWebhookView(_ProviderWebhook):
+    def post(self, request):
+        data = request.data
+        params = {k: str(data.get(k, "")) for k in data} if hasattr(data, "get") else {}
+        try:
+            webhooks.verify_twilio(
+                request.build_absolute_uri(), params, request.headers.get("X-Twilio-Signature", "")
+            )
+        except webhooks.InvalidSignature:
+            self.refuse()
+        updated = webhooks.delivery_status_update(
+            provider="twilio",
+            provider_message_id=params.get("MessageSid", ""),
+            status=params.get("MessageStatus", ""),
+            error=params.get("ErrorCode", ""),
+        )
+        return Response({"updated": updated})
+
+
+@extend_schema(
+    tags=["notifications"],
+    request=OpenApiTypes.OBJECT,
+    responses={200: s.WebhookAnswerSerializer},
+    description=WEBHOOK_DOC % "the shared secret MSG91_WEBHOOK_SECRET in X-Msg91-Secret"
+    + " Body: a report `{requestId, status, description}` or a list of them.",
+)
+class Msg91StatusWebhookView(_ProviderWebhook):
+    def post(self, request):
+        try:
+            webhooks.verify_msg91(request.headers.get("X-Msg91-Secret", ""))
+        except webhooks.InvalidSignature:
+            self.refuse()
+        reports = request.data if isinstance(request.data, list) else [request.data]
+        updated = 0
+        for report in reports:
+            if not hasattr(report, "get"):
+                raise ApplicationError(_("The webhook body is not a valid report."))
+            updated += webhooks.delivery_status_update(
+                provider="msg91",
+                provider_message_id=str(report.get("requestId", "")),
+                status=str(report.get("status", "")),
+                error=str(report.get("description", "")),
+            )
+        return Response({"updated": updated})

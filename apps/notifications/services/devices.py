@@ -35,7 +35,9 @@ def device_register(*, user, platform: str, token: str) -> tuple[Device, bool]:
 
 def device_unregister(*, user, token: str) -> int:
     """Forget `token` if it is `user`'s (sign-out); another user's token is left alone."""
-    deleted, _ = Device.objects.filter(user=user, token=token).delete()
+    from ..scopes import own_devices
+
+    deleted, _ = own_devices(user).filter(token=token).delete()
     return deleted
 
 
