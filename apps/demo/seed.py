@@ -23,6 +23,7 @@ def seed_demo(*, students: int = 1440, seed: int = 24) -> SeedReport:
     from apps.attendance import demo as attendance_demo
     from apps.calendar import demo as calendar_demo
     from apps.fees import demo as fees_demo
+    from apps.notifications import demo as notifications_demo
     from apps.quizzes import demo as quizzes_demo
 
     rng = random.Random(seed)
@@ -30,6 +31,7 @@ def seed_demo(*, students: int = 1440, seed: int = 24) -> SeedReport:
     school, teacher = accounts_demo.seed_people(report=report, students=students, rng=rng)
     academics_demo.seed_academics(report=report, school=school, demo_teacher=teacher)
     calendar_demo.seed_calendar(report=report, school=school)
+    notifications_demo.seed_notifications(report=report, school=school)
     attendance_demo.seed_attendance(report=report, school=school, rng=rng, weeks=3)
     quizzes_demo.seed_quizzes(report=report, school=school, rng=rng, teacher=teacher)
     fees_demo.seed_fees(report=report, school=school, rng=rng)
