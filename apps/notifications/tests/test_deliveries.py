@@ -256,3 +256,41 @@ def test_notifications_without_delivery_rows_still_mail(cast):
     assert send_notification_email.delay(str(notification.pk)).get() is True
     assert Delivery.objects.get(notification=notification).status == "delivered"
     assert Notification.objects.get(pk=notification.pk).emailed_at is not None
+
+
+def test_fan_out_costs_the_same_queries_for_two_recipients_or_eight(cast):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from apps.accounts.models import Role
+    from apps.accounts.tests.factories import UserFactory
+
+    parents = [
+        UserFactory(school=cast.school, role=Role.PARENT, phone=f"98450{n:05d}") for n in range(8)
+    ]
+    for parent in parents:
+        DeviceFactory(user=parent)
+    counts = []
+    for group, key in ((parents[:2], "a"), (parents, "b")):
+        with CaptureQueriesContext(connection) as queries:
+            notify(recipients=group, kind=kinds.SCHOOL_ANNOUNCEMENT, title="T", body="B",
+                   channels=("email", "sms", "push"), dedupe_key=key)  # fmt: skip
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+    assert Delivery.objects.filter(notification__dedupe_key="b").count() == 8 * 4
+
+
+def test_sms_uses_the_template_in_the_recipients_language(cast, django_capture_on_commit_callbacks):
+    cast.parent.phone = "9845012345"
+    cast.parent.language = "hi"
+    cast.parent.save()
+    SmsTemplateFactory(school=cast.school)
+    SmsTemplateFactory(
+        school=cast.school, language="hi", text="प्रिय अभिभावक, {#var#} {#var#} को अनुपस्थित रहे।",
+        dlt_template_id="1107160000000000002",
+    )  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        absent(cast)
+    (sms,) = sms_channel.outbox
+    assert sms.text == "प्रिय अभिभावक, Sam Student 2025-07-01 को अनुपस्थित रहे।"
+    assert sms.dlt_template_id == "1107160000000000002"
