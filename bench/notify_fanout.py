@@ -181,7 +181,7 @@ def main() -> None:
     from apps.notifications.services import creation
 
     # Creation is measured alone: the queued tasks are not published (no broker needed).
-    creation._enqueue_emails = creation._enqueue_deliveries = lambda ids: None
+    creation._enqueue_emails = creation._enqueue_deliveries = lambda _ids: None
     settings.NOTIFICATIONS_SMS_BACKEND = settings.NOTIFICATIONS_PUSH_BACKEND = "locmem"
     school, parents = seed(args.students)
     tenth = parents[: max(len(parents) // 10, 1)]
