@@ -195,13 +195,15 @@ def main() -> None:
 
         notes, deliveries = Notification.objects.count(), Delivery.objects.count()
         last_round = round_ == args.rounds - 1
-        if not (last_round and args.send):
+        inserted = ""
+        if not (last_round and args.send):  # the last round's rows are sent below
             raw, rows = raw_insert()
             raw_times.append(raw)
+            inserted = f"; raw INSERT {raw:.3f} s ({rows} rows)"
         fan_times.append(elapsed)
         say(f"round {round_ + 1}: fan-out {elapsed:.3f} s ({notes} notifications, {deliveries} "
             f"deliveries, {queries} queries; {len(tenth)} recipients: {small_queries} queries)"
-            + (f"; raw INSERT {raw:.3f} s ({rows} rows)" if raw_times else ""))  # fmt: skip
+            + inserted)  # fmt: skip
     fan, raw = statistics.median(fan_times), statistics.median(raw_times or [float("nan")])
     rows = notes + deliveries
     say()

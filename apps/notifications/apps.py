@@ -11,7 +11,8 @@ class NotificationsConfig(AppConfig):
         from apps.core import periodic
 
         from . import scopes  # noqa: F401  (registers access rules)
-        from .tasks import PRUNE_SCHEDULE, SWEEP_SCHEDULE
+        from .tasks import DIGEST_SCHEDULE, PRUNE_SCHEDULE, SWEEP_SCHEDULE
 
         periodic.register(SWEEP_SCHEDULE)  # installed after every migrate
         periodic.register(PRUNE_SCHEDULE)
+        periodic.register(DIGEST_SCHEDULE)

@@ -107,6 +107,21 @@ def prune_push_devices() -> int:
     return device_prune()
 
 
+@shared_task(acks_late=True, time_limit=600, soft_time_limit=540)
+def send_email_digests() -> int:
+    """The daily digest of non-urgent kinds for users who asked for one."""
+    from .services.digest import digests_send
+
+    return digests_send()
+
+
+DIGEST_SCHEDULE = PeriodicSchedule(
+    name="send notification digests",
+    task="apps.notifications.tasks.send_email_digests",
+    interval_setting="NOTIFICATIONS_DIGEST_INTERVAL",
+    description="E-mails each user who asked for it one summary of the day's non-urgent "
+    "messages (never an empty one). Interval: NOTIFICATIONS_DIGEST_INTERVAL.",
+)
 SWEEP_SCHEDULE = PeriodicSchedule(
     name="release due notification deliveries",
     task="apps.notifications.tasks.release_due_deliveries",

@@ -484,6 +484,7 @@ NOTIFICATIONS_PROMOTIONAL_WINDOW = env.str(
 )
 NOTIFICATIONS_PUSH_TOKEN_TTL_DAYS = env.int("NOTIFICATIONS_PUSH_TOKEN_TTL_DAYS", default=270)
 NOTIFICATIONS_PUSH_PRUNE_INTERVAL = env.int("NOTIFICATIONS_PUSH_PRUNE_INTERVAL", default=86400)
+NOTIFICATIONS_DIGEST_INTERVAL = env.int("NOTIFICATIONS_DIGEST_INTERVAL", default=86400)
 # Payment gateways (apps/payments/gateways.py). With DEBUG on, the product runs without gateway
 # accounts on these local values (test-mode-like, known to everyone, refused by the production
 # settings); the webhook secrets are comma-separated lists while a secret is being rotated.

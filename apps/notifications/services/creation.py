@@ -300,11 +300,21 @@ def _why_not(delivery: Delivery, message: Message, row: Notification, book) -> s
 
 def _decide(delivery: Delivery, message: Message, row: Notification, book, tz, now) -> None:
     """Suppressed, deferred (quiet hours, the promotional window, `scheduled_at`) or queued."""
+    from .digest import DIGEST, wants_digest
     from .preferences import promotional_opens
 
     why = _why_not(delivery, message, row, book)
     if why:
         delivery.record(DeliveryStatus.SUPPRESSED, why, at=now)
+        return
+    if (
+        delivery.channel == Channel.EMAIL
+        and delivery.category != Category.CRITICAL
+        and registry.get(row.kind).digest
+        and wants_digest(book, row.recipient)
+    ):
+        delivery.provider = DIGEST  # waits for the daily digest (services.digest)
+        delivery.record(DeliveryStatus.CREATED, "for the daily digest", at=now)
         return
     later = [message.scheduled_at] if message.scheduled_at else []
     if delivery.category != Category.CRITICAL:

@@ -22,6 +22,7 @@ def delivery_release_due(*, now: dt.datetime | None = None, limit: int = 5000) -
     with transaction.atomic():
         rows = list(
             Delivery.objects.select_for_update(skip_locked=True)
+            .exclude(provider="digest")  # the daily digest sends those
             .filter(
                 Q(status=DeliveryStatus.CREATED, scheduled_at__lte=now)
                 | Q(status=DeliveryStatus.CREATED, scheduled_at__isnull=True, created_at__lt=stale)

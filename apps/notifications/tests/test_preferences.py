@@ -245,3 +245,42 @@ def test_sms_and_push_go_to_their_providers_queues(settings):
     settings.NOTIFICATIONS_PUSH_BACKEND = "fcm"
     assert provider_queue("sms") == "notifications.msg91"
     assert provider_queue("push") == "notifications.fcm"
+
+
+# --- the daily digest ---------------------------------------------------------------------------
+def test_daily_digest_collects_unread_circulars_once_and_is_never_empty(
+    cast, api, django_capture_on_commit_callbacks
+):
+    from django.utils import timezone
+
+    from apps.notifications.tasks import send_email_digests
+
+    api(cast.parent).put(
+        PREFS,
+        {"rules": [{"key": "digest", "channel": "email", "enabled": True}], "quiet_hours": None},
+        format="json",
+    )
+    assert send_email_digests.delay().get() == 0  # nothing pending: no e-mail
+    with django_capture_on_commit_callbacks(execute=True):
+        first = tell(cast, kinds.SCHOOL_ANNOUNCEMENT)
+        read = notify(recipients=[cast.parent], kind=kinds.SCHOOL_ANNOUNCEMENT,
+                      title="Already read", body="B")[0]  # fmt: skip
+        fees = tell(cast, kinds.FEES_REMINDER)  # not a digest kind: mailed at once
+        admin_note = notify(recipients=[cast.admin], kind=kinds.SCHOOL_ANNOUNCEMENT,
+                            title="For the admin", body="B")[0]  # fmt: skip
+    assert [m.to for m in mail.outbox] == [["pat@alice.test"], ["alice@alice.test"]]
+    assert release_due_deliveries.delay().get() == 0  # the sweeper leaves digests alone
+    read.read_at = timezone.now()
+    read.save()
+    mail.outbox.clear()
+
+    assert send_email_digests.delay().get() == 1
+    (digest,) = mail.outbox
+    assert digest.to == ["pat@alice.test"]
+    assert digest.subject == "[Alice Public School] Your daily summary: 1 messages"
+    assert "- T" in digest.body and "Already read" not in digest.body
+    status = dict(Delivery.objects.filter(channel="email").values_list("notification", "status"))
+    assert status[first.pk] == "sent" and status[read.pk] == "suppressed"
+    assert status[fees.pk] == "delivered" and status[admin_note.pk] == "delivered"
+    assert send_email_digests.delay().get() == 0  # nothing is sent twice
+    assert len(mail.outbox) == 1
