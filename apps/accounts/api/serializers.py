@@ -88,6 +88,12 @@ class UserSummarySerializer(serializers.ModelSerializer):
 
 class UserSerializer(serializers.ModelSerializer):
     profile_picture_url = serializers.SerializerMethodField()
+    language = serializers.ChoiceField(
+        choices=Language.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text=_("What notifications are written in; blank: the school's default."),
+    )
     last_login_at = serializers.DateTimeField(source="last_login", read_only=True)
     school = serializers.UUIDField(source="school_id", read_only=True)
 
