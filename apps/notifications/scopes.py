@@ -55,8 +55,3 @@ def own_devices(user):
     if not (user and user.is_authenticated):
         return Device.objects.none()
     return Device.objects.filter(user_id=user.pk)
-
-
-def may_manage_school_notifications(user) -> bool:
-    """Templates, quiet hours and channel switches of a school: its admins (in the admin)."""
-    return bool(user and user.is_authenticated and user.role == "admin" and user.school_id)
