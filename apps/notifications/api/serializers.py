@@ -75,3 +75,7 @@ class PreferencesSerializer(serializers.Serializer):
 
 class WebhookAnswerSerializer(serializers.Serializer):
     updated = serializers.IntegerField(help_text=_("How many deliveries the report changed."))
+
+
+class UnsubscribeAnswerSerializer(serializers.Serializer):
+    unsubscribed = serializers.BooleanField()

@@ -25,5 +25,10 @@ urlpatterns = [
         views.Msg91StatusWebhookView.as_view(),
         name="notification-webhook-msg91",
     ),
+    path(
+        "notifications/unsubscribe/<str:token>/",
+        views.UnsubscribeView.as_view(),
+        name="notification-unsubscribe",
+    ),
     *router.urls,
 ]

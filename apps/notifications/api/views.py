@@ -12,6 +12,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, JSONParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -229,3 +230,23 @@ class Msg91StatusWebhookView(_ProviderWebhook):
                 error=str(report.get("description", "")),
             )
         return Response({"updated": updated})
+
+
+@extend_schema(
+    tags=["notifications"],
+    request=None,
+    responses={200: s.UnsubscribeAnswerSerializer},
+    description="Roles: none (no session): the signed token in the URL names the user. The "
+    "one-click unsubscribe (RFC 8058) of circular e-mails' List-Unsubscribe header: turns "
+    "promotional e-mail off for that user (transactional and critical mail continue). A "
+    "token that does not verify is a 404; repeating it changes nothing more.",
+)
+class UnsubscribeView(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    parser_classes = [FormParser, JSONParser]
+
+    def post(self, request, token: str):
+        if not services.preferences_unsubscribe(token=token):
+            raise NotFound()
+        return Response({"unsubscribed": True})

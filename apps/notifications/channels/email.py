@@ -29,12 +29,19 @@ def render(notification: Notification) -> tuple[str, str]:
 def send(notification: Notification) -> None:
     """Send now; provider errors (OSError, smtplib.SMTPException) propagate for the task to retry."""
     subject, body = render(notification)
+    headers = {"X-Schools24-Notification": str(notification.pk)}
+    if _is_circular(notification):
+        # One-click unsubscribe (RFC 8058) on circulars only, never on transactional mail.
+        from ..services.preferences import unsubscribe_url
+
+        headers["List-Unsubscribe"] = f"<{unsubscribe_url(notification.recipient)}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message = EmailMessage(
         subject=subject,
         body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[notification.recipient.email],
-        headers={"X-Schools24-Notification": str(notification.pk)},
+        headers=headers,
     )
     message.send(fail_silently=False)
 
@@ -75,3 +82,10 @@ class EmailAdapter:
                 raise PermanentFailure(f"{type(exc).__name__}: {exc}") from exc
             raise TemporaryFailure(f"{type(exc).__name__}: {exc}") from exc
         return SendResult(delivered=self.name in ("locmem", "console"))
+
+
+def _is_circular(notification: Notification) -> bool:
+    from .. import registry
+    from ..models import Category
+
+    return registry.get(notification.kind).category == Category.PROMOTIONAL

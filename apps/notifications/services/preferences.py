@@ -205,3 +205,42 @@ def preferences_replace(*, user, rules: list[dict], quiet_hours: dict | None) ->
     else:
         QuietHours.objects.filter(user=user).delete()
     return preferences_read(user)
+
+
+# --- one-click unsubscribe (RFC 8058) from circulars -----------------------------------------
+UNSUBSCRIBE_SALT = "notifications.unsubscribe"
+
+
+def unsubscribe_token(user) -> str:
+    """A signed, non-expiring token naming the user: the circular e-mail's List-Unsubscribe."""
+    from django.core import signing
+
+    return signing.dumps({"u": str(user.pk)}, salt=UNSUBSCRIBE_SALT, compress=True)
+
+
+def unsubscribe_url(user) -> str:
+    return f"{settings.SITE_URL}/api/v1/notifications/unsubscribe/{unsubscribe_token(user)}/"
+
+
+@transaction.atomic
+def preferences_unsubscribe(*, token: str) -> bool:
+    """Turn promotional e-mail (circulars) off for the token's user; False for a token that
+    does not verify or names nobody. Transactional and critical mail is unaffected."""
+    from django.core import signing
+
+    from apps.accounts.models import User
+
+    try:
+        user_id = signing.loads(token, salt=UNSUBSCRIBE_SALT)["u"]
+        user = User.objects.filter(pk=user_id, is_active=True, school__isnull=False).first()
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        return False
+    if user is None:
+        return False
+    NotificationPreference.objects.update_or_create(
+        user=user,
+        key=Category.PROMOTIONAL,
+        channel=Channel.EMAIL,
+        defaults={"school_id": user.school_id, "enabled": False},
+    )
+    return True

@@ -284,3 +284,38 @@ def test_daily_digest_collects_unread_circulars_once_and_is_never_empty(
     assert status[fees.pk] == "delivered" and status[admin_note.pk] == "delivered"
     assert send_email_digests.delay().get() == 0  # nothing is sent twice
     assert len(mail.outbox) == 1
+
+
+# --- one-click unsubscribe ---------------------------------------------------------------------
+def test_circulars_carry_one_click_unsubscribe_and_it_works(
+    cast, api, django_capture_on_commit_callbacks
+):
+    from apps.notifications.models import NotificationPreference
+
+    with django_capture_on_commit_callbacks(execute=True):
+        tell(cast, kinds.SCHOOL_ANNOUNCEMENT)
+        tell(cast, kinds.FEES_REMINDER)
+    circular, receipt = mail.outbox
+    assert "List-Unsubscribe" not in receipt.extra_headers  # never on transactional mail
+    header = circular.extra_headers["List-Unsubscribe"]
+    assert circular.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    url = header.strip("<>").removeprefix("http://127.0.0.1:8000")
+    assert url.startswith("/api/v1/notifications/unsubscribe/")
+
+    assert api(None).post(url.replace("unsubscribe/", "unsubscribe/x")).status_code == 404
+    response = api(None).post(url, "List-Unsubscribe=One-Click",
+                              content_type="application/x-www-form-urlencoded")  # fmt: skip
+    assert response.status_code == 200 and response.json() == {"unsubscribed": True}
+    assert api(None).post(url).status_code == 200  # again: nothing more
+    (rule,) = NotificationPreference.objects.all()
+    assert (rule.user, rule.key, rule.channel, rule.enabled) == (
+        cast.parent,
+        "promotional",
+        "email",
+        False,
+    )
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        tell(cast, kinds.SCHOOL_ANNOUNCEMENT)
+        tell(cast, kinds.FEES_REMINDER)
+    assert len(mail.outbox) == 1 and "List-Unsubscribe" not in mail.outbox[0].extra_headers
