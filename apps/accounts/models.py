@@ -52,6 +52,13 @@ def validate_timezone(value: str) -> None:
         raise ValidationError(_("%(value)s is not a known time zone."), params={"value": value})
 
 
+class Language(models.TextChoices):
+    """The languages messages are written in (settings.LANGUAGES)."""
+
+    ENGLISH = "en", "English"
+    HINDI = "hi", "हिन्दी (Hindi)"
+
+
 class School(TimeStampedModel):
     name = models.CharField(_("name"), max_length=200)
     code = models.SlugField(
@@ -67,6 +74,13 @@ class School(TimeStampedModel):
     )
     logo = models.ImageField(
         _("logo"), upload_to="schools/logos/", blank=True, validators=[ImageUpload()]
+    )
+    language = models.CharField(
+        _("default language"),
+        max_length=8,
+        choices=Language.choices,
+        blank=True,
+        help_text=_("What the school's messages are written in when a user has not chosen."),
     )
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -127,6 +141,13 @@ class User(AbstractBaseUser, PermissionsMixin, TimeStampedModel):
         help_text=_("Whether the user may sign in to the staff admin site."),
     )
     email_verified = models.BooleanField(_("e-mail verified"), default=False)
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        choices=Language.choices,
+        blank=True,
+        help_text=_("What messages to this user are written in; blank: the school's default."),
+    )
 
     objects = UserManager()
 

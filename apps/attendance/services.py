@@ -360,6 +360,11 @@ def _notify_guardians(section: Section, date: dt.date, period, students: list) -
                     f"attendance.absent:{student.pk}:{date.isoformat()}:"
                     f"{slot_of(period and period.pk)}"
                 ),
+                # The SMS template's {#var#} values: at most 30 characters each (DLT).
+                context={
+                    "student": name if len(name) <= 30 else name.split()[0][:30],
+                    "date": date.isoformat(),
+                },
             )
         )
     notify_many(messages)

@@ -26,6 +26,7 @@ def seed_demo(*, students: int = 1440, seed: int = 24) -> SeedReport:
     from apps.fees import demo as fees_demo
     from apps.homework import demo as homework_demo
     from apps.inventory import demo as inventory_demo
+    from apps.notifications import demo as notifications_demo
     from apps.quizzes import demo as quizzes_demo
     from apps.transport import demo as transport_demo
 
@@ -34,6 +35,7 @@ def seed_demo(*, students: int = 1440, seed: int = 24) -> SeedReport:
     school, teacher = accounts_demo.seed_people(report=report, students=students, rng=rng)
     academics_demo.seed_academics(report=report, school=school, demo_teacher=teacher)
     calendar_demo.seed_calendar(report=report, school=school)
+    notifications_demo.seed_notifications(report=report, school=school)
     attendance_demo.seed_attendance(report=report, school=school, rng=rng, weeks=3)
     quizzes_demo.seed_quizzes(report=report, school=school, rng=rng, teacher=teacher)
     fees_demo.seed_fees(report=report, school=school, rng=rng)

@@ -1,4 +1,5 @@
-"""Staff screen for notifications: who was told what, whether they read it, whether it was mailed.
+"""Staff screens for notifications: who was told what, whether they read it, and every delivery
+(channel, provider, status history); the school's SMS templates, quiet hours and channels.
 
 Read-only: notifications are raised by the product (`services.notify`), not typed in here. School
 admins see their school's (rows through `SchoolScopedAdmin`), staff by permission.
@@ -6,12 +7,21 @@ admins see their school's (rows through `SchoolScopedAdmin`), staff by permissio
 
 from __future__ import annotations
 
+from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.admin import SchoolScopedAdmin
 
-from .models import Notification
+from .models import (
+    Delivery,
+    Device,
+    Notification,
+    QuietHours,
+    SchoolChannelSettings,
+    SmsTemplate,
+)
 
 
 class _NullDateFilter(admin.SimpleListFilter):
@@ -73,4 +83,90 @@ class NotificationAdmin(SchoolScopedAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(SchoolScopedAdmin):
+    """Every send, filterable by status, channel, provider and kind, with its status history."""
+
+    list_display = (
+        "created_at", "recipient", "kind", "channel", "status", "provider", "attempts",
+        "scheduled_at", "sent_at", "delivered_at",
+    )  # fmt: skip
+    list_select_related = ("recipient", "school")
+    list_filter = ("status", "channel", "provider", "category", "kind", "school")
+    search_fields = ("recipient__email", "recipient__full_name", "provider_message_id", "kind")
+    date_hierarchy = "created_at"
+    ordering = ("-created_at",)
+    fields = (
+        "school", "notification", "recipient", "kind", "category", "channel", "status",
+        "idempotency_key", "provider", "provider_message_id", "address", "payload", "attempts",
+        "last_error", "scheduled_at", "queued_at", "sent_at", "delivered_at", "failed_at",
+        "history", "created_at",
+    )  # fmt: skip
+    readonly_fields = fields
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class SmsTemplateForm(forms.ModelForm):
+    class Meta:
+        model = SmsTemplate
+        fields = [
+            "school", "kind", "language", "text", "variables", "dlt_template_id",
+            "sender_header", "category", "is_active",
+        ]  # fmt: skip
+
+    def clean_language(self):
+        language = self.cleaned_data["language"]
+        if language not in {code for code, _name in settings.LANGUAGES}:
+            raise forms.ValidationError(_("Choose one of the product's languages."))
+        return language
+
+
+@admin.register(SmsTemplate)
+class SmsTemplateAdmin(SchoolScopedAdmin):
+    """The school's DLT-registered SMS texts: exact approved text, template id, header."""
+
+    form = SmsTemplateForm
+    list_display = ("kind", "language", "dlt_template_id", "sender_header", "category",
+                    "is_active")  # fmt: skip
+    list_select_related = ("school",)
+    list_filter = ("category", "language", "is_active", "school")
+    search_fields = ("kind", "dlt_template_id", "text")
+    ordering = ("kind", "language")
+
+
+@admin.register(QuietHours)
+class QuietHoursAdmin(SchoolScopedAdmin):
+    """The school's default quiet hours (no user) and users' own."""
+
+    list_display = ("school", "user", "start", "end")
+    list_select_related = ("school", "user")
+    list_filter = ("school",)
+    raw_id_fields = ("user",)
+
+
+@admin.register(SchoolChannelSettings)
+class SchoolChannelSettingsAdmin(SchoolScopedAdmin):
+    list_display = ("school", "email_enabled", "sms_enabled", "push_enabled")
+    list_select_related = ("school",)
+    list_filter = ("school",)
+
+
+@admin.register(Device)
+class DeviceAdmin(SchoolScopedAdmin):
+    list_display = ("user", "platform", "last_seen_at")
+    list_select_related = ("user", "school")
+    list_filter = ("platform", "school")
+    search_fields = ("user__email",)
+    readonly_fields = ("user", "platform", "token", "last_seen_at")
+
+    def has_add_permission(self, request):
         return False

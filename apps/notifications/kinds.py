@@ -1,5 +1,6 @@
 """Known notification kinds: "<domain>.<event>", lowercase. Apps add their own constants here
-(no migration needed: `kind` is a validated string, not a choices field)."""
+(no migration needed: `kind` is a validated string, not a choices field). How each kind is
+delivered (category, default channels) is in `registry.py`; unregistered kinds get defaults."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ TRANSPORT_DROPPED = "transport.dropped"
 TRANSPORT_OVERSPEED = "transport.overspeed"
 TRANSPORT_DELAYED = "transport.delayed"
 TRANSPORT_EXPIRY = "transport.expiry"
+SECURITY_NOTICE = "accounts.security"
+SCHOOL_ANNOUNCEMENT = "school.announcement"
 
 kind_validator = RegexValidator(
     regex=r"^[a-z0-9_]+(\.[a-z0-9_]+)*$",

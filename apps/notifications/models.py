@@ -69,3 +69,282 @@ class Notification(SchoolScopedModel):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+
+class Channel(models.TextChoices):
+    IN_APP = "in_app", _("In-app")
+    EMAIL = "email", _("E-mail")
+    SMS = "sms", _("SMS")
+    PUSH = "push", _("Push")
+
+
+class Category(models.TextChoices):
+    """How much a message matters: critical ones pass every opt-out and quiet hours;
+    promotional ones (circulars) respect the daytime window and carry an unsubscribe."""
+
+    CRITICAL = "critical", _("Critical")
+    TRANSACTIONAL = "transactional", _("Transactional")
+    PROMOTIONAL = "promotional", _("Promotional")
+
+
+class DeliveryStatus(models.TextChoices):
+    CREATED = "created", _("Created")
+    QUEUED = "queued", _("Queued")
+    SENT = "sent", _("Sent")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED_TEMPORARY = "failed_temporary", _("Failed (temporary)")
+    FAILED_PERMANENT = "failed_permanent", _("Failed (permanent)")
+    SUPPRESSED = "suppressed", _("Suppressed")
+
+
+# A delivery in one of these may still be sent; every other status is final (or on its way).
+SENDABLE = (DeliveryStatus.CREATED, DeliveryStatus.QUEUED, DeliveryStatus.FAILED_TEMPORARY)
+
+
+class Delivery(SchoolScopedModel):
+    """One notification through one channel: the unit of sending, retrying and tracking.
+
+    Created with its id before anything is queued, under a unique `idempotency_key` (kind,
+    event or notification, recipient, channel), so raising the same event twice makes no
+    second row and a task delivered twice finds the row already `sent`. `scheduled_at` holds
+    a deferred send (quiet hours, the promotional window) until the sweeper releases it;
+    `history` is the status trail, appended on every change.
+    """
+
+    notification = models.ForeignKey(
+        Notification,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        verbose_name=_("notification"),
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notification_deliveries",
+        verbose_name=_("recipient"),
+    )
+    kind = models.CharField(_("kind"), max_length=64, db_index=True)
+    category = models.CharField(
+        _("category"), max_length=16, choices=Category.choices, default=Category.TRANSACTIONAL
+    )
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=300, unique=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=DeliveryStatus.choices, default=DeliveryStatus.CREATED
+    )
+    provider = models.CharField(_("provider"), max_length=32, blank=True)
+    provider_message_id = models.CharField(_("provider message id"), max_length=200, blank=True)
+    address = models.CharField(
+        _("address"), max_length=254, blank=True, help_text=_("E-mail address or phone number.")
+    )
+    payload = models.JSONField(
+        _("payload"),
+        default=dict,
+        blank=True,
+        encoder=DjangoJSONEncoder,
+        help_text=_("Channel-specific values rendered for the recipient (SMS variables)."),
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    scheduled_at = models.DateTimeField(_("scheduled at"), null=True, blank=True)
+    queued_at = models.DateTimeField(_("queued at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    failed_at = models.DateTimeField(_("failed at"), null=True, blank=True)
+    history = models.JSONField(_("status history"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["school", "-created_at"], name="delivery_school_created"),
+            models.Index(fields=["recipient", "channel"], name="delivery_recipient_channel"),
+            # The sweeper: deferred rows coming due, queued rows whose message was lost.
+            models.Index(
+                fields=["status", "scheduled_at"],
+                name="delivery_pending",
+                condition=models.Q(status__in=["created", "queued"]),
+            ),
+            models.Index(
+                fields=["provider", "provider_message_id"],
+                name="delivery_provider_message",
+                condition=~models.Q(provider_message_id=""),
+            ),
+        ]
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.kind} → {self.recipient_id} ({self.status})"
+
+    def record(self, status: str, note: str = "", *, at=None) -> None:
+        """Move to `status` and append it to the history (the caller saves)."""
+        from django.utils import timezone
+
+        at = at or timezone.now()
+        self.status = status
+        entry = {"status": status, "at": at.isoformat()}
+        if note:
+            entry["note"] = note[:500]
+        self.history = [*self.history, entry]
+
+
+class SmsTemplateCategory(models.TextChoices):
+    TRANSACTIONAL = "transactional", _("Transactional")
+    SERVICE = "service", _("Service (implicit/explicit)")
+    PROMOTIONAL = "promotional", _("Promotional")
+
+
+class SmsTemplate(SchoolScopedModel):
+    """An SMS text as registered on the DLT platform (India): the exact approved text with
+    its variables written `{#var#}`, the DLT template id and the registered sender header.
+    `variables` names, in order, the context values that fill the `{#var#}` slots.
+    """
+
+    kind = models.CharField(_("kind"), max_length=64, validators=[kind_validator])
+    language = models.CharField(_("language"), max_length=8, default="en")
+    text = models.TextField(_("approved text"))
+    variables = models.JSONField(_("variables"), default=list, blank=True)
+    dlt_template_id = models.CharField(_("DLT template id"), max_length=32)
+    sender_header = models.CharField(_("sender header"), max_length=11)
+    category = models.CharField(
+        _("category"),
+        max_length=16,
+        choices=SmsTemplateCategory.choices,
+        default=SmsTemplateCategory.TRANSACTIONAL,
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["kind", "language"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "kind", "language"], name="smstemplate_kind_language_unique"
+            )
+        ]
+        verbose_name = _("SMS template")
+        verbose_name_plural = _("SMS templates")
+
+    def __str__(self) -> str:
+        return f"{self.kind} ({self.language}) {self.dlt_template_id}"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        super().clean()
+        slots = self.text.count("{#var#}")
+        if slots != len(self.variables or []):
+            raise ValidationError(
+                {
+                    "variables": _("The text has %(slots)d {#var#} slots; name as many variables.")
+                    % {"slots": slots}
+                }
+            )
+
+
+class Platform(models.TextChoices):
+    ANDROID = "android", "Android"
+    IOS = "ios", "iOS"
+    WEB = "web", _("Web")
+
+
+class Device(SchoolScopedModel):
+    """A push token of one signed-in app. A token belongs to one user at a time: registering
+    it again (another account on the same phone) moves it. Tokens the provider reports
+    unregistered are deleted; tokens unseen for NOTIFICATIONS_PUSH_TOKEN_TTL_DAYS are pruned."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="push_devices",
+        verbose_name=_("user"),
+    )
+    platform = models.CharField(_("platform"), max_length=8, choices=Platform.choices)
+    token = models.CharField(_("token"), max_length=512, unique=True)
+    last_seen_at = models.DateTimeField(_("last seen at"), db_index=True)
+
+    class Meta:
+        ordering = ["-last_seen_at"]
+        verbose_name = _("push device")
+        verbose_name_plural = _("push devices")
+
+    def __str__(self) -> str:
+        return f"{self.platform} {self.token[:12]}…"
+
+
+class NotificationPreference(SchoolScopedModel):
+    """One opt-out (or back in) of a user: a category ("promotional") or a kind
+    ("homework.due") on one channel. A kind's row beats its category's; critical messages and
+    the in-app inbox ignore opt-outs (services.preferences)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notification_preferences",
+        verbose_name=_("user"),
+        db_index=False,  # leading column of the unique constraint
+    )
+    key = models.CharField(_("category or kind"), max_length=64, validators=[kind_validator])
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    enabled = models.BooleanField(_("enabled"), default=True)
+
+    class Meta:
+        ordering = ["key", "channel"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "key", "channel"], name="notification_preference_unique"
+            )
+        ]
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+
+    def __str__(self) -> str:
+        return f"{self.key}/{self.channel}: {'on' if self.enabled else 'off'}"
+
+
+class QuietHours(SchoolScopedModel):
+    """Hours in which non-critical e-mail, SMS and push wait (in the school's time zone).
+    A row with a user is that user's; a row without is the school's default. `start` after
+    `end` spans midnight (21:00-07:00)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="quiet_hours",
+        verbose_name=_("user"),
+    )
+    start = models.TimeField(_("from"))
+    end = models.TimeField(_("until"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school"],
+                condition=models.Q(user__isnull=True),
+                name="quiet_hours_one_school_default",
+            )
+        ]
+        verbose_name = _("quiet hours")
+        verbose_name_plural = _("quiet hours")
+
+    def __str__(self) -> str:
+        return f"{self.start:%H:%M}-{self.end:%H:%M}"
+
+
+class SchoolChannelSettings(SchoolScopedModel):
+    """Per school: which channels are on. No row: all on."""
+
+    email_enabled = models.BooleanField(_("e-mail enabled"), default=True)
+    sms_enabled = models.BooleanField(_("SMS enabled"), default=True)
+    push_enabled = models.BooleanField(_("push enabled"), default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["school"], name="school_channel_settings_unique")
+        ]
+        verbose_name = _("school channel settings")
+        verbose_name_plural = _("school channel settings")
+
+    def __str__(self) -> str:
+        return str(self.school_id)

@@ -261,7 +261,7 @@ def _children(addr: str, web_mode: str) -> list[Child]:
     else:
         web = [PY, "manage.py", "runserver", addr]
     celery = [PY, "-m", "celery", "-A", "schools24"]
-    worker = "worker -Q default,notifications,buffer --concurrency 2 -l INFO".split()
+    worker = "worker -Q default,notifications,buffer,notifications.console --concurrency 2 -l INFO".split()
     beat = "beat -l INFO --scheduler django_celery_beat.schedulers:DatabaseScheduler".split()
     return [
         Child("web", web),

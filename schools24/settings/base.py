@@ -527,6 +527,34 @@ else:
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Schools24 <no-reply@schools24.test>")
 TWILIO_ACCOUNT_SID = envsecret("TWILIO_ACCOUNT_SID")
 TWILIO_AUTH_TOKEN = envsecret("TWILIO_AUTH_TOKEN")
+TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", default="")
+MSG91_AUTH_KEY = envsecret("MSG91_AUTH_KEY")
+# Shared secret MSG91's delivery reports carry; Twilio's are signed with TWILIO_AUTH_TOKEN.
+MSG91_WEBHOOK_SECRET = envsecret("MSG91_WEBHOOK_SECRET")
+FCM_PROJECT_ID = env.str("FCM_PROJECT_ID", default="")
+FCM_CREDENTIALS_FILE = env.str("FCM_CREDENTIALS_FILE", default="")
+
+# --- Notifications (apps/notifications) --------------------------------------------------------
+# Providers: SMS console|locmem|msg91|twilio, push console|locmem|fcm; e-mail follows
+# EMAIL_BACKEND (SendGrid when SENDGRID_API_KEY is set).
+NOTIFICATIONS_SMS_BACKEND = env.str("NOTIFICATIONS_SMS_BACKEND", default="console")
+NOTIFICATIONS_PUSH_BACKEND = env.str("NOTIFICATIONS_PUSH_BACKEND", default="console")
+# Per-provider sends shared by all workers, e.g. "msg91=20/s,fcm=500/s,sendgrid=600/m".
+NOTIFICATIONS_RATE_LIMITS = env.dict("NOTIFICATIONS_RATE_LIMITS", default={})
+NOTIFICATIONS_PROVIDER_TIMEOUT = env.float("NOTIFICATIONS_PROVIDER_TIMEOUT", default=10.0)
+# Retries of temporary failures: base * 2^n seconds with jitter, capped (below the broker's
+# visibility timeout), at most NOTIFICATIONS_MAX_ATTEMPTS tries in all.
+NOTIFICATIONS_RETRY_BASE = env.int("NOTIFICATIONS_RETRY_BASE", default=30)
+NOTIFICATIONS_RETRY_MAX = env.int("NOTIFICATIONS_RETRY_MAX", default=600)
+NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=6)
+NOTIFICATIONS_SWEEP_INTERVAL = env.int("NOTIFICATIONS_SWEEP_INTERVAL", default=60)
+NOTIFICATIONS_REQUEUE_AFTER = env.int("NOTIFICATIONS_REQUEUE_AFTER", default=900)
+NOTIFICATIONS_PROMOTIONAL_WINDOW = env.str(
+    "NOTIFICATIONS_PROMOTIONAL_WINDOW", default="10:00-21:00"
+)
+NOTIFICATIONS_PUSH_TOKEN_TTL_DAYS = env.int("NOTIFICATIONS_PUSH_TOKEN_TTL_DAYS", default=270)
+NOTIFICATIONS_PUSH_PRUNE_INTERVAL = env.int("NOTIFICATIONS_PUSH_PRUNE_INTERVAL", default=86400)
+NOTIFICATIONS_DIGEST_INTERVAL = env.int("NOTIFICATIONS_DIGEST_INTERVAL", default=86400)
 # Payment gateways (apps/payments/gateways.py). With DEBUG on, the product runs without gateway
 # accounts on these local values (test-mode-like, known to everyone, refused by the production
 # settings); the webhook secrets are comma-separated lists while a secret is being rotated.

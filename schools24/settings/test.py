@@ -12,6 +12,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+NOTIFICATIONS_SMS_BACKEND = "locmem"
+NOTIFICATIONS_PUSH_BACKEND = "locmem"
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 # Each xdist worker gets its own cache namespace so parallel tests never see each other's keys.
 CACHES["default"]["KEY_PREFIX"] = f"s24test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"

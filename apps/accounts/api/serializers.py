@@ -15,6 +15,7 @@ from ..models import (
     BloodGroup,
     Gender,
     Guardian,
+    Language,
     Relation,
     Role,
     School,
@@ -63,8 +64,8 @@ class SchoolSerializer(serializers.ModelSerializer):
     class Meta:
         model = School
         fields = [
-            "id", "name", "code", "timezone", "address", "contact_email", "contact_phone",
-            "logo_url", "is_active", "created_at", "updated_at",
+            "id", "name", "code", "timezone", "language", "address", "contact_email",
+            "contact_phone", "logo_url", "is_active", "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = ["id", "code", "is_active", "created_at", "updated_at"]
 
@@ -87,14 +88,21 @@ class UserSummarySerializer(serializers.ModelSerializer):
 
 class UserSerializer(serializers.ModelSerializer):
     profile_picture_url = serializers.SerializerMethodField()
+    language = serializers.ChoiceField(
+        choices=Language.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text=_("What notifications are written in; blank: the school's default."),
+    )
     last_login_at = serializers.DateTimeField(source="last_login", read_only=True)
     school = serializers.UUIDField(source="school_id", read_only=True)
 
     class Meta:
         model = User
         fields = [
-            "id", "email", "full_name", "role", "phone", "school", "profile_picture_url",
-            "is_active", "email_verified", "last_login_at", "created_at", "updated_at",
+            "id", "email", "full_name", "role", "phone", "language", "school",
+            "profile_picture_url", "is_active", "email_verified", "last_login_at", "created_at",
+            "updated_at",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -128,6 +136,12 @@ class MeUpdateSerializer(serializers.Serializer):
     full_name = PersonNameField(required=False)
     phone = serializers.CharField(
         max_length=20, required=False, allow_blank=True, validators=[phone_validator]
+    )
+    language = serializers.ChoiceField(
+        choices=Language.choices,
+        required=False,
+        allow_blank=True,
+        help_text=_("What notifications are written in: en or hi; blank: the school's default."),
     )
     profile_picture = CheckedImageField(required=False, allow_null=True)
 

@@ -19,7 +19,9 @@ from apps.core.services import apply_fields, audited_change, save_checked
 
 from ..models import Guardian, Role, School, StaffProfile, StudentProfile, TeacherProfile, User
 
-USER_AUDIT_FIELDS = ["email", "full_name", "phone", "role", "is_active", "email_verified"]
+USER_AUDIT_FIELDS = [
+    "email", "full_name", "phone", "role", "is_active", "email_verified", "language",
+]  # fmt: skip
 STUDENT_FIELDS = [
     "admission_number",
     "roll_number",
@@ -33,7 +35,7 @@ STUDENT_FIELDS = [
 ]
 TEACHER_FIELDS = ["employee_code", "qualification", "joining_date"]
 STAFF_FIELDS = ["employee_code", "designation"]
-USER_WRITABLE = ["email", "full_name", "phone", "email_verified"]
+USER_WRITABLE = ["email", "full_name", "phone", "email_verified", "language"]
 
 
 def _email_taken(email: str, exclude_pk=None) -> bool:
@@ -403,7 +405,7 @@ def guardian_unlink(*, link: Guardian, actor: User | None) -> None:
     link.delete()
 
 
-SCHOOL_FIELDS = ["name", "timezone", "address", "contact_email", "contact_phone"]
+SCHOOL_FIELDS = ["name", "timezone", "address", "contact_email", "contact_phone", "language"]
 
 
 @transaction.atomic

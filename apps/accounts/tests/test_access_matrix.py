@@ -159,6 +159,14 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/v1/notifications/read-all/"): ALL,
     ("GET", "/api/v1/notifications/{id}/"): {"parent"},
     ("POST", "/api/v1/notifications/{id}/read/"): {"parent"},
+    # push devices and preferences: everyone's own (an empty body is a 400 for everyone)
+    ("POST", "/api/v1/notifications/devices/"): ALL,
+    ("DELETE", "/api/v1/notifications/devices/"): ALL,
+    ("GET", "/api/v1/notifications/preferences/"): ALL,
+    ("PUT", "/api/v1/notifications/preferences/"): ALL,
+    ("POST", "/api/v1/notifications/webhooks/twilio/"): PUBLIC,  # unsigned: a 400 for all
+    ("POST", "/api/v1/notifications/webhooks/msg91/"): PUBLIC,
+    ("POST", "/api/v1/notifications/unsubscribe/{token}/"): set(),  # a bad token: 404
     # quizzes: the object is a published quiz of the section the cast's student is in (the
     # cast's teacher does not teach it, so finds nothing); admins and teachers set quizzes
     # (a teacher's empty body is a 400), students and parents read their section's; only

@@ -1,3 +1,4 @@
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from . import views
@@ -6,4 +7,28 @@ router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("notifications", views.NotificationViewSet, basename="notification")
 
-urlpatterns = router.urls
+# Before the router's `notifications/{id}/`, which would otherwise swallow these names.
+urlpatterns = [
+    path("notifications/devices/", views.DeviceView.as_view(), name="notification-devices"),
+    path(
+        "notifications/preferences/",
+        views.PreferencesView.as_view(),
+        name="notification-preferences",
+    ),
+    path(
+        "notifications/webhooks/twilio/",
+        views.TwilioStatusWebhookView.as_view(),
+        name="notification-webhook-twilio",
+    ),
+    path(
+        "notifications/webhooks/msg91/",
+        views.Msg91StatusWebhookView.as_view(),
+        name="notification-webhook-msg91",
+    ),
+    path(
+        "notifications/unsubscribe/<str:token>/",
+        views.UnsubscribeView.as_view(),
+        name="notification-unsubscribe",
+    ),
+    *router.urls,
+]

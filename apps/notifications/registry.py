@@ -1,0 +1,79 @@
+"""The registry of event kinds: each kind's category and default channels.
+
+`kinds.py` stays a module of plain constants that any app may add to; this module says how a
+kind is delivered. A kind nobody registered is delivered like a transactional message, in-app
+and by e-mail, so a new domain works before it registers anything. Registering is one line in
+the domain's AppConfig.ready (or here):
+
+    from apps.notifications.registry import EventKind, register
+    register(EventKind("homework.due", category="transactional", channels=("in_app", "push")))
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import kinds
+from .models import Category, Channel
+
+DEFAULT_CHANNELS: tuple[str, ...] = (Channel.IN_APP, Channel.EMAIL)
+
+
+@dataclass(frozen=True)
+class EventKind:
+    kind: str
+    category: str = Category.TRANSACTIONAL
+    channels: tuple[str, ...] = DEFAULT_CHANNELS
+    # Roles that receive it (documentation for the preferences screen; callers pick recipients).
+    audience: tuple[str, ...] = field(default=())
+    # Non-urgent kinds may be collected into the daily digest instead of sent one by one.
+    digest: bool = False
+
+
+_registry: dict[str, EventKind] = {}
+
+
+def register(event: EventKind) -> EventKind:
+    _registry[event.kind] = event
+    return event
+
+
+def get(kind: str) -> EventKind:
+    """The registered kind, or the defaults (transactional, in-app + e-mail)."""
+    return _registry.get(kind) or EventKind(kind)
+
+
+def registered() -> list[EventKind]:
+    return sorted(_registry.values(), key=lambda e: e.kind)
+
+
+register(EventKind(kinds.GENERAL))
+register(
+    EventKind(
+        kinds.ATTENDANCE_ABSENT,
+        channels=(Channel.IN_APP, Channel.EMAIL, Channel.SMS, Channel.PUSH),
+        audience=("parent",),
+    )
+)
+register(
+    EventKind(
+        kinds.FEES_REMINDER,
+        channels=(Channel.IN_APP, Channel.EMAIL, Channel.PUSH),
+        audience=("parent", "student"),
+    )
+)
+register(
+    EventKind(
+        kinds.SECURITY_NOTICE,
+        category=Category.CRITICAL,
+        channels=(Channel.IN_APP, Channel.EMAIL),
+    )
+)
+register(
+    EventKind(
+        kinds.SCHOOL_ANNOUNCEMENT,
+        category=Category.PROMOTIONAL,
+        channels=(Channel.IN_APP, Channel.EMAIL, Channel.PUSH),
+        digest=True,
+    )
+)
