@@ -450,6 +450,11 @@ SPECTACULAR_SETTINGS = {
     # Several models have a `status` with different choices; name each enum after its set.
     "ENUM_NAME_OVERRIDES": {
         "StatusEnum": "apps.attendance.models.Status",  # the name it had before quizzes
+        "ConcessionCategoryEnum": "apps.fees.models.ConcessionCategory",
+        "NotificationCategoryEnum": "apps.notifications.models.Category",
+        "NotificationChannelEnum": "apps.notifications.models.Channel",
+        "LanguageEnum": "apps.accounts.models.Language",
+        "CardLanguageEnum": "apps.exams.models.CardLanguage",
         "QuizStatusEnum": "apps.quizzes.models.QuizStatus",
         "AttemptStatusEnum": "apps.quizzes.models.AttemptStatus",
         "KindEnum": "apps.calendar.models.EventKind",  # the name it had before fees

@@ -73,7 +73,7 @@ class PreferencesSerializer(serializers.Serializer):
     kinds = KindInfoSerializer(many=True, read_only=True)
 
 
-class WebhookAnswerSerializer(serializers.Serializer):
+class DeliveryWebhookAnswerSerializer(serializers.Serializer):
     updated = serializers.IntegerField(help_text=_("How many deliveries the report changed."))
 
 

@@ -183,7 +183,7 @@ class _ProviderWebhook(APIView):
 @extend_schema(
     tags=["notifications"],
     request=OpenApiTypes.OBJECT,
-    responses={200: s.WebhookAnswerSerializer},
+    responses={200: s.DeliveryWebhookAnswerSerializer},
     description=WEBHOOK_DOC % "X-Twilio-Signature over the URL and the form fields",
 )
 class TwilioStatusWebhookView(_ProviderWebhook):
@@ -208,7 +208,7 @@ class TwilioStatusWebhookView(_ProviderWebhook):
 @extend_schema(
     tags=["notifications"],
     request=OpenApiTypes.OBJECT,
-    responses={200: s.WebhookAnswerSerializer},
+    responses={200: s.DeliveryWebhookAnswerSerializer},
     description=WEBHOOK_DOC % "the shared secret MSG91_WEBHOOK_SECRET in X-Msg91-Secret"
     + " Body: a report `{requestId, status, description}` or a list of them.",
 )

@@ -289,18 +289,18 @@ class BoardingMarkInputSerializer(serializers.Serializer):
 
 
 # --- devices ---------------------------------------------------------------------------------
-class DeviceSerializer(serializers.ModelSerializer):
+class VehicleDeviceSerializer(serializers.ModelSerializer):
     class Meta:
         model = DeviceToken
         fields = ["id", "vehicle", "name", "prefix", "revoked_at", "created_at"]
         read_only_fields = fields
 
 
-class DeviceCreatedSerializer(DeviceSerializer):
+class DeviceCreatedSerializer(VehicleDeviceSerializer):
     token = serializers.CharField(read_only=True, help_text=_("Shown once; only a hash is kept."))
 
-    class Meta(DeviceSerializer.Meta):
-        fields = [*DeviceSerializer.Meta.fields, "token"]
+    class Meta(VehicleDeviceSerializer.Meta):
+        fields = [*VehicleDeviceSerializer.Meta.fields, "token"]
         read_only_fields = fields
 
 

@@ -545,7 +545,7 @@ class _AsAdmin:
 )  # fmt: skip
 @extend_schema(tags=["transport"])
 class DeviceViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
-    serializer_class = s.DeviceSerializer
+    serializer_class = s.VehicleDeviceSerializer
     roles = {"list": MANAGERS, "retrieve": MANAGERS, "create": MANAGERS, "revoke": MANAGERS}
     permission_model = DeviceToken
     filterset_fields = ["vehicle"]
@@ -559,16 +559,16 @@ class DeviceViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOn
         data.is_valid(raise_exception=True)
         device, token = services.device_create(school=request.user.school, actor=request.user,
                                                **data.validated_data)  # fmt: skip
-        body = s.DeviceSerializer(device).data | {"token": token}
+        body = s.VehicleDeviceSerializer(device).data | {"token": token}
         return Response(body, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses=s.DeviceSerializer,
+    @extend_schema(request=None, responses=s.VehicleDeviceSerializer,
                    description=MANAGER_DOC + " Revokes the token: its pings are refused from "
                    "now on.")  # fmt: skip
     @action(detail=True, methods=["post"])
     def revoke(self, request, pk=None):
         device = services.device_revoke(device=self.get_object(), actor=request.user)
-        return Response(s.DeviceSerializer(device).data)
+        return Response(s.VehicleDeviceSerializer(device).data)
 
 
 @extend_schema(tags=["transport"])
