@@ -8,8 +8,12 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from apps.academics.tests.factories import EnrollmentFactory
+from apps.accounts.tests.factories import StudentFactory
 from apps.core.models import AuditLog
 from apps.exams import services
 from apps.exams.models import Exam, Mark, MarkStatus
@@ -144,3 +148,20 @@ def test_who_may_not_use_the_grid(cast, school_year, plan, client):
     response = client.post(_url(half, sy), rows)
     assert response.status_code == 302 and "login" in response["Location"]
     assert not Mark.objects.filter(exam=half).exists()
+
+
+def test_the_grid_costs_the_same_queries_whatever_the_class_size(cast, school_year, plan,
+                                                                  client):  # fmt: skip
+    sy = school_year
+    half = exam(plan, 0, "Half-yearly")
+    client.force_login(cast.admin)
+    client.get(_url(half, sy))  # warm caches (session, content types)
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(_url(half, sy)).status_code == 200
+    for roll in range(3, 9):
+        EnrollmentFactory(section=sy.sec_a, student=StudentFactory(school=cast.school),
+                          roll_number=roll)  # fmt: skip
+    with CaptureQueriesContext(connection) as large:
+        page = client.get(_url(half, sy))
+    assert len(page.context["grid"]) == 8
+    assert len(large) == len(small)
