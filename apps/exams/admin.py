@@ -2,18 +2,27 @@
 terms inline, components per term), exams (lock/unlock), the marks of each paper (filter by
 exam, section and subject), result runs (compute, publish), results per section with grade and
 rank, and report cards per section with download links. Writes with rules go through
-`apps.exams.services`; marks, results and cards are not edited here."""
+`apps.exams.services`; results and cards are not edited here. Marks are entered on an exam's
+marks grid (a section and a subject: one row per enrolled student), which saves through the
+same `marks_enter` service as the API (window, lock, reason, audit, who may enter)."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
+from apps.academics.models import Enrollment, Section
 from apps.core.admin import ReadOnlyAdminMixin, SchoolScopedAdmin, SchoolScopedInline
 from apps.core.exceptions import ApplicationError
 
-from . import services
+from . import scopes, services
 from .models import (
     AssessmentPlan,
     Component,
@@ -24,6 +33,7 @@ from .models import (
     GradeBand,
     GradeScale,
     Mark,
+    MarkStatus,
     PlanSubject,
     PlanTerm,
     ReportCard,
@@ -31,6 +41,7 @@ from .models import (
     ResultRun,
     StudentResult,
 )
+from .services.marks import entry_open, paper_max, results_published, school_today
 
 
 @admin.register(ExamSettings)
@@ -113,6 +124,26 @@ class ExamAdmin(SchoolScopedAdmin):
     filter_horizontal = ("schedule_entries",)
     readonly_fields = ("locked_at", "locked_by")
     actions = ["lock", "unlock"]
+    change_form_template = "admin/exams/exam/change_form.html"
+
+    def get_urls(self):
+        return [
+            path(
+                "<uuid:pk>/marks/",
+                self.admin_site.admin_view(self.marks_view),
+                name="exams_exam_marks",
+            ),  # fmt: skip
+            *super().get_urls(),
+        ]
+
+    def marks_view(self, request, pk):
+        """The marks grid of one paper: pick a section and a subject, then one row per enrolled
+        student. Another school's exam is a 404; who may not enter the paper's marks, a 403."""
+        exam = self.get_queryset(request).select_related("plan_term__plan", "component")
+        exam = exam.filter(pk=pk).first()
+        if exam is None or not self.has_view_permission(request, exam):
+            raise Http404
+        return marks_grid(self, request, exam)
 
     @admin.action(description=_("Lock marks entry"))
     def lock(self, request, queryset):
@@ -123,6 +154,154 @@ class ExamAdmin(SchoolScopedAdmin):
     def unlock(self, request, queryset):
         for exam in queryset:
             services.exam_lock(exam=exam, actor=request.user, locked=False)
+
+
+class PaperPickForm(forms.Form):
+    section = forms.ModelChoiceField(label=_("section"), queryset=Section.objects.none())
+    subject = forms.ChoiceField(label=_("subject"))
+
+    def __init__(self, *args, exam: Exam, **kwargs):
+        super().__init__(*args, **kwargs)
+        plan = exam.plan_term.plan
+        self.fields["section"].queryset = Section.objects.filter(
+            school_id=exam.school_id, school_class_id=plan.school_class_id, year_id=plan.year_id
+        ).select_related("school_class")
+        subjects = plan.subjects.select_related("subject")
+        papers = set(exam.schedule_entries.values_list("subject_id", flat=True))
+        if papers:
+            subjects = subjects.filter(subject_id__in=papers)
+        self.subjects = {str(p.subject_id): p.subject for p in subjects}
+        self.fields["subject"].choices = [("", "---------")] + [
+            (pk, subject.name) for pk, subject in self.subjects.items()
+        ]
+
+
+class MarkRowForm(forms.Form):
+    """One student's row of the grid; the rules (maximum, absent has no marks) are the
+    service's, shown on the row."""
+
+    student = forms.UUIDField(widget=forms.HiddenInput)
+    marks = forms.DecimalField(label=_("marks"), required=False, max_digits=6, decimal_places=2,
+                               widget=forms.NumberInput(attrs={"step": "0.01", "size": 6}))  # fmt: skip
+    status = forms.ChoiceField(label=_("status"), choices=MarkStatus.choices,
+                               initial=MarkStatus.PRESENT)  # fmt: skip
+    remarks = forms.CharField(label=_("remarks"), required=False, max_length=200)
+
+    def is_blank(self) -> bool:
+        data = self.cleaned_data
+        return (
+            data.get("status") == MarkStatus.PRESENT
+            and data.get("marks") is None
+            and not data.get("remarks")
+        )
+
+
+MarkRowFormSet = forms.formset_factory(MarkRowForm, extra=0)
+
+
+class MarksReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("reason"),
+        required=False,
+        max_length=200,
+        help_text=_("Required to change marks after the entry window, the lock or publication."),
+    )
+
+
+def _grid_rows(exam: Exam, section: Section, subject) -> list[dict]:
+    """The section's students by roll number with their current marks (two queries)."""
+    marks = {
+        str(m["student_id"]): m
+        for m in Mark.objects.filter(exam=exam, subject=subject, section=section).values(
+            "student_id", "marks", "status", "remarks"
+        )
+    }  # fmt: skip
+    enrolled = Enrollment.objects.filter(section=section, year_id=section.year_id).order_by(
+        "roll_number"
+    )
+    rows = []
+    for e in enrolled.values("student_id", "student__user__full_name", "roll_number"):
+        held = marks.get(str(e["student_id"]))
+        rows.append({
+            "student": e["student_id"], "name": e["student__user__full_name"],
+            "roll_number": e["roll_number"], "entered": held is not None,
+            "initial": {"student": e["student_id"],
+                        "marks": held["marks"] if held else None,
+                        "status": held["status"] if held else MarkStatus.PRESENT,
+                        "remarks": held["remarks"] if held else ""},
+        })  # fmt: skip
+    return rows
+
+
+def _save_grid(request, exam, section, subject, rows, formset, reason_form) -> bool:
+    """Send the filled rows to `marks_enter`; its errors go back onto the rows (nothing is
+    written when any row is refused). Untouched rows of students without marks are left out."""
+    sent: list[int] = []
+    entries: list[dict] = []
+    for index, (row, form) in enumerate(zip(rows, formset.forms, strict=True)):
+        if str(form.cleaned_data["student"]) != str(row["student"]):
+            form.add_error(None, _("The class list changed: reload the page."))
+            return False
+        if form.is_blank() and not row["entered"]:
+            continue
+        data = form.cleaned_data
+        sent.append(index)
+        entries.append({"student": data["student"], "marks": data["marks"],
+                        "status": data["status"], "remarks": data["remarks"]})  # fmt: skip
+    try:
+        services.marks_enter(actor=request.user, exam=exam, section=section, subject=subject,
+                             entries=entries, reason=reason_form.cleaned_data["reason"])  # fmt: skip
+    except ApplicationError as exc:
+        fields = dict(exc.fields)
+        for index, errors in zip(sent, fields.pop("entries", None) or [], strict=False):
+            form = formset.forms[index]
+            for name, messages_ in (errors or {}).items():
+                for message in messages_:
+                    form.add_error(name if name in form.fields else None, message)
+        if "reason" in fields:
+            reason_form.add_error("reason", fields.pop("reason"))
+        messages.error(request, exc.message)
+        return False
+    return True
+
+
+def marks_grid(model_admin, request, exam: Exam):
+    pick = PaperPickForm(request.GET or None, exam=exam)
+    context = {**model_admin.admin_site.each_context(request), "opts": Exam._meta,
+               "original": exam, "exam": exam, "pick": pick,
+               "title": _("Marks of %(exam)s") % {"exam": exam.name}}  # fmt: skip
+    if not request.GET or not pick.is_valid():
+        return TemplateResponse(request, "admin/exams/exam/marks_grid.html", context)
+    section = pick.cleaned_data["section"]
+    subject = pick.subjects[pick.cleaned_data["subject"]]
+    if not scopes.can_enter_marks(request.user, section, subject):
+        raise PermissionDenied
+    rows = _grid_rows(exam, section, subject)
+    initial = [row["initial"] for row in rows]
+    if request.method == "POST":
+        formset = MarkRowFormSet(request.POST, initial=initial, prefix="rows")
+        reason_form = MarksReasonForm(request.POST)
+        valid = formset.is_valid() and reason_form.is_valid()
+        if valid and len(formset.forms) != len(rows):
+            formset.non_form_errors().append(_("The class list changed: reload the page."))
+            valid = False
+        if valid and _save_grid(request, exam, section, subject, rows, formset, reason_form):
+            messages.success(request, _("Marks saved."))
+            url = reverse("admin:exams_exam_marks", args=[exam.pk])
+            query = urlencode({"section": section.pk, "subject": subject.pk})
+            return HttpResponseRedirect(f"{url}?{query}")
+    else:
+        formset = MarkRowFormSet(initial=initial, prefix="rows")
+        reason_form = MarksReasonForm()
+    today = school_today(section.school)
+    context |= {
+        "section": section, "subject": subject, "formset": formset, "reason_form": reason_form,
+        "grid": list(zip(rows, formset.forms, strict=False)),
+        "max_marks": paper_max(exam, section, subject),
+        "entry_open": entry_open(exam, today),
+        "published": results_published(exam, section),
+    }  # fmt: skip
+    return TemplateResponse(request, "admin/exams/exam/marks_grid.html", context)
 
 
 @admin.register(Mark)

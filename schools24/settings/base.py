@@ -479,6 +479,7 @@ SPECTACULAR_SETTINGS = {
         "ComponentKindEnum": "apps.exams.models.ComponentKind",
         "AdjustmentKindEnum": "apps.exams.models.MarkAdjustment.Kind",
         "MarkStatusEnum": "apps.exams.models.MarkStatus",
+        "MissingRuleEnum": "apps.exams.models.MissingRule",  # absent and medical rules
     },
 }
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])

@@ -399,6 +399,10 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/exams/report-cards/{id}/"): {"admin", "student", "parent"},
     ("GET", "/api/v1/exams/report-cards/{id}/pdf/"): {"admin", "student", "parent"},
     ("POST", "/api/v1/exams/report-cards/generate/"): ADMINS,
+    # exam settings: the school's admins read and replace them (the empty PUT is a 400);
+    # teachers read them; staff only with a permission no duty grants; families never
+    ("GET", "/api/v1/exams/settings/"): ADMINS | {"teacher"},
+    ("PUT", "/api/v1/exams/settings/"): ADMINS,
 }  # fmt: skip
 
 # The colleague: a second teacher of school one who, in the objects' section (see `_quiz_ids`),

@@ -1,6 +1,7 @@
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from . import views
+from . import settings_views, views
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -14,4 +15,8 @@ gradebook = DefaultRouter(trailing_slash=True)
 gradebook.include_root_view = False
 gradebook.register("exams", views.GradebookViewSet, basename="gradebook")
 
-urlpatterns = router.urls + gradebook.urls
+urlpatterns = [
+    path("exams/settings/", settings_views.ExamSettingsView.as_view(), name="exam-settings"),
+    *router.urls,
+    *gradebook.urls,
+]
