@@ -267,3 +267,41 @@ def test_another_schools_component_is_not_found(cast, school_year, plan, api):
     assert response.status_code == 400
     assert "counts_toward" in response.json()["error"]["fields"]
     assert not Assignment.objects.filter(counts_toward=notebook).exists()
+
+
+def test_the_admin_offers_internal_components_and_checks_them(cast, school_year, plan, client):
+    from django.urls import reverse
+
+    sy = school_year
+    hw = homework(cast, sy, None)
+    client.force_login(cast.admin)
+    change = reverse("admin:homework_assignment_change", args=[hw.pk])
+    page = client.get(change)
+    assert page.status_code == 200
+    offered = set(page.context["adminform"].form.fields["counts_toward"].queryset)
+    assert offered == set(Component.objects.filter(plan_term__plan=plan, part="internal"))
+
+    form = page.context["adminform"].form
+    data = {name: form[name].value() for name in form.fields}
+    data = {k: ("" if v is None else v) for k, v in data.items()}
+    data["sections"] = [str(s) for s in form["sections"].value()]
+    data["allowed_kinds"] = '["pdf"]'
+    for split in ("due_at", "cutoff_at", "publish_at"):
+        if split in form.fields:
+            value = getattr(hw, split)
+            data.pop(split)
+            data[f"{split}_0"] = value.date().isoformat() if value else ""
+            data[f"{split}_1"] = value.time().strftime("%H:%M:%S") if value else ""
+    data.update({"attachments-TOTAL_FORMS": "0", "attachments-INITIAL_FORMS": "0",
+                 "attachments-MIN_NUM_FORMS": "0", "attachments-MAX_NUM_FORMS": "1000"})  # fmt: skip
+    written = component(plan, 0, "Half-yearly")
+    data["counts_toward"] = str(written.pk)
+    refused = client.post(change, data)
+    assert refused.status_code == 200  # the form again, with the error
+    assert "counts_toward" in refused.context["adminform"].form.errors
+    notebook = component(plan, 0, "Notebook")
+    data["counts_toward"] = str(notebook.pk)
+    saved = client.post(change, data)
+    assert saved.status_code == 302, saved.context["adminform"].form.errors
+    hw.refresh_from_db()
+    assert hw.counts_toward == notebook
