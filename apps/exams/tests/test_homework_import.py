@@ -94,11 +94,13 @@ def graded(cast, school_year, plan):
 
 
 def test_marks_are_the_average_of_released_grades_scaled_and_rounded(cast, school_year, graded,
-                                                                      api):  # fmt: skip
+                                                                      api, schema_contract):  # fmt: skip
     sy, notebook = school_year, graded["exam"]
     teacher = api(cast.teacher.user)
     dry = post(teacher, notebook, sy.sec_a, sy.maths)
     assert dry.status_code == 200, dry.content
+    template = "/api/v1/exams/exams/{id}/import-homework/"
+    assert not schema_contract.problems("POST", template, dry)
     body = dry.json()
     assert body["dry_run"] is True and body["max_marks"] == "5.00" and body["changed"] == 2
     rows = {r["student"]: r for r in body["entries"]}
@@ -175,6 +177,10 @@ def test_who_may_import_and_what_is_not_found(cast, school_year, plan, graded, a
     assert post(api(cast.student.user), notebook, sy.sec_a, sy.maths).status_code == 403
     written = post(api(cast.admin), exam(plan, 0, "Half-yearly"), sy.sec_a, sy.maths)
     assert written.status_code == 400 and written.json()["error"]["code"] == "not_internal"
+    hindi = api(cast.admin).post(url(exam(plan, 0, "Half-yearly")), {
+        "section": str(sy.sec_a.pk), "subject": str(sy.maths.pk)}, format="json",
+        HTTP_ACCEPT_LANGUAGE="hi")  # fmt: skip
+    assert hindi.json()["error"]["message"] == ("केवल आंतरिक मूल्यांकन परीक्षा के अंक गृहकार्य से लिए जाते हैं।")
     # term 2's notebook: no homework counts toward it (term 1's due in term 2 does not either)
     nothing = post(api(cast.admin), exam(plan, 1, "Notebook"), sy.sec_a, sy.maths)
     assert nothing.status_code == 400
