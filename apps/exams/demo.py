@@ -5,7 +5,8 @@ exam), an exam per component (Term 1's entry window closed, Term 2's open until 
 demo teacher enters this term's marks), Term 1 marks for every student (a realistic spread, a
 few absent and on medical leave), four co-scholastic areas graded and the class teacher's
 remarks, Term 1 results computed and published, and report cards for the demo student's
-section. Idempotent: what exists is kept. Marks are written in bulk (no per-row audit: demo
+section; the graded homework of each section counts toward its term's notebook (the demo
+teacher imports it with `import-homework`). Idempotent: what exists is kept. Marks are written in bulk (no per-row audit: demo
 data, not a teacher's entry)."""
 
 from __future__ import annotations
@@ -91,6 +92,7 @@ def seed_exams(*, report, school, rng: random.Random) -> None:
             )  # fmt: skip
             report.add("assessment plans", True)
             _exams(school, admin, plan)
+    _homework_notebook(report, school, year)
     first_terms = PlanTerm.objects.filter(plan__year=year, order=0).select_related("plan")
     if not Mark.objects.filter(school=school).exists():
         _marks(report, school, year, first_terms, subjects, rng)
@@ -139,6 +141,35 @@ def _exams(school, admin, plan) -> None:
         services.exam_create(school=school, actor=admin, component=component, name=component.name,
                              entry_opens=term.start_date,
                              entry_closes=term.end_date + dt.timedelta(days=14))  # fmt: skip
+
+
+def _homework_notebook(report, school, year) -> None:
+    """Graded homework not yet counted toward anything counts toward the notebook of the term
+    it is due in, in its section's class's plan."""
+    from apps.homework.models import Assignment
+
+    notebooks = {
+        (c.plan_term.plan.school_class_id, c.plan_term.term_id): c
+        for c in Component.objects.filter(plan_term__plan__year=year, kind="notebook")
+        .select_related("plan_term__plan", "plan_term__term")
+    }  # fmt: skip
+    terms = list(Term.objects.filter(year=year))
+    changed = []
+    for homework in Assignment.objects.filter(
+        school=school, counts_toward__isnull=True, max_marks__isnull=False
+    ).prefetch_related("sections"):  # fmt: skip
+        classes = {s.school_class_id for s in homework.sections.all() if s.year_id == year.pk}
+        day = homework.due_at.date()
+        term = next((t for t in terms if t.start_date <= day <= t.end_date), None)
+        if len(classes) != 1 or term is None:
+            continue
+        component = notebooks.get((classes.pop(), term.pk))
+        if component is not None:
+            homework.counts_toward = component
+            changed.append(homework)
+    Assignment.objects.bulk_update(changed, ["counts_toward"])
+    key = "homework counted in the gradebook"
+    report.created[key] = report.created.get(key, 0) + len(changed)
 
 
 def _score(rng: random.Random, ability: float, maximum: D) -> D:

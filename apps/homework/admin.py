@@ -6,6 +6,7 @@ they are released.
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -17,6 +18,7 @@ from apps.core.admin import ReadOnlyAdminMixin, SchoolScopedAdmin, SchoolScopedI
 
 from . import selectors
 from .models import Assignment, Attachment, Extension, Grade, Submission
+from .services.assignments import counts_toward_problems
 
 
 class AttachmentInline(ReadOnlyAdminMixin, SchoolScopedInline):
@@ -25,8 +27,24 @@ class AttachmentInline(ReadOnlyAdminMixin, SchoolScopedInline):
     readonly_fields = fields
 
 
+class AssignmentForm(forms.ModelForm):
+    """Checks the gradebook component against the chosen sections and subject (the API's
+    rules); the admin supplies the model and the fields."""
+
+    def clean(self):
+        data = super().clean()
+        problems = counts_toward_problems(
+            component=data.get("counts_toward"), subject=data.get("subject"),
+            sections=list(data.get("sections") or []), max_marks=data.get("max_marks"),
+        )  # fmt: skip
+        for name, message in problems.items():
+            self.add_error(name, message)
+        return data
+
+
 @admin.register(Assignment)
 class AssignmentAdmin(SchoolScopedAdmin):
+    form = AssignmentForm
     list_display = ("title", "subject", "section_names", "status", "due_at", "turned_in",
                     "late", "missing")  # fmt: skip
     list_filter = ("status", "subject", "sections", "late_policy", "school")
@@ -36,6 +54,18 @@ class AssignmentAdmin(SchoolScopedAdmin):
     filter_horizontal = ("sections",)
     readonly_fields = ("created_by", "published_at")
     inlines = (AttachmentInline,)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "counts_toward" and field is not None:
+            # only internal-assessment components count homework (named with plan and term)
+            field.queryset = field.queryset.filter(part="internal").select_related(
+                "plan_term__plan", "plan_term__term"
+            )
+            field.label_from_instance = lambda c: (
+                f"{c.plan_term.plan.name} / {c.plan_term.term.name} / {c.name}"
+            )
+        return field
 
     def get_queryset(self, request):
         return (

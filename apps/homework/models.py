@@ -11,6 +11,9 @@ the grade they get.
   version keeps its files.
 - `Grade`: marks and comment, the late penalty applied; a draft, visible only to teachers,
   until released.
+
+A graded homework may name the internal-assessment component of the exams plan it counts
+toward (`counts_toward`); `apps.exams.services.homework` turns released grades into marks.
 """
 
 from __future__ import annotations
@@ -136,6 +139,18 @@ class Assignment(SchoolScopedModel):
     )
     publish_at = models.DateTimeField(_("publish at"), null=True, blank=True)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    counts_toward = models.ForeignKey(
+        "exams.Component",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="homework",
+        verbose_name=_("counts toward"),
+        help_text=_(
+            "An internal-assessment component of the class's assessment plan: its marks can "
+            "be imported from this homework's released grades."
+        ),
+    )
 
     class Meta:
         ordering = ["-due_at", "-created_at"]
@@ -165,6 +180,12 @@ class Assignment(SchoolScopedModel):
         errors: dict[str, list] = {}
         if self.subject_id and self.school_id and self.subject.school_id != self.school_id:
             errors["subject"] = [_("Not found in your school.")]
+        if (
+            self.counts_toward_id
+            and self.school_id
+            and self.counts_toward.school_id != self.school_id
+        ):
+            errors["counts_toward"] = [_("Not found in your school.")]
         if self.due_at and self.cutoff_at and self.cutoff_at < self.due_at:
             errors["cutoff_at"] = [_("The cut-off cannot be before the due date.")]
         if self.due_at and self.assigned_on and self.due_at.date() < self.assigned_on:

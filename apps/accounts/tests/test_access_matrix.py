@@ -384,6 +384,9 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/exams/exams/{id}/"): ALL - {"admin2", "accountant"},
     ("PATCH", "/api/v1/exams/exams/{id}/"): {"admin"},
     ("POST", "/api/v1/exams/exams/{id}/lock/"): {"admin"},
+    # marks from homework: the marks-entry rule (the subject teacher and admins; the empty body
+    # is a 400; the teachers and sections who may are `apps/exams/tests/test_homework_import.py`)
+    ("POST", "/api/v1/exams/exams/{id}/import-homework/"): {"admin", "teacher"},
     ("GET", "/api/v1/exams/marks/"): ALL - {"accountant"},
     ("POST", "/api/v1/exams/marks/"): ADMINS | {"teacher"},
     ("POST", "/api/v1/exams/marks/adjust/"): ADMINS,

@@ -257,6 +257,39 @@ class PaperMarksSerializer(serializers.Serializer):
     entries = MarkRowSerializer(many=True)
 
 
+class HomeworkImportInputSerializer(serializers.Serializer):
+    section = serializers.UUIDField()
+    subject = SchoolRelatedField(queryset=Subject.objects.all())
+    dry_run = serializers.BooleanField(default=True,
+                                       help_text=_("True (the default): propose, write nothing."))  # fmt: skip
+    reason = serializers.CharField(max_length=200, allow_blank=True, default="",
+                                   help_text=_("Required for changes after the entry window or "
+                                               "the lock (school admins)."))  # fmt: skip
+
+
+class HomeworkMarkSerializer(serializers.Serializer):
+    student = serializers.UUIDField()
+    student_name = serializers.CharField()
+    roll_number = serializers.IntegerField(allow_null=True)
+    counted = serializers.IntegerField(help_text="Homework counted (released grades and missing).")
+    missing = serializers.IntegerField(help_text="Missing work, counted as zero.")
+    excused = serializers.IntegerField(help_text="Excused work, left out.")
+    percent = serializers.DecimalField(max_digits=6, decimal_places=2, allow_null=True)
+    marks = serializers.DecimalField(**MARKS, allow_null=True,
+                                     help_text="Null: nothing counted, no mark (not zero).")  # fmt: skip
+
+
+class HomeworkImportSerializer(serializers.Serializer):
+    exam = serializers.UUIDField()
+    section = serializers.UUIDField()
+    subject = serializers.UUIDField()
+    max_marks = serializers.DecimalField(**MARKS)
+    dry_run = serializers.BooleanField()
+    amendment = serializers.BooleanField(help_text="A change after the window or the lock.")
+    changed = serializers.IntegerField(help_text="Marks written (or, in a dry run, to write).")
+    entries = HomeworkMarkSerializer(many=True)
+
+
 class AdjustmentInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(MarkAdjustment.Kind.choices)
     delta = serializers.DecimalField(**MARKS)

@@ -144,7 +144,8 @@ class ExamViewSet(ServiceModelViewSet):
     serializer_class = s.ExamSerializer
     create_serializer_class = s.ExamInputSerializer
     update_serializer_class = s.ExamUpdateSerializer
-    roles = {"list": READ, "retrieve": READ, "create": {A}, "partial_update": {A}, "lock": {A}}
+    roles = {"list": READ, "retrieve": READ, "create": {A}, "partial_update": {A}, "lock": {A},
+             "import_homework": {A, T}}  # fmt: skip
     permission_model = Exam
     filterset_fields = ["plan_term"]
     ordering = ["plan_term__order", "component__order", "name"]
@@ -169,6 +170,35 @@ class ExamViewSet(ServiceModelViewSet):
         data = self.validated(s.LockSerializer)
         services.exam_lock(exam=exam, actor=request.user, locked=data["locked"])
         return self.respond(exam)
+
+    @extend_schema(request=s.HomeworkImportInputSerializer, responses=s.HomeworkImportSerializer,
+                   description="Roles: the subject teacher of the section (else 403 "
+                   "`not_subject_teacher`) and school admins. An internal-assessment exam's "
+                   "paper (this exam × `section` × `subject`) marked from homework: for each "
+                   "student, the average of their released homework grades (final marks over "
+                   "the maximum) on published graded homework of the subject and section that "
+                   "counts toward this exam's component and is due in its term, times the "
+                   "paper's maximum, rounded with the school's exam rounding. Missing work "
+                   "counts as zero, excused work is left out, unreleased grades are ignored; a "
+                   "student with nothing counted gets no mark (not zero) and keeps any mark "
+                   "they have. `dry_run=true` (the default) proposes and writes nothing; a real "
+                   "run writes through marks entry: the entry window, the lock (403 "
+                   "`entry_closed`; a school admin gives a `reason`) and the audit apply. 400 "
+                   "`not_internal` for a written exam, `no_homework_grades` when nothing "
+                   "counts.")  # fmt: skip
+    @action(detail=True, methods=["post"], url_path="import-homework")
+    def import_homework(self, request, pk=None):
+        exam = self.get_object()
+        data = self.validated(s.HomeworkImportInputSerializer)
+        section = scopes.readable_section(request.user, data["section"])
+        report = services.homework_import(actor=request.user, exam=exam, section=section,
+                                          subject=data["subject"], dry_run=data["dry_run"],
+                                          reason=data["reason"])  # fmt: skip
+        body = {"exam": exam.pk, "section": section.pk, "subject": data["subject"].pk,
+                "max_marks": report["max_marks"], "dry_run": data["dry_run"],
+                "amendment": report["amendment"], "changed": report["changed"],
+                "entries": report["rows"]}  # fmt: skip
+        return Response(s.HomeworkImportSerializer(body).data)
 
 
 PAPER_PARAMS = [

@@ -51,3 +51,10 @@ def test_demo_exams(db, monkeypatch):
         }, format="json")  # fmt: skip
         assert response.status_code == 200, response.content
         assert Mark.objects.filter(exam=exam, subject=maths).count() == len(students)
+        # this term's notebook from the released homework grades (a dry run)
+        notebook = Exam.objects.get(plan_term__plan__school_class=section.school_class,
+                                    plan_term__order=1, name="Notebook")  # fmt: skip
+        proposed = teacher.post(f"/api/v1/exams/exams/{notebook.pk}/import-homework/", {
+            "section": str(section.pk), "subject": str(maths.pk)}, format="json")  # fmt: skip
+        assert proposed.status_code == 200, proposed.content
+        assert any(row["marks"] is not None for row in proposed.json()["entries"])

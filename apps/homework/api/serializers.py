@@ -9,6 +9,7 @@ from rest_framework import serializers
 from apps.academics.models import Section, Subject
 from apps.accounts.models import StudentProfile
 from apps.core.api.fields import SchoolRelatedField
+from apps.exams.models import Component
 
 from ..models import (
     Assignment,
@@ -77,7 +78,7 @@ class AssignmentSerializer(serializers.ModelSerializer):
             "sections", "set_by", "assigned_on", "due_at", "cutoff_at", "max_marks",
             "late_policy", "penalty_percent_per_day", "penalty_cap_percent", "submission_type",
             "allowed_kinds", "max_file_bytes", "status", "publish_at", "published_at",
-            "attachments", "work", "counts", "created_at",
+            "attachments", "work", "counts", "counts_toward", "created_at",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -124,6 +125,12 @@ class AssignmentInputSerializer(serializers.Serializer):
     max_file_bytes = serializers.IntegerField(min_value=1, required=False)
     status = serializers.ChoiceField(choices=AssignmentStatus.choices, required=False)
     publish_at = serializers.DateTimeField(required=False, allow_null=True)
+    counts_toward = SchoolRelatedField(
+        queryset=Component.objects.select_related("plan_term__plan"), required=False,
+        allow_null=True,
+        help_text="The internal-assessment component (exams plan) this graded homework counts "
+        "toward; its marks can then be imported from the released grades.",
+    )  # fmt: skip
 
 
 class AssignmentUpdateSerializer(AssignmentInputSerializer):

@@ -7,7 +7,10 @@ Rules:
 - a published homework is not made a draft again; moving its due date moves every student's
   extension by the same amount, so an extension keeps its extra time;
 - a homework with work turned in is not deleted;
-- an extension is the student's own due date (and cut-off), with a reason, audited.
+- an extension is the student's own due date (and cut-off), with a reason, audited;
+- a homework counting toward the gradebook (`counts_toward`) is graded, and names an
+  internal-assessment component of the assessment plan of its sections' class and year, in
+  which its subject is assessed.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ FIELDS = [
     "title", "instructions", "instructions_markdown", "assigned_on", "due_at", "cutoff_at",
     "max_marks", "late_policy", "penalty_percent_per_day", "penalty_cap_percent",
     "submission_type", "allowed_kinds", "max_file_bytes", "status", "publish_at",
+    "counts_toward",
 ]  # fmt: skip
 AUDITED = FIELDS + ["published_at"]
 
@@ -57,6 +61,36 @@ def _check_sections(*, actor, subject, sections) -> None:
             code="not_your_section",
             fields=["sections"],
         )
+
+
+def counts_toward_problems(*, component, subject, sections, max_marks) -> dict[str, str]:
+    """What is wrong with counting a homework toward `component` (empty when nothing): shared
+    by the API and the admin form."""
+    from apps.exams.models import Part
+
+    if component is None:
+        return {}
+    if component.part != Part.INTERNAL:
+        return {"counts_toward": _("Homework counts only toward an internal-assessment component.")}
+    if max_marks is None:
+        return {"counts_toward": _("Only graded homework counts toward the gradebook.")}
+    plan = component.plan_term.plan
+    if any(s.school_class_id != plan.school_class_id or s.year_id != plan.year_id
+           for s in sections):  # fmt: skip
+        return {"counts_toward": _("The sections are not of this plan's class and year.")}
+    if subject is not None and not plan.subjects.filter(subject_id=subject.pk).exists():
+        return {"counts_toward": _("The subject is not in this class's assessment plan.")}
+    return {}
+
+
+def _check_counts_toward(assignment: Assignment, sections) -> None:
+    problems = counts_toward_problems(
+        component=assignment.counts_toward, subject=assignment.subject,
+        sections=sections, max_marks=assignment.max_marks,
+    )  # fmt: skip
+    if problems:
+        name, message = next(iter(problems.items()))
+        raise refuse(message, code="counts_toward_invalid", fields=[name])
 
 
 def _apply_status(assignment: Assignment, status: str | None) -> None:
@@ -82,6 +116,7 @@ def assignment_create(*, school, actor, data: dict) -> Assignment:
     if not assignment.assigned_on:
         assignment.assigned_on = timezone.localdate()
     _apply_status(assignment, status)
+    _check_counts_toward(assignment, sections)
     save_checked(assignment)
     assignment.sections.set(sections)
     audit.record(actor=actor, action="homework.create", instance=assignment,
@@ -103,6 +138,9 @@ def assignment_update(*, assignment: Assignment, actor, data: dict) -> Assignmen
     if sections is not None:
         _check_sections(actor=actor, subject=assignment.subject, sections=list(sections))
         assignment.sections.set(sections)
+    if assignment.counts_toward_id:
+        current = sections if sections is not None else assignment.sections.all()
+        _check_counts_toward(assignment, list(current))
     if assignment.due_at != old_due:
         _shift_extensions(assignment, assignment.due_at - old_due, actor)
         _restamp_lateness(assignment)
