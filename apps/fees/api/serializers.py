@@ -19,6 +19,7 @@ from ..models import (
     ConcessionKind,
     FeeHead,
     FeeStructure,
+    HeadPricing,
     Installment,
     InstallmentPlan,
     Invoice,
@@ -43,7 +44,7 @@ class FeeHeadSerializer(serializers.ModelSerializer):
     class Meta:
         model = FeeHead
         fields = ["id", "name", "code", "tax_class", "gst_rate", "hsn_sac", "is_tuition",
-                  "refundable", "is_active", "created_at"]  # fmt: skip
+                  "refundable", "pricing", "is_active", "created_at"]  # fmt: skip
         read_only_fields = fields
 
 
@@ -56,6 +57,12 @@ class FeeHeadInputSerializer(serializers.Serializer):
     hsn_sac = serializers.CharField(max_length=8, default="", allow_blank=True)
     is_tuition = serializers.BooleanField(default=False)
     refundable = serializers.BooleanField(default=False)
+    pricing = serializers.ChoiceField(
+        HeadPricing.choices,
+        default=HeadPricing.STRUCTURE,
+        help_text="transport: each rider is billed their own transport fee for the "
+        "installment's period instead of the structure's amount; non-riders get no line.",
+    )
     is_active = serializers.BooleanField(default=True)
 
 
