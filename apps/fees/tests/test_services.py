@@ -316,3 +316,18 @@ def test_a_cancelled_invoice_keeps_its_number_and_can_be_issued_again(cast, offi
     assert (invoice.status, invoice.number) == ("cancelled", "INV/26-27/000001")
     assert issue(office) == 1
     assert Invoice.objects.get(student=cast.student, status="issued").number == "INV/26-27/000004"
+
+
+def test_installment_periods_cut_the_year_at_each_installment(office):
+    from apps.fees.services.structures import installment_periods
+
+    structure = office.structure  # quarterly, due on the 10th: periods start on the 1st
+    dates = [i.due_date for i in structure.installments.all()]
+    assert installment_periods(structure, dates) == [
+        (dt.date(2026, 4, 1), dt.date(2026, 6, 30)), (dt.date(2026, 7, 1), dt.date(2026, 9, 30)),
+        (dt.date(2026, 10, 1), dt.date(2026, 12, 31)), (dt.date(2027, 1, 1), dt.date(2027, 3, 31)),
+    ]  # fmt: skip
+    structure.plan = "explicit"  # explicit dates: each period starts on its due date
+    periods = installment_periods(structure, [dt.date(2026, 5, 15), dt.date(2026, 11, 20)])
+    assert periods == [(dt.date(2026, 4, 1), dt.date(2026, 11, 19)),
+                       (dt.date(2026, 11, 20), dt.date(2027, 3, 31))]  # fmt: skip
