@@ -79,6 +79,10 @@ class StructureLineSerializer(serializers.Serializer):
     head = serializers.UUIDField(source="head_id", read_only=True)
     head_code = serializers.CharField(source="head.code", read_only=True)
     head_name = serializers.CharField(source="head.name", read_only=True)
+    head_pricing = serializers.ChoiceField(
+        HeadPricing.choices, source="head.pricing", read_only=True,
+        help_text="transport: billed per rider from transport; `amount` is not billed.",
+    )  # fmt: skip
     amount = money_field(read_only=True)
 
 
@@ -103,9 +107,14 @@ class FeeStructureSerializer(serializers.ModelSerializer):
                   "lines", "installments", "created_at"]  # fmt: skip
         read_only_fields = fields
 
-    @extend_schema_field(serializers.DecimalField(**MONEY))
+    @extend_schema_field(
+        serializers.DecimalField(
+            **MONEY, help_text="The lines the structure prices (not those priced per rider)."
+        )
+    )
     def get_total(self, obj) -> str:
-        return str(sum((line.amount for line in obj.lines.all()), Decimal("0.00")))
+        lines = [line for line in obj.lines.all() if line.head.pricing == HeadPricing.STRUCTURE]
+        return str(sum((line.amount for line in lines), Decimal("0.00")))
 
 
 class StructureLineInputSerializer(serializers.Serializer):

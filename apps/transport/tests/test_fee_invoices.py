@@ -112,6 +112,11 @@ def test_riders_are_billed_their_own_transport_fee_and_non_riders_nothing(
     ride(setup, cast.sibling, setup.far, MOVED)
     # The structure's installments carry only what the structure prices: 12,000 / 4.
     assert [i.amount for i in setup.structure.installments.all()] == [D("3000")] * 4
+    shown = api(cast.accountant.user).get(f"/api/v1/fees/structures/{setup.structure.pk}/").json()
+    assert shown["total"] == "12000.00"
+    assert {line["head_code"]: line["head_pricing"] for line in shown["lines"]} == {
+        "TUI": "structure", "TRN": "transport"
+    }  # fmt: skip
 
     result = generate(cast, api, setup, 1, django_capture_on_commit_callbacks)
     assert result == {"created": 3, "structures": 1}
