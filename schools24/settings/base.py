@@ -479,6 +479,7 @@ SPECTACULAR_SETTINGS = {
         "ComponentKindEnum": "apps.exams.models.ComponentKind",
         "AdjustmentKindEnum": "apps.exams.models.MarkAdjustment.Kind",
         "MarkStatusEnum": "apps.exams.models.MarkStatus",
+        "HeadPricingEnum": "apps.fees.models.HeadPricing",
     },
 }
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
