@@ -55,8 +55,8 @@ class FeeSettingsAdmin(SchoolScopedAdmin):
 @admin.register(FeeHead)
 class FeeHeadAdmin(ServiceAdmin):
     list_display = ("name", "code", "tax_class", "gst_rate", "hsn_sac", "is_tuition",
-                    "refundable", "is_active")  # fmt: skip
-    list_filter = ("tax_class", "is_tuition", "refundable", "is_active")
+                    "refundable", "pricing", "is_active")  # fmt: skip
+    list_filter = ("tax_class", "is_tuition", "refundable", "pricing", "is_active")
     search_fields = ("name", "code")
     service_fields = tuple(HEAD_FIELDS)
 

@@ -64,6 +64,14 @@ class TaxClass(models.TextChoices):
     TAXABLE = "taxable", _("Taxable (GST)")
 
 
+class HeadPricing(models.TextChoices):
+    """Where an invoice line of a head takes its amount from. A per-student source is priced
+    by the app registered for it (`apps.fees.pricing`), e.g. transport by each rider's stop."""
+
+    STRUCTURE = "structure", _("The structure's amount")
+    TRANSPORT = "transport", _("Each rider's transport fee")
+
+
 class FeeHead(SchoolScopedModel):
     """A kind of charge: tuition, transport, exam ... and how GST treats it."""
 
@@ -84,6 +92,16 @@ class FeeHead(SchoolScopedModel):
         _("tuition"), default=False, help_text=_("Shown on its own line for income-tax claims.")
     )
     refundable = models.BooleanField(_("refundable"), default=False)
+    pricing = models.CharField(
+        _("priced by"),
+        max_length=10,
+        choices=HeadPricing.choices,
+        default=HeadPricing.STRUCTURE,
+        help_text=_(
+            "Transport: each rider is billed their own transport fee for the installment's "
+            "period (the structure's amount for this head is not used); non-riders get no line."
+        ),
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:

@@ -10,6 +10,8 @@ class TransportConfig(AppConfig):
     def ready(self) -> None:
         from apps.accounts.duties import TRANSPORT_MANAGER, add_duty_permissions
         from apps.core import periodic
+        from apps.fees import pricing
+        from apps.fees.models import HeadPricing
 
         from . import scopes  # noqa: F401  (registers the access rules)
         from .tasks import EXPIRY_SCHEDULE, FLUSH_SCHEDULE, PARTITION_SCHEDULE
@@ -17,6 +19,10 @@ class TransportConfig(AppConfig):
         periodic.register(FLUSH_SCHEDULE)
         periodic.register(PARTITION_SCHEDULE)
         periodic.register(EXPIRY_SCHEDULE)
+        # Fee heads flagged as transport are billed per rider from the fee rules.
+        from .services import fee_totals
+
+        pricing.register(HeadPricing.TRANSPORT, fee_totals)
         # The Transport manager duty runs the fleet: everything in transport.
         add_duty_permissions(TRANSPORT_MANAGER, manager_permissions())
 

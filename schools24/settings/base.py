@@ -480,6 +480,7 @@ SPECTACULAR_SETTINGS = {
         "AdjustmentKindEnum": "apps.exams.models.MarkAdjustment.Kind",
         "MarkStatusEnum": "apps.exams.models.MarkStatus",
         "MissingRuleEnum": "apps.exams.models.MissingRule",  # absent and medical rules
+        "HeadPricingEnum": "apps.fees.models.HeadPricing",
     },
 }
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])

@@ -19,6 +19,7 @@ from ..models import (
     ConcessionKind,
     FeeHead,
     FeeStructure,
+    HeadPricing,
     Installment,
     InstallmentPlan,
     Invoice,
@@ -43,7 +44,7 @@ class FeeHeadSerializer(serializers.ModelSerializer):
     class Meta:
         model = FeeHead
         fields = ["id", "name", "code", "tax_class", "gst_rate", "hsn_sac", "is_tuition",
-                  "refundable", "is_active", "created_at"]  # fmt: skip
+                  "refundable", "pricing", "is_active", "created_at"]  # fmt: skip
         read_only_fields = fields
 
 
@@ -56,6 +57,12 @@ class FeeHeadInputSerializer(serializers.Serializer):
     hsn_sac = serializers.CharField(max_length=8, default="", allow_blank=True)
     is_tuition = serializers.BooleanField(default=False)
     refundable = serializers.BooleanField(default=False)
+    pricing = serializers.ChoiceField(
+        HeadPricing.choices,
+        default=HeadPricing.STRUCTURE,
+        help_text="transport: each rider is billed their own transport fee for the "
+        "installment's period instead of the structure's amount; non-riders get no line.",
+    )
     is_active = serializers.BooleanField(default=True)
 
 
@@ -72,6 +79,10 @@ class StructureLineSerializer(serializers.Serializer):
     head = serializers.UUIDField(source="head_id", read_only=True)
     head_code = serializers.CharField(source="head.code", read_only=True)
     head_name = serializers.CharField(source="head.name", read_only=True)
+    head_pricing = serializers.ChoiceField(
+        HeadPricing.choices, source="head.pricing", read_only=True,
+        help_text="transport: billed per rider from transport; `amount` is not billed.",
+    )  # fmt: skip
     amount = money_field(read_only=True)
 
 
@@ -96,9 +107,14 @@ class FeeStructureSerializer(serializers.ModelSerializer):
                   "lines", "installments", "created_at"]  # fmt: skip
         read_only_fields = fields
 
-    @extend_schema_field(serializers.DecimalField(**MONEY))
+    @extend_schema_field(
+        serializers.DecimalField(
+            **MONEY, help_text="The lines the structure prices (not those priced per rider)."
+        )
+    )
     def get_total(self, obj) -> str:
-        return str(sum((line.amount for line in obj.lines.all()), Decimal("0.00")))
+        lines = [line for line in obj.lines.all() if line.head.pricing == HeadPricing.STRUCTURE]
+        return str(sum((line.amount for line in lines), Decimal("0.00")))
 
 
 class StructureLineInputSerializer(serializers.Serializer):

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from apps.core import audit, jobs, queue
 from apps.core.services import refuse
 
+from .. import pricing
 from ..models import (
     OPEN_STATUSES,
     ZERO,
@@ -27,6 +28,7 @@ from ..models import (
     FeeCategoryMember,
     FeeSettings,
     FeeStructure,
+    HeadPricing,
     Invoice,
     InvoiceLine,
     InvoiceStatus,
@@ -174,17 +176,23 @@ def generate_for_structure(
     not depend on the number of students.
 
     Rules: lines follow the structure's lines, each split into installments exactly as the
-    installment (remainder on the last); concessions of the student (own or by category, same
-    year, active) combine by `calc.apply_concessions`; GST per line, CGST+SGST within the
-    school's state, IGST when the place of supply (the school's state unless given) is another; the document type follows the tax classes; numbers are
-    consecutive in roll order; advance credit settles the new invoices at once."""
+    installment (remainder on the last); a line of a head priced per student (transport) is
+    instead each student's own amount for the installment's period (`installment_periods`)
+    from the app registered for it (`apps.fees.pricing`), and only students with an amount get
+    it, so a flat amount on such a line is never billed as well; a student left with no line
+    gets no invoice. Concessions of the student (own or by category, same year, active)
+    combine by `calc.apply_concessions`; GST per line, CGST+SGST within the school's state,
+    IGST when the place of supply (the school's state unless given) is another; the document
+    type follows the tax classes of the student's lines; numbers are consecutive in roll order
+    within each series; advance credit settles the new invoices at once."""
     from apps.academics.models import Enrollment
 
-    installment = structure.installments.filter(number=installment_number).first()
+    installments = list(structure.installments.order_by("number"))
+    installment = next((i for i in installments if i.number == installment_number), None)
     if installment is None:
         return 0
     lines = list(structure.lines.select_related("head").order_by("head__code"))
-    count = structure.installments.count()
+    count = len(installments)
     shares = [split_amount(line.amount, count)[installment_number - 1] for line in lines]
 
     enrollments = Enrollment.objects.filter(
@@ -206,18 +214,27 @@ def generate_for_structure(
     if not enrolled:
         return 0
     student_ids = [student_id for student_id, _ in enrolled]
+    per_student = _per_student_amounts(structure, installments, installment, lines, student_ids)
+    billed = []  # (student, section, [(structure line, amount)]) in roll order
+    for student_id, section in enrolled:
+        own = [
+            (line, per_student[line.pk].get(student_id) if line.pk in per_student else share)
+            for line, share in zip(lines, shares, strict=True)
+        ]
+        own = [(line, amount) for line, amount in own if amount is not None]
+        if own:
+            billed.append((student_id, section, own))
+    if not billed:
+        return 0
     terms = _concession_terms(structure, student_ids)
     settings_row = fee_settings(structure.school_id)
     place = place_of_supply or settings_row.state_code
     inter_state = place != settings_row.state_code
-    kind = invoice_kind({line.head.tax_class for line in lines})
-    numbers = take_numbers(
-        school_id=structure.school_id, doc_type=sequence_for(kind), on=issue_date,
-        count=len(enrolled),
-    )  # fmt: skip
+    kinds = [invoice_kind({line.head.tax_class for line, _ in own}) for *_, own in billed]
+    numbers = _numbers_by_series(structure.school_id, kinds, issue_date)
 
     invoices, invoice_lines = [], []
-    for (student_id, section), number in zip(enrolled, numbers, strict=True):
+    for (student_id, section, own), kind, number in zip(billed, kinds, numbers, strict=True):
         invoice = Invoice(
             school_id=structure.school_id,
             student_id=student_id,
@@ -232,18 +249,17 @@ def generate_for_structure(
             place_of_supply=place,
         )
         given = apply_concessions(
-            [(line.head_id, share) for line, share in zip(lines, shares, strict=True)],
-            terms.get(student_id, []),
+            [(line.head_id, amount) for line, amount in own], terms.get(student_id, [])
         )
         rows = []
-        for line, share, concession in zip(lines, shares, given, strict=True):
+        for (line, amount), concession in zip(own, given, strict=True):
             row = InvoiceLine(
                 school_id=structure.school_id,
                 invoice=invoice,
                 kind=LineKind.FEE,
                 head=line.head,
                 description=line.head.name,
-                amount=share,
+                amount=amount,
                 concession=concession,
                 tax_class=line.head.tax_class,
                 gst_rate=line.head.gst_rate,
@@ -273,6 +289,38 @@ def generate_for_structure(
         ]
     )
     return len(invoices)
+
+
+def _per_student_amounts(structure, installments, installment, lines, student_ids) -> dict:
+    """{structure line id: {student id: amount}} for the lines whose head is priced per
+    student: one ask of the registered pricer per line, for all the students at once, over
+    the installment's period."""
+    priced = [line for line in lines if line.head.pricing != HeadPricing.STRUCTURE]
+    if not priced:
+        return {}
+    from .structures import installment_periods
+
+    periods = installment_periods(structure, [i.due_date for i in installments])
+    start, end = periods[installments.index(installment)]
+    if start > end:
+        return {line.pk: {} for line in priced}
+    return {
+        line.pk: pricing.price(line.head.pricing, school_id=structure.school_id,
+                               student_ids=student_ids, start=start, end=end)
+        for line in priced
+    }  # fmt: skip
+
+
+def _numbers_by_series(school_id, kinds: list[str], issue_date: dt.date) -> list[str]:
+    """A number for each invoice (in order) from its kind's series; each series' numbers are
+    consecutive in the invoices' order. Series are taken in a fixed order (no deadlock)."""
+    series = [sequence_for(kind) for kind in kinds]
+    taken = {
+        doc_type: iter(take_numbers(school_id=school_id, doc_type=doc_type, on=issue_date,
+                                    count=series.count(doc_type)))
+        for doc_type in sorted(set(series))
+    }  # fmt: skip
+    return [next(taken[doc_type]) for doc_type in series]
 
 
 def _concession_terms(structure: FeeStructure, student_ids: list) -> dict[Any, list]:

@@ -24,13 +24,14 @@ from ..models import (
     FeeHead,
     FeeStructure,
     FeeStructureLine,
+    HeadPricing,
     Installment,
     InstallmentPlan,
 )
 from .calc import split_lines
 
 HEAD_FIELDS = ["name", "code", "tax_class", "gst_rate", "hsn_sac", "is_tuition", "refundable",
-               "is_active"]  # fmt: skip
+               "pricing", "is_active"]  # fmt: skip
 STRUCTURE_FIELDS = ["name", "school_class", "year", "term", "plan", "due_day", "due_dates",
                     "late_fine_rule", "is_active"]  # fmt: skip
 CONCESSION_FIELDS = ["name", "kind", "value", "head", "category", "student", "year", "cap",
@@ -107,6 +108,23 @@ def installment_dates(structure: FeeStructure) -> list[tuple[str, dt.date]]:
     return [(str(period), start)]
 
 
+def installment_periods(structure: FeeStructure, due_dates: list[dt.date]) -> list[tuple]:
+    """The span of days each installment bills, for heads priced by the day (transport): the
+    installments (`due_dates` in number order) cut the structure's term (or year) into
+    consecutive periods. An installment begins where it is due (monthly and quarterly plans:
+    the 1st of its month), the first at the start of the term or year; each ends the day
+    before the next begins, the last at the end of the term or year. A period may be empty
+    (start after end) when explicit due dates lie past the end."""
+    period = structure.term or structure.year
+    monthly = structure.plan in (InstallmentPlan.MONTHLY, InstallmentPlan.QUARTERLY)
+    starts = [d.replace(day=1) if monthly else d for d in due_dates]
+    if starts:
+        starts[0] = period.start_date
+    starts = [max(start, period.start_date) for start in starts]
+    ends = [following - dt.timedelta(days=1) for following in starts[1:]] + [period.end_date]
+    return [(start, min(end, period.end_date)) for start, end in zip(starts, ends, strict=True)]
+
+
 def _check_plan(structure: FeeStructure) -> list[tuple[str, dt.date]]:
     try:
         dates = installment_dates(structure)
@@ -131,7 +149,8 @@ def structure_build_installments(structure: FeeStructure) -> list[Installment]:
     """(Re)build the installments from the plan and the lines: every line is split over the
     installments with the remainder on the last one, so they add up exactly to the total."""
     dates = _check_plan(structure)
-    lines = list(structure.lines.order_by("head__code"))
+    # A head priced per student (transport) is billed from its own source, not from this line.
+    lines = list(structure.lines.filter(head__pricing=HeadPricing.STRUCTURE).order_by("head__code"))
     shares = split_lines([line.amount for line in lines], len(dates))
     structure.installments.all().delete()
     return Installment.objects.bulk_create(

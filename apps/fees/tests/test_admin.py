@@ -70,10 +70,14 @@ def test_a_head_added_in_the_admin_goes_through_the_service(cast, admin_client_f
     client = admin_client_for(cast.admin)
     response = client.post(url("feehead_add"), {
         "name": "Sports", "code": "SPT", "tax_class": "taxable", "gst_rate": "18",
-        "hsn_sac": "999723", "is_active": "on"})  # fmt: skip
+        "hsn_sac": "999723", "pricing": "structure", "is_active": "on"})  # fmt: skip
     assert response.status_code == 302, response.content[:2000]
     head = FeeHead.objects.get(code="SPT")
-    assert head.school == cast.school
+    assert head.school == cast.school and head.pricing == "structure"
+    bus = client.post(url("feehead_add"), {"name": "Bus", "code": "BUS", "tax_class": "exempt",
+                                           "gst_rate": "0", "pricing": "transport",
+                                           "is_active": "on"})  # fmt: skip
+    assert bus.status_code == 302 and FeeHead.objects.get(code="BUS").pricing == "transport"
     assert AuditLog.objects.filter(action="fee_head.create", object_id=str(head.pk)).exists()
     bad = client.post(url("feehead_add"), {"name": "X", "code": "X", "tax_class": "taxable",
                                            "gst_rate": "0"})  # fmt: skip

@@ -263,3 +263,16 @@ def test_fee_office_errors_speak_hindi(cast, api, office):
     )
     assert response.status_code == 400
     assert response.json()["error"]["fields"]["reference"] == ["चेक या ट्रांसफ़र संख्या दें।"]
+
+
+def test_a_fee_head_may_be_priced_per_rider_by_transport(cast, api):
+    client = api(cast.accountant.user)
+    made = client.post("/api/v1/fees/heads/", {"name": "Bus", "code": "BUS",
+                                               "pricing": "transport"}, format="json")  # fmt: skip
+    assert made.status_code == 201, made.content
+    assert made.json()["pricing"] == "transport"
+    plain = client.post("/api/v1/fees/heads/", {"name": "Exam", "code": "EXM"}, format="json")
+    assert plain.json()["pricing"] == "structure"
+    bad = client.post("/api/v1/fees/heads/", {"name": "X", "code": "X", "pricing": "taxi"},
+                      format="json")  # fmt: skip
+    assert bad.status_code == 400 and set(bad.json()["error"]["fields"]) == {"pricing"}

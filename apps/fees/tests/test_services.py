@@ -316,3 +316,46 @@ def test_a_cancelled_invoice_keeps_its_number_and_can_be_issued_again(cast, offi
     assert (invoice.status, invoice.number) == ("cancelled", "INV/26-27/000001")
     assert issue(office) == 1
     assert Invoice.objects.get(student=cast.student, status="issued").number == "INV/26-27/000004"
+
+
+def test_installment_periods_cut_the_year_at_each_installment(office):
+    from apps.fees.services.structures import installment_periods
+
+    structure = office.structure  # quarterly, due on the 10th: periods start on the 1st
+    dates = [i.due_date for i in structure.installments.all()]
+    assert installment_periods(structure, dates) == [
+        (dt.date(2026, 4, 1), dt.date(2026, 6, 30)), (dt.date(2026, 7, 1), dt.date(2026, 9, 30)),
+        (dt.date(2026, 10, 1), dt.date(2026, 12, 31)), (dt.date(2027, 1, 1), dt.date(2027, 3, 31)),
+    ]  # fmt: skip
+    structure.plan = "explicit"  # explicit dates: each period starts on its due date
+    periods = installment_periods(structure, [dt.date(2026, 5, 15), dt.date(2026, 11, 20)])
+    assert periods == [(dt.date(2026, 4, 1), dt.date(2026, 11, 19)),
+                       (dt.date(2026, 11, 20), dt.date(2027, 3, 31))]  # fmt: skip
+
+
+def test_a_head_priced_per_student_bills_what_its_pricer_says_and_nothing_without_one(
+    cast, office, monkeypatch
+):
+    from apps.fees import pricing
+
+    office.transport.pricing = "transport"
+    office.transport.save(update_fields=["pricing"])
+    asked = []
+
+    def pricer(*, school_id, student_ids, start, end):
+        asked.append((school_id, set(student_ids), start, end))
+        return {cast.student.pk: D("1234.56"), cast.sibling.pk: D("0")}
+
+    monkeypatch.setattr(pricing, "_pricers", {"transport": pricer})
+    issue(office)
+    assert asked == [(cast.school.pk, {cast.student.pk, cast.sibling.pk, cast.other_student.pk},
+                      dt.date(2026, 4, 1), dt.date(2026, 6, 30))]  # fmt: skip
+    codes = {i.student_id: {line.head.code: line.amount for line in i.lines.all()}
+             for i in Invoice.objects.all()}  # fmt: skip
+    assert codes[cast.student.pk]["TRN"] == D("1234.56")
+    assert "TRN" not in codes[cast.sibling.pk] and "TRN" not in codes[cast.other_student.pk]
+    # Without a pricer (the app that prices the head is not installed) nobody is billed it.
+    monkeypatch.setattr(pricing, "_pricers", {})
+    issue(office, 2)
+    assert not Invoice.objects.filter(installment__number=2, lines__head=office.transport).exists()
+    assert Invoice.objects.filter(installment__number=2).count() == 3

@@ -24,6 +24,6 @@ from .riders import (  # noqa: F401
     assignment_set_alerts,
     boarding_mark,
     fee_quote,
-    monthly_fee,
+    fee_totals,
 )
 from .trips import run_end, run_start, school_today, trip_create, trip_update  # noqa: F401

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -119,44 +121,71 @@ def boarding_mark(*, run: TripRun, actor, student, stop, event: str) -> Boarding
 
 
 # --- fees ------------------------------------------------------------------------------------
-def monthly_fee(stop, year) -> Decimal | None:
-    """The monthly fee of a stop in a year: the stop's own rule, else the distance slab that
-    holds its distance; None when no rule applies."""
-    rule = FeeRule.objects.filter(year=year, kind=FeeRuleKind.STOP, stop=stop).first()
-    if rule is None and stop.distance_km is not None:
-        rule = (
-            FeeRule.objects.filter(
-                year=year,
-                kind=FeeRuleKind.SLAB,
-                min_km__lte=stop.distance_km,
-                max_km__gt=stop.distance_km,
-            )  # fmt: skip
-            .order_by("min_km")
-            .first()
-        )
-    return None if rule is None else rule.monthly_amount
+def _rule_for(stop, rules) -> FeeRule | None:
+    """The stop's own rule among `rules` (one year's), else the lowest distance slab that holds
+    the stop's distance."""
+    own = next((r for r in rules if r.kind == FeeRuleKind.STOP and r.stop_id == stop.pk), None)
+    if own is not None or stop.distance_km is None:
+        return own
+    slabs = sorted(
+        (r for r in rules if r.kind == FeeRuleKind.SLAB
+         and r.min_km <= stop.distance_km < r.max_km),
+        key=lambda r: r.min_km,
+    )  # fmt: skip
+    return slabs[0] if slabs else None
+
+
+def _priced_rides(assignments, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
+    """Each assignment's share of [start, end]: its stop's monthly fee x 12 / 365 per day
+    ridden, rounded to the paisa (amount None when no rule applies). Two queries in all: the
+    assignments and their years' rules."""
+    assignments = list(assignments.select_related("stop", "trip").order_by("valid_from", "pk"))
+    rules = defaultdict(list)
+    years = {a.year_id for a in assignments}
+    for rule in FeeRule.objects.filter(year_id__in=years) if years else ():
+        rules[rule.year_id].append(rule)
+    rows = []
+    for a in assignments:
+        first, last = max(a.valid_from, start), min(a.valid_to, end)
+        days = (last - first).days + 1
+        rule = _rule_for(a.stop, rules[a.year_id])
+        monthly = None if rule is None else rule.monthly_amount
+        amount = None
+        if monthly is not None:
+            amount = (monthly * 12 * days / Decimal(365)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+        rows.append({"assignment": a, "from": first, "to": last, "days": days,
+                     "monthly_amount": monthly, "amount": amount})  # fmt: skip
+    return rows
+
+
+def _overlapping(start: dt.date, end: dt.date):
+    return Assignment.objects.filter(Q(valid_from__lte=end) & Q(valid_to__gte=start))
 
 
 def fee_quote(*, student, start: dt.date, end: dt.date) -> dict[str, Any]:
     """The transport fee of a student for [start, end]: each assignment overlapping the period
     is charged its stop's monthly fee x 12 / 365 per day ridden (so a change of stop mid-term is
     pro-rated by days), rounded to the paisa per assignment."""
-    rows = []
-    total = Decimal("0.00")
-    assignments = (
-        Assignment.objects.filter(student=student)
-        .filter(Q(valid_from__lte=end) & Q(valid_to__gte=start))
-        .select_related("stop", "year", "trip")
-        .order_by("valid_from")
-    )
-    for a in assignments:
-        first, last = max(a.valid_from, start), min(a.valid_to, end)
-        days = (last - first).days + 1
-        monthly = monthly_fee(a.stop, a.year)
-        amount = None
-        if monthly is not None:
-            amount = (monthly * 12 * days / Decimal(365)).quantize(Decimal("0.01"), ROUND_HALF_UP)
-            total += amount
-        rows.append({"assignment": a.pk, "trip": a.trip.name, "stop": a.stop.name, "from": first,
-                     "to": last, "days": days, "monthly_amount": monthly, "amount": amount})  # fmt: skip
+    rows = [
+        {"assignment": row["assignment"].pk, "trip": row["assignment"].trip.name,
+         "stop": row["assignment"].stop.name, **{k: v for k, v in row.items() if k != "assignment"}}
+        for row in _priced_rides(_overlapping(start, end).filter(student=student), start, end)
+    ]  # fmt: skip
+    total = sum((row["amount"] for row in rows if row["amount"] is not None), Decimal("0.00"))
     return {"student": student.pk, "start": start, "end": end, "lines": rows, "total": total}
+
+
+def fee_totals(
+    *, school_id, student_ids: Sequence[Any], start: dt.date, end: dt.date
+) -> dict[Any, Decimal]:
+    """The transport fee of many students for [start, end], as `fee_quote` totals it (the
+    same rule, the same rounding per assignment), in two queries whatever their number:
+    {student id: total} for the students who ride in the period. This prices the fee heads
+    flagged as transport on invoices (registered in `apps.fees.pricing` by the app config)."""
+    rides = _overlapping(start, end).filter(school_id=school_id, student_id__in=student_ids)
+    totals: dict[Any, Decimal] = {}
+    for row in _priced_rides(rides, start, end):
+        if row["amount"] is not None:
+            student_id = row["assignment"].student_id
+            totals[student_id] = totals.get(student_id, Decimal("0.00")) + row["amount"]
+    return totals
