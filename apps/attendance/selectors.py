@@ -308,6 +308,25 @@ def daily_counts_by_student(
     return {student: counts(marks) for student, marks in by_student.items()}
 
 
+def absent_students(
+    school_id, student_ids: Collection, section_ids: Collection, date: dt.date
+) -> set[str]:
+    """Which of `student_ids` the daily register of `date` marks absent, pending marks of
+    `section_ids` (their sections) included: one query and one Redis read per section."""
+    students = {str(pk) for pk in student_ids}
+    records = _pending_for_sections(school_id, ((str(pk), date) for pk in set(section_ids)))
+    rows = _rows(
+        AttendanceRecord.objects.filter(
+            school_id=school_id, student_id__in=students, date=date, period__isnull=True
+        )
+    )
+    return {
+        m["student_id"]
+        for m in _merge(rows, records)
+        if m["period_id"] is None and m["student_id"] in students and m["status"] == Status.ABSENT
+    }
+
+
 def section_day_summary(section: Section, date: dt.date) -> dict[str, Any]:
     """How `section` attended on `date`: enrolled, marked and unmarked counts of the daily
     register, counts by status, and the same for each timetable period of that weekday."""

@@ -40,7 +40,7 @@ def roster(trip: Trip, on: dt.date) -> dict[str, Any]:
     attendance marked them absent for the day. A constant number of queries."""
     from apps.academics.models import Enrollment
     from apps.accounts.models import Guardian
-    from apps.attendance.models import AttendanceRecord, Status
+    from apps.attendance import selectors as attendance_selectors
 
     riders = list(
         Assignment.objects.filter(trip=trip, is_active=True, valid_from__lte=on, valid_to__gte=on)
@@ -48,21 +48,22 @@ def roster(trip: Trip, on: dt.date) -> dict[str, Any]:
         .order_by("student__user__full_name")
     )
     ids = [a.student_id for a in riders]
+    enrollments = list(
+        Enrollment.objects.filter(student_id__in=ids, year__start_date__lte=on,
+                                  year__end_date__gte=on).select_related("section__school_class")
+    )  # fmt: skip
     classes = {
-        e.student_id: f"{e.section.school_class.name} {e.section.name}".strip()
-        for e in Enrollment.objects.filter(student_id__in=ids, year__start_date__lte=on,
-                                           year__end_date__gte=on)
-        .select_related("section__school_class")
-    }  # fmt: skip
+        e.student_id: f"{e.section.school_class.name} {e.section.name}".strip() for e in enrollments
+    }
     phones: dict = {}
     for link in (
         Guardian.objects.filter(student_id__in=ids).select_related("parent").order_by("-is_primary")
     ):
         phones.setdefault(link.student_id, link.parent.phone)
-    absent = set(
-        AttendanceRecord.objects.filter(student_id__in=ids, date=on, period__isnull=True,
-                                        status=Status.ABSENT).values_list("student_id", flat=True)
-    )  # fmt: skip
+    # Today's marks are mostly still in the write buffer: read them with the pending ones.
+    absent = attendance_selectors.absent_students(
+        trip.school_id, ids, {e.section_id for e in enrollments}, on
+    )
     by_stop: dict = {}
     for a in riders:
         by_stop.setdefault(a.stop_id, []).append(
@@ -72,7 +73,7 @@ def roster(trip: Trip, on: dt.date) -> dict[str, Any]:
                 "admission_number": a.student.admission_number,
                 "class_section": classes.get(a.student_id, ""),
                 "parent_phone": phones.get(a.student_id, ""),
-                "absent_today": a.student_id in absent,
+                "absent_today": str(a.student_id) in absent,
             }
         )
     stops = [

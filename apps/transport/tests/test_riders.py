@@ -61,6 +61,30 @@ def test_the_attendant_marks_boarding_and_the_parent_is_told(cast, fleet, run, a
     assert BoardingMark.objects.count() == 1
 
 
+def test_the_roster_flags_an_absence_still_waiting_in_the_write_buffer(cast, fleet, api):
+    """Today's marks are mostly pending in Redis: the roster must see them before a flush."""
+    from apps.academics.tests.factories import EnrollmentFactory, SectionFactory
+    from apps.attendance.buffer_kinds import KIND, slot_of
+    from apps.attendance.models import mark_id
+    from apps.core import buffer
+
+    today = timezone.localdate()
+    section = SectionFactory(school_class__school=cast.school, year=fleet.year)
+    EnrollmentFactory(section=section, student=cast.student)
+    section_id = section.pk
+    stored = buffer.put_many(KIND, [{
+        "id": str(mark_id(cast.school.pk, cast.student.pk, today, None)),
+        "school_id": str(cast.school.pk), "student_id": str(cast.student.pk),
+        "section_id": str(section_id), "date": today.isoformat(), "period_id": None,
+        "slot": slot_of(None), "status": "absent", "late_minutes": 0, "reason": "",
+        "remarks": "", "marked_by_id": str(cast.admin.pk),
+    }])  # fmt: skip
+    assert stored.buffered and not AttendanceRecord.objects.filter(student=cast.student).exists()
+    body = api(fleet.manager).get(f"{BASE}/trips/{fleet.trip.pk}/roster/?date={today}").json()
+    riders = {r["name"]: r["absent_today"] for stop in body["stops"] for r in stop["riders"]}
+    assert riders == {"Sam Student": True, "Oscar Other": False}
+
+
 def test_roster_as_json_csv_and_pdf_with_absentees_flagged(cast, fleet, api):
     from apps.academics.tests.factories import SectionFactory
 
