@@ -38,9 +38,10 @@ def seed_demo(*, students: int = 1440, seed: int = 24) -> SeedReport:
     notifications_demo.seed_notifications(report=report, school=school)
     attendance_demo.seed_attendance(report=report, school=school, rng=rng, weeks=3)
     quizzes_demo.seed_quizzes(report=report, school=school, rng=rng, teacher=teacher)
+    # Riders before the first invoices: the transport fee head is priced per rider's stop.
+    transport_demo.seed_transport(report=report, school=school, rng=rng)
     fees_demo.seed_fees(report=report, school=school, rng=rng)
     homework_demo.seed_homework(report=report, school=school, rng=rng)
-    transport_demo.seed_transport(report=report, school=school, rng=rng)
     inventory_demo.seed_inventory(report=report, school=school, rng=rng)
     exams_demo.seed_exams(report=report, school=school, rng=rng)
     return report

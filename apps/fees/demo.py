@@ -1,5 +1,6 @@
-"""The demo school's fee office (called by `seed_demo`, after academics): fee heads (tuition,
-transport, exam, lab, annual charges), a late-fine rule, a quarterly structure for each of
+"""The demo school's fee office (called by `seed_demo`, after academics and transport): fee
+heads (tuition, transport priced per rider by the transport app's stop fees, exam, lab, annual
+charges), a late-fine rule, a quarterly structure for each of
 classes 1-12 in the current year, and the first quarter's invoices issued to every enrolled
 student, of which about half are paid, a fifth partly paid and the rest unpaid (overdue once
 the due date has passed). The demo parent owes for both children: the demo student's invoice
@@ -24,22 +25,23 @@ from .models import FeeHead, FeeSettings, FeeStructure, Invoice, LateFineRule, P
 
 D = Decimal
 HEADS = [
-    # code, name, tax class, GST rate, SAC, tuition
-    ("TUI", "Tuition fee", "exempt", D("0"), "", True),
-    ("TRN", "Transport fee", "exempt", D("0"), "", False),
-    ("EXM", "Examination fee", "exempt", D("0"), "", False),
-    ("LAB", "Laboratory fee", "taxable", D("18"), "999293", False),
-    ("ANN", "Annual charges", "exempt", D("0"), "", False),
+    # code, name, tax class, GST rate, SAC, tuition, pricing
+    ("TUI", "Tuition fee", "exempt", D("0"), "", True, "structure"),
+    ("TRN", "Transport fee", "exempt", D("0"), "", False, "transport"),
+    ("EXM", "Examination fee", "exempt", D("0"), "", False, "structure"),
+    ("LAB", "Laboratory fee", "taxable", D("18"), "999293", False, "structure"),
+    ("ANN", "Annual charges", "exempt", D("0"), "", False, "structure"),
 ]
 DEMO_STUDENT = "DPS-0001"
 DEMO_SIBLING = "DPS-0002"
 
 
 def yearly_lines(order: int, heads: dict[str, FeeHead]) -> list[dict]:
-    """What a class pays in a year: tuition rising with the class, a lab fee from class 6."""
+    """What a class pays in a year: tuition rising with the class, a lab fee from class 6; the
+    transport line only names the head (each rider pays their stop's fee for the days ridden)."""
     lines = [
         {"head": heads["TUI"], "amount": D(24000 + 2400 * order)},
-        {"head": heads["TRN"], "amount": D("12000")},
+        {"head": heads["TRN"], "amount": D("0")},
         {"head": heads["EXM"], "amount": D("2000")},
         {"head": heads["ANN"], "amount": D("4000")},
     ]
@@ -66,11 +68,11 @@ def seed_structures(*, report, school) -> list[FeeStructure]:
     )
     report.add("fee settings", created)
     heads = {}
-    for code, name, tax_class, rate, sac, tuition in HEADS:
+    for code, name, tax_class, rate, sac, tuition, pricing in HEADS:
         heads[code], created = FeeHead.objects.get_or_create(
             school=school, code=code,
             defaults={"name": name, "tax_class": tax_class, "gst_rate": rate, "hsn_sac": sac,
-                      "is_tuition": tuition, "refundable": code == "ANN"},
+                      "is_tuition": tuition, "refundable": code == "ANN", "pricing": pricing},
         )  # fmt: skip
         report.add("fee heads", created)
     rule, created = LateFineRule.objects.get_or_create(

@@ -1,12 +1,13 @@
-"""The demo school's transport (called by `seed_demo`, after academics and fees): six routes of
-8-12 stops fanning out from the school in Jaipur's C-Scheme through real localities, two buses
-per route and shift (13 buses: the spare's fitness certificate has expired, so it stays off the
-road; two others' papers expire within 30 days), drivers (one licence expiring in 14 days) and
-attendants, a morning pickup and an afternoon drop per bus, monthly fee slabs by distance, and
-40% of the enrolled students riding (pickup and drop at the same stop). The demo student rides
-route 1's first morning bus from its fifth stop, so `manage.py simulate_trip "R1 pickup A"`
-shows the demo parent the bus approaching. A transport manager logs in as
-transport@demo.schools24.test. Idempotent: routes that exist are kept, riders seeded once.
+"""The demo school's transport (called by `seed_demo` after academics and before fees, whose
+transport head bills the riders seeded here by their stops' fee slabs): six routes of 8-12 stops
+fanning out from the school in Jaipur's C-Scheme through real localities, two buses per route
+and shift (13 buses: the spare's fitness certificate has expired, so it stays off the road; two
+others' papers expire within 30 days), drivers (one licence expiring in 14 days) and attendants,
+a morning pickup and an afternoon drop per bus, monthly fee slabs by distance, and 40% of the
+enrolled students riding (pickup and drop at the same stop). The demo student rides route 1's
+first morning bus from its fifth stop, so `manage.py simulate_trip "R1 pickup A"` shows the demo
+parent the bus approaching. A transport manager logs in as transport@demo.schools24.test.
+Idempotent: routes that exist are kept, riders seeded once.
 """
 
 from __future__ import annotations
@@ -161,10 +162,10 @@ def seed_transport(*, report, school, rng: random.Random) -> None:
         [FeeRule(school=school, year=year, kind="slab", min_km=Decimal(lo), max_km=Decimal(hi),
                  monthly_amount=Decimal(amount)) for lo, hi, amount in SLABS]
     )  # fmt: skip
-    _assign(report, school, year, rng, trips_by_route, stops_by_route, today)
+    _assign(report, school, year, rng, trips_by_route, stops_by_route)
 
 
-def _assign(report, school, year, rng, trips_by_route, stops_by_route, today) -> None:
+def _assign(report, school, year, rng, trips_by_route, stops_by_route) -> None:
     """40% of the year's enrolled students, spread over the routes; each bus holds SEATS."""
     enrolled = list(
         Enrollment.objects.filter(year=year, student__school=school)
@@ -178,7 +179,8 @@ def _assign(report, school, year, rng, trips_by_route, stops_by_route, today) ->
     if demo is not None and demo.pk in enrolled:
         chosen.insert(0, demo.pk)
     seats = {trip.pk: SEATS for pairs in trips_by_route.values() for pair in pairs for trip in pair}
-    start = max(year.start_date, min(today, year.end_date))
+    # Riding since the year began, so the first quarter's invoices bill them (fees demo).
+    start = year.start_date
     rows = []
     codes = list(trips_by_route)
     for n, student_id in enumerate(chosen):

@@ -118,6 +118,28 @@ def may_mark_boarding(user) -> bool:
     )
 
 
+def boarding_lookups(run: TripRun) -> dict[str, QuerySet]:
+    """The students and stops a boarding mark on `run` may name: its school's (the attendant
+    cannot browse students; `boarding_mark` checks that the student rides the trip and the stop
+    is on it). Only for a caller `can_mark_boarding` let through."""
+    from apps.accounts.models import StudentProfile
+
+    return {
+        "student": StudentProfile.objects.filter(school_id=run.school_id),
+        "stop": Stop.objects.filter(school_id=run.school_id),
+    }
+
+
+def fee_quote_students(user) -> QuerySet:
+    """Whose transport fee `user` may quote: their school's students for the transport manager
+    and the fee office (an accountant reads no student list otherwise), nobody for the rest."""
+    from apps.accounts.models import StudentProfile
+
+    if not may_quote_fees(user):
+        return StudentProfile.objects.none()
+    return StudentProfile.objects.filter(school_id=user.school_id)
+
+
 def position_scope(user, trip_id):
     """What `user` may see of the trip's live position: "*" (the whole trip: the transport
     manager), the list of {student, stop} their children ride it with (parents, students:

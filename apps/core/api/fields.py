@@ -29,3 +29,12 @@ class SchoolRelatedField(ScopedPrimaryKeyRelatedField):
     def __init__(self, **kwargs):
         kwargs.setdefault("pk_field", serializers.UUIDField())
         super().__init__(**kwargs)
+
+
+class GrantedRelatedField(SchoolRelatedField):
+    """An id among the rows a scope helper granted for this request, for callers who name rows
+    they may not browse (an attendant names the riders of their run). The view sets
+    `serializer.fields[name].queryset` from the app's `scopes.py`; until it does, no id is found."""
+
+    def get_queryset(self):
+        return self.queryset

@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 from apps.academics.models import AcademicYear
 from apps.accounts.models import StudentProfile, User
-from apps.core.api.fields import SchoolRelatedField
+from apps.core.api.fields import GrantedRelatedField, SchoolRelatedField
 
 from ..models import (
     Assignment,
@@ -283,8 +283,9 @@ class BoardingMarkSerializer(serializers.ModelSerializer):
 
 
 class BoardingMarkInputSerializer(serializers.Serializer):
-    student = SchoolRelatedField(queryset=StudentProfile.objects.all())
-    stop = SchoolRelatedField(queryset=Stop.objects.all())
+    # The view grants the run's students and stops (scopes.boarding_lookups).
+    student = GrantedRelatedField(queryset=StudentProfile.objects.none())
+    stop = GrantedRelatedField(queryset=Stop.objects.none())
     event = serializers.ChoiceField(BoardingEvent.choices)
 
 
@@ -329,7 +330,8 @@ class FeeRuleInputSerializer(serializers.Serializer):
 
 
 class FeeQuoteQuerySerializer(serializers.Serializer):
-    student = SchoolRelatedField(queryset=StudentProfile.objects.all())
+    # The view grants scopes.fee_quote_students.
+    student = GrantedRelatedField(queryset=StudentProfile.objects.none())
     start = serializers.DateField()
     end = serializers.DateField()
 

@@ -35,3 +35,28 @@ def test_demo_transport_and_the_simulated_bus(settings, api):
     alerts = Notification.objects.filter(recipient=parent, kind="transport.approaching")
     assert alerts.count() == 1
     assert TripRun.objects.get(trip__name="R1 pickup A").status == "ended"
+
+
+def test_demo_riders_pay_their_stops_fee_on_the_first_invoices(monkeypatch):
+    """Transport is seeded before the fee office, so the first quarter bills each rider the fee
+    slab of their stop for the days ridden, and nobody else."""
+    import datetime as dt
+
+    import time_machine
+
+    from apps.fees.models import InvoiceLine
+
+    monkeypatch.setattr("apps.quizzes.demo.seed_quizzes", lambda **kwargs: None)
+    with time_machine.travel(dt.datetime(2026, 6, 15, 6, tzinfo=dt.UTC), tick=False):
+        call_command("seed_demo", students=30, force=True)
+    riders = set(
+        Assignment.objects.filter(school__code="demo").values_list("student_id", flat=True)
+    )
+    billed = dict(
+        InvoiceLine.objects.filter(invoice__school__code="demo", head__code="TRN").values_list(
+            "invoice__student_id", "amount"
+        )
+    )
+    assert billed and set(billed) == riders
+    assert all(amount > 0 for amount in billed.values())
+    assert len(set(billed.values())) > 1  # by stop: the distance slabs differ

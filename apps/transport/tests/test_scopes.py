@@ -61,3 +61,20 @@ def test_can_mark_boarding(cast, fleet):
     other = StaffFactory(school=cast.school).user
     AttendantFactory(school=cast.school, user=other)
     assert scopes.may_mark_boarding(other) and not scopes.can_mark_boarding(other, run)
+
+
+def test_boarding_lookups_name_the_runs_school_only(cast, fleet):
+    from apps.transport.models import TripRun
+
+    lookups = scopes.boarding_lookups(TripRun(trip=fleet.trip, school=cast.school))
+    assert cast.student in lookups["student"] and cast.other_student in lookups["student"]
+    assert cast.student2 not in lookups["student"]
+    assert set(lookups["stop"]) == set(fleet.stops)
+
+
+def test_fee_quote_students(cast, fleet):
+    for user in (cast.accountant.user, fleet.manager):
+        students = scopes.fee_quote_students(user)
+        assert cast.student in students and cast.student2 not in students
+    for user in (cast.parent, cast.teacher.user, cast.student.user):
+        assert not scopes.fee_quote_students(user).exists()
