@@ -10,7 +10,8 @@ helm comes from `make tools` (.venv/bin/helm, next to this Python) or PATH. Rend
 are validated offline with kubernetes-validate (its bundled OpenAPI schemas, strict: unknown
 fields are errors) for the oldest Kubernetes the chart supports and the newest schema bundled.
 Custom resources (PrometheusRule) have no bundled schema; they are checked for the fields the
-Prometheus Operator requires.
+Prometheus Operator requires. Istio resources (values mesh.enabled, ci/mesh-on-values.yaml) are
+validated with jsonschema against the schemas of Istio's CRDs kept in deploy/istio/crds/.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ from pathlib import Path
 import yaml
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "istio"))
+import schemas as istio_schemas  # noqa: E402  (deploy/istio/schemas.py)
+
 CHART = HERE / "schools24"
 K8S = HERE.parent / "k8s"
 RELEASE = "schools24"
@@ -78,6 +82,10 @@ def validate(docs: list[dict], label: str) -> list[str]:
             rules = [rule for group in groups for rule in group.get("rules") or []]
             if not rules or any(not (r.get("alert") and r.get("expr")) for r in rules):
                 problems.append(f"{name}: every rule needs `alert` and `expr`")
+            continue
+        if istio_schemas.is_istio(doc):
+            problems += [f"{name} (Istio {istio_schemas.ISTIO_VERSION}): {p}"
+                         for p in istio_schemas.validate(doc)]  # fmt: skip
             continue
         for version in KUBERNETES_VERSIONS:
             try:
