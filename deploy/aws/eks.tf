@@ -1,6 +1,7 @@
 resource "aws_kms_key" "eks" {
   description         = "${local.name} Kubernetes secrets envelope encryption"
   enable_key_rotation = true
+  policy              = data.aws_iam_policy_document.kms.json
 }
 
 module "eks" {

@@ -1,6 +1,25 @@
+# Key policy: the account administers and uses its keys through IAM (the default policy, made
+# explicit); services use them through the roles IAM grants.
+data "aws_iam_policy_document" "kms" {
+  # A key policy's "*" resource is the key itself; this is AWS's default key policy.
+  #checkov:skip=CKV_AWS_111:key policy resource "*" means this key only
+  #checkov:skip=CKV_AWS_356:key policy resource "*" means this key only
+  #checkov:skip=CKV_AWS_109:key policy resource "*" means this key only
+  statement {
+    sid       = "AccountAdministersThroughIam"
+    actions   = ["kms:*"]
+    resources = ["*"]
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:aws:iam::${data.aws_caller_identity.current.account_id}:root"]
+    }
+  }
+}
+
 resource "aws_kms_key" "data" {
   description         = "${local.name} data at rest (S3, RDS, ElastiCache, Secrets Manager)"
   enable_key_rotation = true
+  policy              = data.aws_iam_policy_document.kms.json
 }
 
 # Uploaded files (django-storages, AWS_S3_BUCKET).
