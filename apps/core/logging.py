@@ -79,6 +79,8 @@ _CARD = re.compile(r"(?<![\w-])(?:\d[ -]?){12,18}\d(?![\w-])")
 _PHONE = re.compile(
     r"(?<![\w+])(?:\+\d{1,3}[ -]?)?(?:0)?[6-9]\d{4}[ -]?\d{5}(?!\w)|(?<![\w+])\+\d{10,14}(?!\w)"
 )
+# Tokens that travel in a URL path (django.request logs the path of a 4xx/5xx).
+_PATH_TOKEN = re.compile(r"(/calendar/feed/|/unsubscribe/|/password/reset/confirm/)[^/\s?]+")
 MASK = "[redacted]"
 
 
@@ -90,6 +92,7 @@ def _mask_phone(match: re.Match) -> str:
 def redact(text: str) -> str:
     """`text` with secrets (passwords, tokens, OTPs, signatures), card numbers and phone
     numbers replaced; a phone keeps its last two digits so support can tell lines apart."""
+    text = _PATH_TOKEN.sub(lambda m: m.group(1) + MASK, text)
     text = _BEARER.sub(lambda m: f"{m.group(1)} {MASK}", text)
     text = _JWT.sub(MASK, text)
     text = _KEY_VALUE.sub(lambda m: m.group("key") + MASK, text)

@@ -218,6 +218,8 @@ def test_a_task_carries_the_request_id_that_queued_it(log_lines):
         ("sent to +919845012345", "9845012345"),
         ("sent to 98450 12345", "98450 12345"),
         ("sent to +14155550123", "4155550123"),
+        ("Not Found: /api/v1/notifications/unsubscribe/tok.EN-1/", "tok.EN-1"),
+        ("Not Found: /api/v1/calendar/feed/feedT0ken.ics", "feedT0ken"),
     ],
 )
 def test_redaction(text, leaked):
