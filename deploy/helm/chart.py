@@ -183,7 +183,29 @@ def check_kind() -> list[str]:
     if node_port not in mapped:
         problems.append(f"kind/cluster.yaml: NodePort {node_port} is not mapped to the host")
     print(f"[chart] kind: {len(docs)} data store documents checked")
+    return problems + check_aws_manifests()
+
+
+def check_aws_manifests() -> list[str]:
+    """deploy/aws/k8s/: the service account by kubernetes-validate; the External Secrets
+    resources (a CRD kubernetes-validate has no schema for) for the fields the sync needs."""
+    aws = HERE.parent / "aws" / "k8s"
+    problems = validate(
+        [yaml.safe_load((aws / "service-account.yaml").read_text())], "aws/k8s/service-account"
+    )
+    docs = {d["kind"]: d for d in yaml.safe_load_all((aws / "external-secrets.yaml").read_text())}
+    store, secret = docs.get("ClusterSecretStore"), docs.get("ExternalSecret")
+    if not store or store["spec"]["provider"]["aws"].get("service") != "SecretsManager":
+        problems.append("aws/k8s/external-secrets.yaml: no Secrets Manager ClusterSecretStore")
+    elif not secret or secret["spec"]["secretStoreRef"]["name"] != store["metadata"]["name"]:
+        problems.append("aws/k8s/external-secrets.yaml: the ExternalSecret uses another store")
+    elif secret["spec"]["target"]["name"] != _chart_values()["existingSecret"]:
+        problems.append("aws/k8s/external-secrets.yaml: target is not the chart's existingSecret")
     return problems
+
+
+def _chart_values() -> dict:
+    return yaml.safe_load((HERE / "values-production.yaml").read_text())
 
 
 def _read(path: Path) -> str | None:
