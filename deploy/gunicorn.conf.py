@@ -89,12 +89,21 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 QUIET_PATHS = {"/healthz", "/readyz", "/health", "/metrics"}
-# Secrets that travel in the path (calendar feed tokens) never reach the logs.
-SECRET_PATHS = re.compile(r"(/calendar/feed/)[^/]+(\.ics)$")
+# Secrets that travel in the path (calendar feed and unsubscribe tokens) never reach the logs.
+SECRET_PATHS = re.compile(r"(/calendar/feed/)[^/]+(\.ics)$|(/unsubscribe/)[^/]+(/?)$")
+# Query-string values of these keys are masked (a token or code sent as a parameter).
+SECRET_QUERY = re.compile(
+    r"((?:^|&)[^=&]*(?:token|password|secret|otp|code|signature|key|phone)[^=&]*=)[^&]*",
+    re.IGNORECASE,
+)
 
 
 def mask_path(path: str) -> str:
-    return SECRET_PATHS.sub(r"\1***\2", path)
+    return SECRET_PATHS.sub(lambda m: f"{m[1] or m[3]}***{m[2] or m[4] or ''}", path)
+
+
+def mask_query(query: str) -> str | None:
+    return SECRET_QUERY.sub(r"\1***", query) if query else None
 
 
 def _size(resp, response_headers: dict) -> int | None:
@@ -122,7 +131,7 @@ class JsonAccessLogger(glogging.Logger):
             "forwarded_for": headers.get("x-forwarded-for"),
             "method": environ.get("REQUEST_METHOD"),
             "path": mask_path(path),
-            "query": environ.get("QUERY_STRING") or None,
+            "query": mask_query(environ.get("QUERY_STRING", "")),
             "status": int(status) if status.isdigit() else status,
             "bytes": _size(resp, response_headers),
             "duration_ms": round(request_time.total_seconds() * 1000, 1),

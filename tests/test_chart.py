@@ -151,3 +151,76 @@ def test_external_buffer_redis_comes_from_the_secret():
         "key": "BATCH_PROCESSOR_REDIS_URL",
         "optional": True,
     }
+
+
+# --- Istio mesh (values mesh.enabled) ---------------------------------------------------------
+def _mesh_route(vs: dict, path: str, method: str) -> dict | None:
+    """The first VirtualService route Envoy would pick for `method path` (None: not routed)."""
+    import re
+
+    for route in vs["spec"]["http"]:
+        for match in route["match"]:
+            uri = match["uri"]
+            hit = path == uri["exact"] if "exact" in uri else path.startswith(uri["prefix"])
+            regex = match.get("method", {}).get("regex")
+            if hit and (regex is None or re.fullmatch(regex, method)):
+                return route
+    return None
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "name", "retried"),
+    [
+        ("GET", "/api/v1/students/", "api-read", True),
+        ("HEAD", "/healthz", "healthz-read", True),
+        ("POST", "/api/v1/attendance/marks/", "api-write", False),
+        ("POST", "/api/v1/payments/webhooks/razorpay/", "payment-webhooks-write", False),
+        ("PUT", "/api/v1/students/1/", "api-write", False),
+        ("GET", "/api/v1/calendar/feed/abc.ics", "calendar-feeds-read", True),
+        ("POST", "/admin/login/", "admin-write", False),
+        ("GET", "/metrics", None, False),
+        ("GET", "/readyz", None, False),
+        ("GET", "/api/docs/", None, False),
+    ],
+)
+def test_mesh_routes_public_paths_and_retries_only_reads(method, path, name, retried):
+    docs = render("mesh.enabled=true", "ingress.enabled=true")
+    assert not [d for d in docs if d["kind"] == "Ingress"]  # the gateway replaces it
+    route = _mesh_route(find(docs, "VirtualService", "s24-schools24"), path, method)
+    if name is None:
+        assert route is None
+        return
+    assert route["name"] == name and route["timeout"]
+    assert (route["retries"]["attempts"] > 0) is retried
+
+
+def test_mesh_is_strict_and_only_the_gateway_and_prometheus_reach_web():
+    docs = render("mesh.enabled=true")
+    assert find(docs, "PeerAuthentication", "s24-schools24")["spec"]["mtls"] == {"mode": "STRICT"}
+    web = find(docs, "AuthorizationPolicy", "s24-schools24-web")["spec"]["rules"]
+    sources = [rule["from"][0]["source"]["principals"] for rule in web]
+    assert sources == [
+        ["cluster.local/ns/istio-system/sa/istio-ingressgateway"],
+        ["cluster.local/ns/monitoring/sa/prometheus-k8s"],
+    ]
+    assert web[0]["to"][0]["operation"] == {"notPaths": ["/metrics"]}
+    assert web[1]["to"][0]["operation"] == {"methods": ["GET"], "paths": ["/metrics"]}
+    for component in ("worker", "beat"):
+        policy = find(docs, "AuthorizationPolicy", f"s24-schools24-{component}-deny-all")
+        assert "rules" not in policy["spec"]  # ALLOW with no rule: nothing is allowed
+    pods = {d["metadata"]["name"]: d["spec"]["template"]["metadata"]["labels"]
+            for d in docs if d["kind"] in ("Deployment", "Job")}  # fmt: skip
+    assert pods["s24-schools24-web"]["sidecar.istio.io/inject"] == "true"
+    assert pods["s24-schools24-migrate"]["sidecar.istio.io/inject"] == "false"
+
+
+def test_istio_schemas_reject_what_istio_would():
+    sys.path.insert(0, str(ROOT / "deploy" / "istio"))
+    import schemas
+
+    vs = find(render("mesh.enabled=true"), "VirtualService", "s24-schools24")
+    assert schemas.validate(vs) == []
+    vs["spec"]["http"][0]["retries"]["attemps"] = 3  # a typo
+    vs["spec"]["http"][1]["timeout"] = 15  # not a string
+    problems = schemas.validate(vs)
+    assert any("attemps" in p for p in problems) and any("15" in p for p in problems)

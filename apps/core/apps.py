@@ -18,6 +18,7 @@ class CoreConfig(AppConfig):
         )
         from .admin import jobs as jobs_admin  # noqa: F401  (registers the Job admin)
         from .buffer.observability import install as install_buffer_observability
+        from .logging import install_celery_signals
         from .queue_metrics import install as install_queue_metrics
         from .tasks import FLUSH_SCHEDULE
 
@@ -35,6 +36,7 @@ class CoreConfig(AppConfig):
         request_started.connect(pgtimeout.request_started, dispatch_uid="core.pgtimeout")
         install_buffer_observability()  # /metrics gauges and the /readyz buffer figures
         install_queue_metrics()  # Celery queue depth on /metrics
+        install_celery_signals()  # task_id and the queuing request's id on task log lines
 
 
 def _register_job_scope() -> None:

@@ -1,4 +1,5 @@
-"""Request id: taken from `X-Request-ID` (set by the ingress) or made here, echoed back, logged.
+"""Request id: taken from `X-Request-ID` (set by the ingress) or made here, echoed back, logged,
+and one access line per request (method, route, status, duration, user and school ids).
 A backing store that does not answer: a 503 in the API's error shape from any view."""
 
 from __future__ import annotations
@@ -6,14 +7,18 @@ from __future__ import annotations
 import logging
 import re
 import sys
+import time
 import uuid
 
 from django.http import JsonResponse
 
 from .exceptions import RETRY_AFTER_SECONDS, store_unavailable_body, unavailable_store
-from .logging import request_id_var
+from .logging import current_request_var, request_id_var, resolved_user
 
 logger = logging.getLogger("schools24.api")
+access_logger = logging.getLogger("schools24.access")
+# Probes and scrapes arrive every few seconds: their access lines are DEBUG.
+QUIET_PATHS = frozenset({"/healthz", "/health", "/readyz", "/metrics"})
 
 _VALID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -27,12 +32,40 @@ class RequestIdMiddleware:
         request_id = incoming if _VALID.match(incoming) else uuid.uuid4().hex
         request.request_id = request_id
         token = request_id_var.set(request_id)
+        request_token = current_request_var.set(request)
+        started = time.monotonic()
         try:
             response = self.get_response(request)
+            log_access(request, response.status_code, started)
         finally:
+            current_request_var.reset(request_token)
             request_id_var.reset(token)
         response["X-Request-ID"] = request_id
         return response
+
+
+def log_access(request, status: int, started: float) -> None:
+    """One line per request: the route pattern (never the path, which may hold a token or an
+    id), so lines group per endpoint; ids only, never an e-mail or phone."""
+    match = getattr(request, "resolver_match", None)
+    route = "/" + match.route if match is not None and match.route else "(unmatched)"
+    user = resolved_user(request)
+    level = logging.DEBUG if request.path in QUIET_PATHS else logging.INFO
+    access_logger.log(
+        level,
+        "%s %s %s",
+        request.method,
+        route,
+        status,
+        extra={
+            "method": request.method,
+            "route": route,
+            "status": status,
+            "duration_ms": round((time.monotonic() - started) * 1000, 1),
+            "user_id": user.pk if user is not None else None,
+            "school_id": getattr(user, "school_id", None) if user is not None else None,
+        },
+    )
 
 
 class StoreUnavailableMiddleware:

@@ -10,7 +10,8 @@ helm comes from `make tools` (.venv/bin/helm, next to this Python) or PATH. Rend
 are validated offline with kubernetes-validate (its bundled OpenAPI schemas, strict: unknown
 fields are errors) for the oldest Kubernetes the chart supports and the newest schema bundled.
 Custom resources (PrometheusRule) have no bundled schema; they are checked for the fields the
-Prometheus Operator requires.
+Prometheus Operator requires. Istio resources (values mesh.enabled, ci/mesh-on-values.yaml) are
+validated with jsonschema against the schemas of Istio's CRDs kept in deploy/istio/crds/.
 """
 
 from __future__ import annotations
@@ -24,8 +25,12 @@ from pathlib import Path
 import yaml
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "istio"))
+import schemas as istio_schemas  # noqa: E402  (deploy/istio/schemas.py)
+
 CHART = HERE / "schools24"
 K8S = HERE.parent / "k8s"
+KIND = HERE.parent / "kind"
 RELEASE = "schools24"
 # Oldest supported (Chart.yaml kubeVersion) and the newest schema kubernetes-validate bundles.
 KUBERNETES_VERSIONS = ("1.25.0", "latest")
@@ -63,7 +68,12 @@ def template(*values: Path) -> list[dict]:
 
 
 def values_files() -> list[Path]:
-    return sorted((CHART / "ci").glob("*-values.yaml"))
+    """ci/*-values.yaml and the environments' values (values-staging/-production.yaml)."""
+    return [
+        *sorted((CHART / "ci").glob("*-values.yaml")),
+        *sorted(HERE.glob("values-*.yaml")),
+        KIND / "values-kind.yaml",
+    ]
 
 
 def validate(docs: list[dict], label: str) -> list[str]:
@@ -78,6 +88,10 @@ def validate(docs: list[dict], label: str) -> list[str]:
             rules = [rule for group in groups for rule in group.get("rules") or []]
             if not rules or any(not (r.get("alert") and r.get("expr")) for r in rules):
                 problems.append(f"{name}: every rule needs `alert` and `expr`")
+            continue
+        if istio_schemas.is_istio(doc):
+            problems += [f"{name} (Istio {istio_schemas.ISTIO_VERSION}): {p}"
+                         for p in istio_schemas.validate(doc)]  # fmt: skip
             continue
         for version in KUBERNETES_VERSIONS:
             try:
@@ -150,7 +164,48 @@ def check() -> list[str]:
                     f"deploy/k8s is out of date with the chart (differs: {stale}, extra: "
                     f"{extra_files}); run `make k8s`"
                 )
+    problems += check_kind()
     return problems
+
+
+def check_kind() -> list[str]:
+    """deploy/kind/: the data stores it applies are valid Kubernetes; the cluster config is a
+    kind config with the port mapping values-kind.yaml's NodePort needs."""
+    docs = [d for d in yaml.safe_load_all((KIND / "datastores.yaml").read_text()) if d]
+    problems = validate(docs, "kind/datastores.yaml")
+    cluster = yaml.safe_load((KIND / "cluster.yaml").read_text())
+    node_port = yaml.safe_load((KIND / "values-kind.yaml").read_text())["service"]["nodePort"]
+    mapped = [
+        m["containerPort"] for n in cluster.get("nodes", []) for m in n.get("extraPortMappings", [])
+    ]
+    if (cluster.get("apiVersion"), cluster.get("kind")) != ("kind.x-k8s.io/v1alpha4", "Cluster"):
+        problems.append("kind/cluster.yaml: not a kind.x-k8s.io/v1alpha4 Cluster")
+    if node_port not in mapped:
+        problems.append(f"kind/cluster.yaml: NodePort {node_port} is not mapped to the host")
+    print(f"[chart] kind: {len(docs)} data store documents checked")
+    return problems + check_aws_manifests()
+
+
+def check_aws_manifests() -> list[str]:
+    """deploy/aws/k8s/: the service account by kubernetes-validate; the External Secrets
+    resources (a CRD kubernetes-validate has no schema for) for the fields the sync needs."""
+    aws = HERE.parent / "aws" / "k8s"
+    problems = validate(
+        [yaml.safe_load((aws / "service-account.yaml").read_text())], "aws/k8s/service-account"
+    )
+    docs = {d["kind"]: d for d in yaml.safe_load_all((aws / "external-secrets.yaml").read_text())}
+    store, secret = docs.get("ClusterSecretStore"), docs.get("ExternalSecret")
+    if not store or store["spec"]["provider"]["aws"].get("service") != "SecretsManager":
+        problems.append("aws/k8s/external-secrets.yaml: no Secrets Manager ClusterSecretStore")
+    elif not secret or secret["spec"]["secretStoreRef"]["name"] != store["metadata"]["name"]:
+        problems.append("aws/k8s/external-secrets.yaml: the ExternalSecret uses another store")
+    elif secret["spec"]["target"]["name"] != _chart_values()["existingSecret"]:
+        problems.append("aws/k8s/external-secrets.yaml: target is not the chart's existingSecret")
+    return problems
+
+
+def _chart_values() -> dict:
+    return yaml.safe_load((HERE / "values-production.yaml").read_text())
 
 
 def _read(path: Path) -> str | None:

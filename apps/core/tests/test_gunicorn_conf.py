@@ -19,3 +19,15 @@ def test_calendar_feed_tokens_are_masked_in_the_access_log():
         == "/api/v1/calendar/feed/***.ics"
     )
     assert conf.mask_path("/api/v1/students/") == "/api/v1/students/"
+    assert (
+        conf.mask_path("/api/v1/notifications/unsubscribe/abc.DEF-123/")
+        == "/api/v1/notifications/unsubscribe/***/"
+    )
+
+
+def test_secret_query_values_are_masked_in_the_access_log():
+    conf = _conf()
+    assert conf.mask_query("page=2&token=abc&Search=x&otp_code=1234") == (
+        "page=2&token=***&Search=x&otp_code=***"
+    )
+    assert conf.mask_query("") is None

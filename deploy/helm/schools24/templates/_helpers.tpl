@@ -173,3 +173,18 @@ holding one connection, plus beat and the migrate job.
 {{- if $v.migrate.enabled }}{{ $total = add1 $total }}{{ end -}}
 {{- $total -}}
 {{- end -}}
+
+{{/* Istio sidecar injection per pod (values mesh.enabled); the migrate job runs without one so
+it can finish (a sidecar would keep the Job's pod alive). */}}
+{{- define "schools24.meshPodLabels" -}}
+{{- $root := index . 0 -}}
+{{- if $root.Values.mesh.enabled -}}
+sidecar.istio.io/inject: {{ ne (index . 1) "migrate" | quote }}
+{{- end -}}
+{{- end -}}
+
+{{/* SPIFFE principal of a service account: include "schools24.principal" (list . ns sa) */}}
+{{- define "schools24.principal" -}}
+{{- $root := index . 0 -}}
+{{- printf "%s/ns/%s/sa/%s" $root.Values.mesh.trustDomain (index . 1) (index . 2) -}}
+{{- end -}}
