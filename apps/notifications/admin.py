@@ -230,13 +230,13 @@ class CircularAdmin(ServiceAdmin):
         figures = services.circular_preview(obj)
         by = figures["by_channel"]
         return format_html(
-            "{} recipients (e-mail {}, SMS {}, push {}); SMS: {} segment(s), ₹{:.2f}",
+            "{} recipients (e-mail {}, SMS {}, push {}); SMS: {} segment(s), ₹{}",
             figures["recipients"],
             by["email"],
             by["sms"],
             by["push"],
             figures["sms_segments"],
-            figures["sms_cost_paise"] / 100,
+            f"{figures['sms_cost_paise'] / 100:.2f}",
         )
 
     def create(self, request, school, data):
