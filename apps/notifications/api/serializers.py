@@ -100,8 +100,8 @@ class SchoolNotificationSettingsSerializer(serializers.Serializer):
     )
     promotional_start = serializers.TimeField(format="%H:%M", allow_null=True, required=False)
     promotional_end = serializers.TimeField(format="%H:%M", allow_null=True, required=False)
-    dlt_entity_id = serializers.RegexField(
-        r"^[0-9]*$", max_length=32, allow_blank=True, required=False
+    dlt_entity_id = serializers.CharField(
+        max_length=32, allow_blank=True, required=False, help_text=_("Digits only.")
     )
     sms_budget_segments = serializers.IntegerField(read_only=True, allow_null=True)
     sms_used_segments = serializers.IntegerField(read_only=True)
@@ -111,6 +111,11 @@ class SchoolNotificationSettingsSerializer(serializers.Serializer):
     promotional_window = serializers.CharField(
         read_only=True, help_text=_("The window in force (the school's or the default).")
     )
+
+    def validate_dlt_entity_id(self, value: str) -> str:
+        if value and not value.isdigit():
+            raise serializers.ValidationError(_("A DLT entity id is digits only."))
+        return value
 
 
 class CircularSerializer(serializers.ModelSerializer):
