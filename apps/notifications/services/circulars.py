@@ -23,6 +23,7 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
@@ -271,12 +272,18 @@ def circular_cancel(*, circular: Circular) -> Circular:
 
 
 def circulars_release_due(*, now: dt.datetime | None = None, limit: int = 100) -> list[str]:
-    """Mark scheduled circulars whose time came `sending` and queue their fan-out."""
+    """Mark scheduled circulars whose time came `sending` and queue their fan-out; queue again
+    a fan-out silent for NOTIFICATIONS_REQUEUE_AFTER seconds (its worker died: the re-run
+    skips whoever was already told)."""
     now = now or timezone.now()
+    stale = now - dt.timedelta(seconds=settings.NOTIFICATIONS_REQUEUE_AFTER)
     with transaction.atomic():
         ids = list(
             Circular.objects.select_for_update(skip_locked=True)
-            .filter(status=CircularStatus.SCHEDULED, scheduled_at__lte=now)
+            .filter(
+                Q(status=CircularStatus.SCHEDULED, scheduled_at__lte=now)
+                | Q(status=CircularStatus.SENDING, updated_at__lt=stale)
+            )
             .order_by("scheduled_at")
             .values_list("pk", flat=True)[:limit]
         )
@@ -310,6 +317,7 @@ def circular_send(*, circular_id) -> int:
             User.objects.select_related("school").filter(pk__in=ids[start : start + chunk])
         )
         with transaction.atomic():
+            Circular.objects.filter(pk=circular.pk).update(updated_at=timezone.now())  # alive
             notify_many(
                 [
                     Message(

@@ -260,6 +260,24 @@ def test_fan_out_respects_the_sms_budget(cast, families, django_capture_on_commi
     assert len(sms_channel.outbox) == 1
 
 
+def test_sweeper_queues_again_a_fan_out_whose_worker_died(
+    cast, families, django_capture_on_commit_callbacks
+):
+    sy = families["year"]
+    with time_machine.travel(TODAY, tick=False):
+        circular = compose(cast, audience="section", target_id=sy.sec_b.pk)
+        Circular.objects.filter(pk=circular.pk).update(status=CircularStatus.SENDING)
+    with time_machine.travel(TODAY + dt.timedelta(minutes=5), tick=False):
+        release_due_deliveries.delay()  # still within NOTIFICATIONS_REQUEUE_AFTER: left alone
+    assert Circular.objects.get(pk=circular.pk).status == "sending"
+    with time_machine.travel(TODAY + dt.timedelta(minutes=16), tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            release_due_deliveries.delay()
+    row = Circular.objects.get(pk=circular.pk)
+    assert row.status == "sent" and row.recipient_count == 1
+    assert Notification.objects.get(kind=kinds.SCHOOL_ANNOUNCEMENT).recipient == cast.parent
+
+
 # --- admin --------------------------------------------------------------------------------------
 def test_admin_shows_the_preview_and_schedules(client, cast, families):
     sy = families["year"]
