@@ -20,6 +20,11 @@ Each round:
 With `--send`, the last round's e-mail, SMS and push deliveries are then sent one by one
 through the delivery service with the locmem/console providers (what the workers do),
 timed. Prints both times (median), rows/s and fan-out / INSERT.
+
+With `--circular`, one circular is then composed and fanned out through the circulars path
+(`circular_send`: audience resolution, chunks of NOTIFICATIONS_CIRCULAR_CHUNK recipients, one
+transaction each), first to one section's parents, then to the whole school (every parent,
+teacher, staff member and admin), on every channel: time, deliveries/s and SQL queries of each.
 """
 
 from __future__ import annotations
@@ -47,6 +52,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--db", default="schools24_bench_notify")
     parser.add_argument("--fresh", action="store_true")
     parser.add_argument("--send", action="store_true")
+    parser.add_argument("--circular", action="store_true")
     return parser.parse_args()
 
 
@@ -173,6 +179,51 @@ def send_all() -> tuple[float, int]:
     return time.perf_counter() - t0, len(ids)
 
 
+def circular_fan_out(school, audience: str, target=None) -> dict:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from apps.accounts.models import Role, User
+    from apps.notifications.models import Circular, CircularStatus
+    from apps.notifications.services.circulars import circular_create, circular_send
+
+    admin = User.objects.filter(school=school, role=Role.ADMIN).first()
+    circular = circular_create(
+        actor=admin,
+        data={"title": "Annual day on Saturday", "body": "The annual day is on Saturday at 10.",
+              "audience": audience, "target_id": target, "channels": ["email", "sms", "push"]},
+    )  # fmt: skip
+    Circular.objects.filter(pk=circular.pk).update(status=CircularStatus.SENDING)
+    with CaptureQueriesContext(connection) as ctx:
+        t0 = time.perf_counter()
+        deliveries = circular_send(circular_id=circular.pk)
+        elapsed = time.perf_counter() - t0
+    circular.refresh_from_db()
+    return {"recipients": circular.recipient_count, "deliveries": deliveries,
+            "seconds": elapsed, "queries": len(ctx.captured_queries)}  # fmt: skip
+
+
+def circulars(school) -> None:
+    import math
+
+    from django.conf import settings
+
+    from apps.academics.models import Section
+
+    settings.NOTIFICATIONS_HOURLY_CAP = 0  # one message each: measure the fan-out alone
+    chunk = settings.NOTIFICATIONS_CIRCULAR_CHUNK
+    section = Section.objects.filter(school=school, year__is_current=True).first()
+    reset()
+    for label, audience, target in (("one section", "section", section.pk),
+                                    ("whole school", "school", None)):  # fmt: skip
+        got = circular_fan_out(school, audience, target)
+        chunks = max(1, math.ceil(got["recipients"] / chunk))
+        say(f"circular to {label}: {got['recipients']} recipients in {chunks} chunk(s) of "
+            f"{chunk}, {got['deliveries']} deliveries in {got['seconds']:.3f} s = "
+            f"{got['deliveries'] / got['seconds']:,.0f} deliveries/s, {got['queries']} SQL "
+            f"queries ({got['queries'] / chunks:.1f} per chunk)")  # fmt: skip
+
+
 def main() -> None:
     args = parse_args()
     setup(args)
@@ -218,7 +269,8 @@ def main() -> None:
         took, sent = send_all()
         say(f"sending {sent} e-mail/SMS/push deliveries one by one (locmem providers): "
             f"{took:.1f} s = {sent / took:,.0f}/s")  # fmt: skip
-    del school
+    if args.circular:
+        circulars(school)
 
 
 if __name__ == "__main__":

@@ -9,12 +9,18 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.admin import SchoolScopedAdmin
+from apps.core.admin.services import ServiceAdmin
 
+from . import services
 from .models import (
+    Channel,
+    Circular,
+    CircularStatus,
     Delivery,
     Device,
     Notification,
@@ -155,7 +161,11 @@ class QuietHoursAdmin(SchoolScopedAdmin):
 
 @admin.register(SchoolChannelSettings)
 class SchoolChannelSettingsAdmin(SchoolScopedAdmin):
-    list_display = ("school", "email_enabled", "sms_enabled", "push_enabled")
+    """Channels, the monthly SMS budget, the promotional window and the DLT entity id."""
+
+    list_display = ("school", "email_enabled", "sms_enabled", "push_enabled",
+                    "sms_monthly_limit", "sms_monthly_budget_rupees")  # fmt: skip
+    readonly_fields = ("sms_budget_warned_for",)
     list_select_related = ("school",)
     list_filter = ("school",)
 
@@ -170,3 +180,88 @@ class DeviceAdmin(SchoolScopedAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+class CircularForm(forms.ModelForm):
+    channels = forms.MultipleChoiceField(
+        label=_("channels"),
+        choices=[c for c in Channel.choices if c[0] != Channel.IN_APP],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("The in-app inbox always has it."),
+    )
+
+    class Meta:
+        model = Circular
+        fields = ["school", "title", "body", "language", "audience", "target_id",
+                  "attendance_status", "channels"]  # fmt: skip
+
+
+@admin.register(Circular)
+class CircularAdmin(ServiceAdmin):
+    """School announcements: compose a draft, see its reach and SMS cost, schedule or cancel
+    it (actions). Only drafts can be changed."""
+
+    form = CircularForm
+    list_display = ("title", "audience", "status", "scheduled_at", "sent_at", "recipient_count",
+                    "delivery_count", "school")  # fmt: skip
+    list_select_related = ("school",)
+    list_filter = ("status", "audience", "school")
+    search_fields = ("title",)
+    ordering = ("-created_at",)
+    service_fields = ("title", "body", "language", "audience", "target_id",
+                      "attendance_status", "channels")  # fmt: skip
+    readonly_fields = ("status", "scheduled_at", "sent_at", "recipient_count",
+                       "delivery_count", "preview")  # fmt: skip
+    actions = ["schedule_now", "cancel"]
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.status != CircularStatus.DRAFT:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("reach and SMS cost"))
+    def preview(self, obj):
+        if obj is None or obj.pk is None:
+            return "-"
+        figures = services.circular_preview(obj)
+        by = figures["by_channel"]
+        return format_html(
+            "{} recipients (e-mail {}, SMS {}, push {}); SMS: {} segment(s), ₹{}",
+            figures["recipients"],
+            by["email"],
+            by["sms"],
+            by["push"],
+            figures["sms_segments"],
+            f"{figures['sms_cost_paise'] / 100:.2f}",
+        )
+
+    def create(self, request, school, data):
+        return services.circular_create(actor=request.user, data=data, school=school)
+
+    def update(self, request, obj, data):
+        return services.circular_update(circular=obj, data=data)
+
+    @admin.action(description=_("Schedule the selected drafts now"), permissions=["change"])
+    def schedule_now(self, request, queryset):
+        done = 0
+        for circular in queryset.filter(status=CircularStatus.DRAFT):
+            services.circular_schedule(circular=circular)
+            done += 1
+        self.message_user(
+            request, _("%(count)d circular(s) scheduled; they go out within a minute.")
+            % {"count": done}, messages.SUCCESS,
+        )  # fmt: skip
+
+    @admin.action(description=_("Cancel the selected circulars"), permissions=["change"])
+    def cancel(self, request, queryset):
+        done = 0
+        for circular in queryset.filter(
+            status__in=[CircularStatus.DRAFT, CircularStatus.SCHEDULED]
+        ):
+            services.circular_cancel(circular=circular)
+            done += 1
+        self.message_user(request, _("%(count)d circular(s) cancelled.") % {"count": done})

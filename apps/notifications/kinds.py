@@ -26,3 +26,5 @@ kind_validator = RegexValidator(
     message=_("A kind is lowercase words joined by dots, e.g. 'attendance.absent'."),
 )
 EXAMS_RESULTS_PUBLISHED = "exams.results_published"
+NOTIFICATIONS_SUMMARY = "notifications.summary"
+SMS_BUDGET_WARNING = "notifications.sms_budget"

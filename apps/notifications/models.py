@@ -333,11 +333,28 @@ class QuietHours(SchoolScopedModel):
 
 
 class SchoolChannelSettings(SchoolScopedModel):
-    """Per school: which channels are on. No row: all on."""
+    """Per school: which channels are on, the monthly SMS budget, the promotional window and
+    the DLT entity id (template ids and sender headers are on each `SmsTemplate`). No row: all
+    on, no budget, the NOTIFICATIONS_PROMOTIONAL_WINDOW.
+
+    The budget counts SMS segments sent or on their way this month (school time zone), in
+    segments (`sms_monthly_limit`) and/or rupees at NOTIFICATIONS_SMS_COST_PAISE a segment
+    (`sms_monthly_budget_rupees`); beyond it non-critical SMS are suppressed.
+    `sms_budget_warned_for` is the month whose warning went out (once a month)."""
 
     email_enabled = models.BooleanField(_("e-mail enabled"), default=True)
     sms_enabled = models.BooleanField(_("SMS enabled"), default=True)
     push_enabled = models.BooleanField(_("push enabled"), default=True)
+    sms_monthly_limit = models.PositiveIntegerField(
+        _("SMS budget (segments a month)"), null=True, blank=True
+    )
+    sms_monthly_budget_rupees = models.PositiveIntegerField(
+        _("SMS budget (rupees a month)"), null=True, blank=True
+    )
+    promotional_start = models.TimeField(_("promotional SMS from"), null=True, blank=True)
+    promotional_end = models.TimeField(_("promotional SMS until"), null=True, blank=True)
+    dlt_entity_id = models.CharField(_("DLT entity id"), max_length=32, blank=True)
+    sms_budget_warned_for = models.DateField(_("budget warning sent for"), null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -348,3 +365,72 @@ class SchoolChannelSettings(SchoolScopedModel):
 
     def __str__(self) -> str:
         return str(self.school_id)
+
+
+class CircularAudience(models.TextChoices):
+    SCHOOL = "school", _("Whole school")
+    CLASS = "class", _("A class")
+    SECTION = "section", _("A section")
+    ROUTE = "route", _("A transport route")
+    ATTENDANCE = "attendance", _("Parents by today's attendance")
+
+
+class CircularStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SCHEDULED = "scheduled", _("Scheduled")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Circular(SchoolScopedModel):
+    """A school announcement: composed by a school admin, sent to an audience (the whole
+    school, a class, a section, a transport route's riders' parents, or the parents of the
+    students marked absent or late today) on chosen channels, at `scheduled_at` (the sweeper
+    releases it; the fan-out runs in a Celery task)."""
+
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("body"))
+    language = models.CharField(_("language"), max_length=8, default="en")
+    audience = models.CharField(_("audience"), max_length=16, choices=CircularAudience.choices)
+    target_id = models.UUIDField(
+        _("target"), null=True, blank=True, help_text=_("The class, section or route.")
+    )
+    attendance_status = models.CharField(
+        _("attendance status"), max_length=16, blank=True, help_text=_("absent or late")
+    )
+    channels = models.JSONField(_("channels"), default=list, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=CircularStatus.choices,
+        default=CircularStatus.DRAFT,
+        db_index=True,
+    )
+    scheduled_at = models.DateTimeField(_("scheduled at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    recipient_count = models.PositiveIntegerField(_("recipients"), default=0)
+    delivery_count = models.PositiveIntegerField(_("deliveries"), default=0)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(
+                fields=["status", "scheduled_at"],
+                name="circular_due",
+                condition=models.Q(status="scheduled"),
+            )
+        ]
+        verbose_name = _("circular")
+        verbose_name_plural = _("circulars")
+
+    def __str__(self) -> str:
+        return self.title

@@ -77,3 +77,11 @@ register(
         digest=True,
     )
 )
+register(
+    EventKind(
+        kinds.SMS_BUDGET_WARNING,
+        category=Category.CRITICAL,
+        channels=(Channel.IN_APP, Channel.EMAIL),
+        audience=("admin",),
+    )
+)

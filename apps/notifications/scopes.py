@@ -10,6 +10,7 @@ from __future__ import annotations
 from apps.core.access import register_scope, scope_rule
 
 from .models import (
+    Circular,
     Delivery,
     Device,
     Notification,
@@ -48,6 +49,7 @@ def _quiet_hours(qs, user):
 # The school's settings: admins (and staff with the permission) only.
 register_scope(SmsTemplate)
 register_scope(SchoolChannelSettings)
+register_scope(Circular)
 
 
 def own_devices(user):
@@ -55,3 +57,20 @@ def own_devices(user):
     if not (user and user.is_authenticated):
         return Device.objects.none()
     return Device.objects.filter(user_id=user.pk)
+
+
+def manages_circulars(user) -> bool:
+    """Circulars are composed, previewed, scheduled and cancelled by the school's admins."""
+    from apps.core.roles import Role
+
+    return (
+        bool(user and user.is_authenticated and user.is_active and user.school_id)
+        and user.role == Role.ADMIN
+    )
+
+
+def school_circulars(user):
+    """The circulars the API lets `user` see and act on: their school's, for its admins."""
+    if not manages_circulars(user):
+        return Circular.objects.none()
+    return Circular.objects.filter(school_id=user.school_id)

@@ -89,11 +89,15 @@ def dispatch_deliveries(delivery_ids: list[str]) -> int:
 
 @shared_task(acks_late=True, time_limit=300, soft_time_limit=240)
 def release_due_deliveries() -> int:
-    """The beat sweeper: queue deferred deliveries that came due, and queued ones whose
-    message was lost (broker outage) after NOTIFICATIONS_REQUEUE_AFTER seconds."""
+    """The beat sweeper: queue deferred deliveries that came due, queued ones whose message
+    was lost (broker outage) after NOTIFICATIONS_REQUEUE_AFTER seconds, the summaries of
+    hours whose cap collapsed messages, and circulars whose time has come."""
+    from .services.caps import summaries_send
+    from .services.circulars import circulars_release_due
     from .services.sweeper import delivery_release_due
 
-    ids = delivery_release_due()
+    circulars_release_due()
+    ids = delivery_release_due() + summaries_send()
     if ids:
         dispatch_deliveries.delay(ids)
     return len(ids)
@@ -135,3 +139,11 @@ PRUNE_SCHEDULE = PeriodicSchedule(
     interval_setting="NOTIFICATIONS_PUSH_PRUNE_INTERVAL",
     description="Deletes push tokens unseen for NOTIFICATIONS_PUSH_TOKEN_TTL_DAYS.",
 )
+
+
+@shared_task(acks_late=True, time_limit=1800, soft_time_limit=1700)
+def send_circular(circular_id: str) -> int:
+    """Fan a released circular out to its audience, in chunks; safe to run twice."""
+    from .services.circulars import circular_send
+
+    return circular_send(circular_id=circular_id)

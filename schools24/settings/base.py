@@ -470,6 +470,9 @@ SPECTACULAR_SETTINGS = {
         "SubmissionTypeEnum": "apps.homework.models.SubmissionType",
         "FileKindEnum": "apps.homework.models.FileKind",
         "RoleEnum": "apps.core.roles.Role",  # the name it had before transport
+        "AudienceEnum": "apps.calendar.models.Audience",  # the name it had before circulars
+        "CircularAudienceEnum": "apps.notifications.models.CircularAudience",
+        "CircularStatusEnum": "apps.notifications.models.CircularStatus",
         "VehicleKindEnum": "apps.transport.models.VehicleKind",
         "FeeRuleKindEnum": "apps.transport.models.FeeRuleKind",
         "CrewRoleEnum": "apps.transport.models.CrewRole",
@@ -564,6 +567,15 @@ NOTIFICATIONS_PROMOTIONAL_WINDOW = env.str(
 NOTIFICATIONS_PUSH_TOKEN_TTL_DAYS = env.int("NOTIFICATIONS_PUSH_TOKEN_TTL_DAYS", default=270)
 NOTIFICATIONS_PUSH_PRUNE_INTERVAL = env.int("NOTIFICATIONS_PUSH_PRUNE_INTERVAL", default=86400)
 NOTIFICATIONS_DIGEST_INTERVAL = env.int("NOTIFICATIONS_DIGEST_INTERVAL", default=86400)
+# At most this many non-critical e-mails, SMS or pushes per user and channel in a clock hour;
+# the rest are collapsed into one summary sent when the hour ends.
+NOTIFICATIONS_HOURLY_CAP = env.int("NOTIFICATIONS_HOURLY_CAP", default=10)
+# What one SMS segment costs (paise), for school SMS budgets and circular previews.
+NOTIFICATIONS_SMS_COST_PAISE = env.int("NOTIFICATIONS_SMS_COST_PAISE", default=25)
+# A school's SMS budget warning goes to its admins once a month at this share (per cent).
+NOTIFICATIONS_SMS_BUDGET_WARN_PERCENT = env.int("NOTIFICATIONS_SMS_BUDGET_WARN_PERCENT", default=80)
+# Recipients per batch when a circular fans out.
+NOTIFICATIONS_CIRCULAR_CHUNK = env.int("NOTIFICATIONS_CIRCULAR_CHUNK", default=500)
 # Payment gateways (apps/payments/gateways.py). With DEBUG on, the product runs without gateway
 # accounts on these local values (test-mode-like, known to everyone, refused by the production
 # settings); the webhook secrets are comma-separated lists while a secret is being rotated.

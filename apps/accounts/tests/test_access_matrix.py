@@ -167,6 +167,16 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/v1/notifications/webhooks/twilio/"): PUBLIC,  # unsigned: a 400 for all
     ("POST", "/api/v1/notifications/webhooks/msg91/"): PUBLIC,
     ("POST", "/api/v1/notifications/unsubscribe/{token}/"): set(),  # a bad token: 404
+    # the school's notification settings and circulars: its admins only
+    ("GET", "/api/v1/notifications/school-settings/"): ADMINS,
+    ("PUT", "/api/v1/notifications/school-settings/"): ADMINS,
+    ("GET", "/api/v1/notifications/circulars/"): ADMINS,
+    ("POST", "/api/v1/notifications/circulars/"): ADMINS,  # an empty body: 400
+    ("GET", "/api/v1/notifications/circulars/{id}/"): {"admin"},
+    ("PATCH", "/api/v1/notifications/circulars/{id}/"): {"admin"},
+    ("GET", "/api/v1/notifications/circulars/{id}/preview/"): {"admin"},
+    ("POST", "/api/v1/notifications/circulars/{id}/schedule/"): {"admin"},
+    ("POST", "/api/v1/notifications/circulars/{id}/cancel/"): {"admin"},
     # quizzes: the object is a published quiz of the section the cast's student is in (the
     # cast's teacher does not teach it, so finds nothing); admins and teachers set quizzes
     # (a teacher's empty body is a 400), students and parents read their section's; only
@@ -529,6 +539,7 @@ def _object_ids(cast, *, mongo: bool = False, exams: bool = False) -> dict[str, 
         "guardians": link.pk,
         "audit-log": entry.pk,
         "notifications": _notification_id(cast),
+        "notifications/circulars": _circular_id(cast),
         "auth": _session_id(cast),
         "jobs": _job_id(cast),
         **_academics_ids(cast),
@@ -653,6 +664,13 @@ def _notification_id(cast) -> str:
     from apps.notifications.tests.factories import NotificationFactory
 
     return NotificationFactory(recipient=cast.parent).pk
+
+
+def _circular_id(cast) -> str:
+    from apps.notifications.services.circulars import circular_create
+
+    data = {"title": "Sports day", "body": "On Friday.", "audience": "school"}
+    return circular_create(actor=cast.admin, data=data).pk
 
 
 def _quiz_ids(cast) -> dict[str, str]:
@@ -996,6 +1014,8 @@ def test_access(cast, api, operation, request, schema_contract):
     # these collections live one level down
     if collection in ("fees", "payments", "transport", "inventory", "exams"):
         collection = "/".join(template.split("/")[3:5])
+    if template.startswith("/api/v1/notifications/circulars/"):
+        collection = "notifications/circulars"
     mongo_db = None
     if collection in MONGO_COLLECTIONS:
         mongo_db = request.getfixturevalue("mongo_questions").database

@@ -7,7 +7,14 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from ..kinds import kind_validator
-from ..models import Category, Channel, Notification, Platform
+from ..models import (
+    Category,
+    Channel,
+    Circular,
+    CircularAudience,
+    Notification,
+    Platform,
+)
 
 
 class NotificationSerializer(serializers.ModelSerializer):
@@ -79,3 +86,82 @@ class DeliveryWebhookAnswerSerializer(serializers.Serializer):
 
 class UnsubscribeAnswerSerializer(serializers.Serializer):
     unsubscribed = serializers.BooleanField()
+
+
+class SchoolNotificationSettingsSerializer(serializers.Serializer):
+    email_enabled = serializers.BooleanField(required=False)
+    sms_enabled = serializers.BooleanField(required=False)
+    push_enabled = serializers.BooleanField(required=False)
+    sms_monthly_limit = serializers.IntegerField(
+        min_value=0, allow_null=True, required=False, help_text=_("Segments a month; null: none.")
+    )
+    sms_monthly_budget_rupees = serializers.IntegerField(
+        min_value=0, allow_null=True, required=False, help_text=_("Rupees a month; null: none.")
+    )
+    promotional_start = serializers.TimeField(format="%H:%M", allow_null=True, required=False)
+    promotional_end = serializers.TimeField(format="%H:%M", allow_null=True, required=False)
+    dlt_entity_id = serializers.CharField(
+        max_length=32, allow_blank=True, required=False, help_text=_("Digits only.")
+    )
+    sms_budget_segments = serializers.IntegerField(read_only=True, allow_null=True)
+    sms_used_segments = serializers.IntegerField(read_only=True)
+    sms_cost_paise = serializers.IntegerField(
+        read_only=True, help_text=_("What one SMS segment costs.")
+    )
+    promotional_window = serializers.CharField(
+        read_only=True, help_text=_("The window in force (the school's or the default).")
+    )
+
+    def validate_dlt_entity_id(self, value: str) -> str:
+        if value and not value.isdigit():
+            raise serializers.ValidationError(_("A DLT entity id is digits only."))
+        return value
+
+
+class CircularSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Circular
+        fields = [
+            "id", "title", "body", "language", "audience", "target_id", "attendance_status",
+            "channels", "status", "scheduled_at", "sent_at", "recipient_count",
+            "delivery_count", "created_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class CircularInputSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    body = serializers.CharField(max_length=10000)
+    language = serializers.CharField(max_length=8, default="en")
+    audience = serializers.ChoiceField(choices=CircularAudience.choices)
+    target_id = serializers.UUIDField(required=False, allow_null=True)
+    attendance_status = serializers.CharField(
+        max_length=16, required=False, allow_blank=True, help_text=_("absent or late")
+    )
+    channels = serializers.ListField(
+        child=serializers.ChoiceField(choices=Channel.choices), max_length=4, default=list
+    )
+
+
+class CircularScheduleSerializer(serializers.Serializer):
+    scheduled_at = serializers.DateTimeField(
+        required=False, allow_null=True, help_text=_("When to send; now when left out.")
+    )
+
+
+class CircularChannelCountsSerializer(serializers.Serializer):
+    in_app = serializers.IntegerField()
+    email = serializers.IntegerField()
+    sms = serializers.IntegerField()
+    push = serializers.IntegerField()
+
+
+class CircularPreviewSerializer(serializers.Serializer):
+    recipients = serializers.IntegerField()
+    by_channel = CircularChannelCountsSerializer()
+    sms_segments = serializers.IntegerField(help_text=_("Segments of one SMS."))
+    sms_cost_paise = serializers.IntegerField(
+        help_text=_("Segments x SMS recipients x the cost of a segment.")
+    )
+    sms_budget_segments = serializers.IntegerField(allow_null=True)
+    sms_used_segments = serializers.IntegerField(allow_null=True)

@@ -5,11 +5,17 @@ from . import views
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
+router.register("notifications/circulars", views.CircularViewSet, basename="notification-circular")
 router.register("notifications", views.NotificationViewSet, basename="notification")
 
 # Before the router's `notifications/{id}/`, which would otherwise swallow these names.
 urlpatterns = [
     path("notifications/devices/", views.DeviceView.as_view(), name="notification-devices"),
+    path(
+        "notifications/school-settings/",
+        views.SchoolSettingsView.as_view(),
+        name="notification-school-settings",
+    ),
     path(
         "notifications/preferences/",
         views.PreferencesView.as_view(),

@@ -18,10 +18,13 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.core.api.views import ServiceModelViewSet, crud_schema
 from apps.core.exceptions import ApplicationError
+from apps.core.permissions import RolePermission
+from apps.core.roles import Role
 
-from .. import selectors, services, webhooks
-from ..models import Notification
+from .. import scopes, selectors, services, webhooks
+from ..models import Circular, Notification, SchoolChannelSettings
 from . import serializers as s
 from .filters import NotificationFilter
 from .pagination import InboxPagination
@@ -250,3 +253,120 @@ class UnsubscribeView(APIView):
         if not services.preferences_unsubscribe(token=token):
             raise NotFound()
         return Response({"unsubscribed": True})
+
+
+ADMIN_DOC = "Roles: school admin (their own school's)."
+
+
+@extend_schema(tags=["notifications"])
+class SchoolSettingsView(APIView):
+    """The school's notification settings."""
+
+    permission_classes = [RolePermission]
+    roles = {"get": {Role.ADMIN}, "put": {Role.ADMIN}}
+    permission_model = SchoolChannelSettings
+
+    @extend_schema(
+        responses=s.SchoolNotificationSettingsSerializer,
+        description=f"{ADMIN_DOC} Channel switches, the monthly SMS budget (segments and/or "
+        "rupees; null: none) with this month's usage, the promotional SMS window (null: the "
+        "default) and the DLT entity id. SMS template ids and sender headers are on each SMS "
+        "template (admin).",
+    )
+    def get(self, request):
+        data = services.school_settings_read(request.user.school)
+        return Response(s.SchoolNotificationSettingsSerializer(data).data)
+
+    @extend_schema(
+        request=s.SchoolNotificationSettingsSerializer,
+        responses=s.SchoolNotificationSettingsSerializer,
+        description=f"{ADMIN_DOC} Saves the fields given (others keep their value). Beyond "
+        "the budget, SMS other than critical ones are suppressed; at 80 % the admins are told "
+        "once a month. Both ends of the promotional window or neither (400).",
+    )
+    def put(self, request):
+        data = s.SchoolNotificationSettingsSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = services.school_settings_update(
+            school=request.user.school, data=data.validated_data
+        )
+        return Response(s.SchoolNotificationSettingsSerializer(result).data)
+
+
+CIRCULAR_DOC = (
+    f"{ADMIN_DOC} Another school's circular is a 404. Audience: `school` (every parent, "
+    "teacher, staff member and admin), `class`, `section` or `route` (the parents of its "
+    "students; `target_id` names it) or `attendance` (the parents of the students marked "
+    "`attendance_status` absent or late today)."
+)
+CIRCULAR_ROLES = {
+    action: {Role.ADMIN}
+    for action in ("list", "retrieve", "create", "partial_update", "preview", "schedule", "cancel")
+}
+
+
+@crud_schema(
+    tag="notifications",
+    output=s.CircularSerializer,
+    create_input=s.CircularInputSerializer,
+    update_input=s.CircularInputSerializer,
+    read=CIRCULAR_DOC,
+    create=CIRCULAR_DOC + " Created as a draft.",
+    update=CIRCULAR_DOC + " Only while a draft (400 `not_draft`).",
+)
+class CircularViewSet(ServiceModelViewSet):
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    serializer_class = s.CircularSerializer
+    create_serializer_class = s.CircularInputSerializer
+    update_serializer_class = s.CircularInputSerializer
+    roles = CIRCULAR_ROLES
+    permission_model = Circular
+    filterset_fields = ["status", "audience"]
+    search_fields = ["title"]
+    ordering_fields = ["created_at", "scheduled_at"]
+    ordering = ["-created_at"]
+
+    def base_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Circular.objects.all()
+        return scopes.school_circulars(self.request.user)
+
+    def create_object(self, data):
+        return services.circular_create(actor=self.actor, data=data)
+
+    def update_object(self, obj, data):
+        return services.circular_update(circular=obj, data=data)
+
+    @extend_schema(
+        responses=s.CircularPreviewSerializer,
+        description=f"{ADMIN_DOC} Who it would reach now: recipients, per channel, and the "
+        "SMS cost in paise (segments x SMS recipients x NOTIFICATIONS_SMS_COST_PAISE).",
+    )
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def preview(self, request, pk=None):
+        return Response(
+            s.CircularPreviewSerializer(services.circular_preview(self.get_object())).data
+        )
+
+    @extend_schema(
+        request=s.CircularScheduleSerializer,
+        responses=s.CircularSerializer,
+        description=f"{ADMIN_DOC} Schedules a draft for `scheduled_at` (now when left out); "
+        "the sweeper sends it when due. Not a draft: 400 `not_draft`.",
+    )
+    @action(detail=True, methods=["post"])
+    def schedule(self, request, pk=None):
+        data = self.validated(s.CircularScheduleSerializer)
+        circular = services.circular_schedule(
+            circular=self.get_object(), scheduled_at=data.get("scheduled_at")
+        )
+        return self.respond(circular)
+
+    @extend_schema(
+        request=None,
+        responses=s.CircularSerializer,
+        description=f"{ADMIN_DOC} Cancels a draft or scheduled circular (sent ones: 400).",
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        return self.respond(services.circular_cancel(circular=self.get_object()))

@@ -265,6 +265,12 @@ def _create_deliveries(rows: list[Notification], origin: dict, schools: dict) ->
                 continue
             _decide(delivery, message, row, book, tz, now)
             deliveries.append(delivery)
+    from .budget import apply_sms_budget, template_segments
+    from .caps import apply_hourly_cap
+
+    apply_hourly_cap(deliveries, now)
+    template_segments(deliveries, {r.pk: r for r in rows})
+    apply_sms_budget(deliveries, book, schools, now)
     Delivery.objects.bulk_create(deliveries, ignore_conflicts=True)
     queued = [d for d in deliveries if d.status == DeliveryStatus.QUEUED]
     emails = [str(d.notification_id) for d in queued if d.channel == Channel.EMAIL]
@@ -320,7 +326,7 @@ def _decide(delivery: Delivery, message: Message, row: Notification, book, tz, n
     if delivery.category != Category.CRITICAL:
         later.append(book.quiet_until(row.recipient, tz, now))
         if delivery.category == Category.PROMOTIONAL and delivery.channel == Channel.SMS:
-            later.append(promotional_opens(now, tz))
+            later.append(promotional_opens(now, tz, book.switches.get(row.school_id)))
     later = [t for t in later if t and t > now]
     if later:
         delivery.scheduled_at = max(later)

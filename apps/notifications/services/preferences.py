@@ -128,8 +128,12 @@ class Book:
         return window_end(now, tz, *window) if window else None
 
 
-def promotional_opens(now: dt.datetime, tz: str) -> dt.datetime | None:
+def promotional_opens(now: dt.datetime, tz: str, school=None) -> dt.datetime | None:
+    """When promotional SMS may next go out: None inside the window, the school's own
+    (`SchoolChannelSettings.promotional_start/end`) or NOTIFICATIONS_PROMOTIONAL_WINDOW."""
     start, end = parse_window(settings.NOTIFICATIONS_PROMOTIONAL_WINDOW)
+    if school is not None and school.promotional_start and school.promotional_end:
+        start, end = school.promotional_start, school.promotional_end
     return next_window_start(now, tz, start, end)
 
 
