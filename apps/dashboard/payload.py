@@ -4,12 +4,24 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.utils import timezone, translation
 
 from . import cache
 from .context import DashboardContext
 from .registry import Registry, registry
+
+
+def _plain(value):
+    """Decimals (money, marks, quantities) as strings, as the API's decimal fields give them."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
 
 
 def build(user, *, now: dt.datetime | None = None, sections: Registry | None = None) -> dict:
@@ -32,7 +44,7 @@ def build(user, *, now: dt.datetime | None = None, sections: Registry | None = N
         "role": ctx.role,
         "school": {"id": str(user.school_id), "name": user.school.name},
         "date": ctx.today,
-        "sections": dict(sorted(built.items())),
+        "sections": _plain(dict(sorted(built.items()))),
     }
 
 

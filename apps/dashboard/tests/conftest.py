@@ -10,6 +10,7 @@ import pytest
 import time_machine
 
 from apps.core.testing import buffer_namespace
+from apps.exams.tests.conftest import final, marked  # noqa: F401  (an exam marked in 5-A)
 
 NOW = dt.datetime(2026, 12, 2, 5, 0, tzinfo=dt.UTC)  # Wednesday 10:30 in Kolkata
 TODAY = dt.date(2026, 12, 2)
