@@ -431,6 +431,7 @@ def refund_create(
     )  # fmt: skip
     audit.record(actor=actor, action="refund.create", instance=refund,
                  after=audit.snapshot(refund, REFUND_FIELDS))  # fmt: skip
+    announce_change(school.pk, "fees")
     return refund
 
 
