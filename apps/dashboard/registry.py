@@ -54,9 +54,6 @@ class Registry:
             copy._sections[role] = {k: s for k, s in sections.items() if s.domain != domain}
         return copy
 
-    def domains(self) -> set[str]:
-        return {s.domain for sections in self._sections.values() for s in sections.values()}
-
 
 registry = Registry()
 register = registry.register
