@@ -17,6 +17,7 @@ from apps.calendar.api.urls import router as calendar_router
 from apps.core.api import urls as core_urls
 from apps.core.api.routing import indexed
 from apps.core.api.urls import router as core_router
+from apps.dashboard.api import urls as dashboard_urls
 from apps.exams.api import urls as exams_urls
 from apps.exams.api.urls import router as exams_router
 from apps.fees.api import urls as fees_urls
@@ -80,6 +81,7 @@ URL_MODULES = (
     attendance_urls,
     calendar_urls,
     core_urls,
+    dashboard_urls,
     exams_urls,
     fees_urls,
     homework_urls,

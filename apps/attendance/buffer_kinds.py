@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 
 from apps.core.buffer import BufferKind, Upsert, register_kind, uuid5_text
+from apps.core.signals import announce_change
 
 from .models import MARK_NAMESPACE, AttendanceRecord, mark_name
 
@@ -79,12 +80,21 @@ apply = Upsert.for_model(
     ],
 )
 
+
+def apply_and_announce(records: list[dict]) -> int:
+    """Upsert a flushed batch, then tell the schools concerned their figures changed."""
+    written = apply(records)
+    for school_id in {r.get("school_id") for r in records}:
+        announce_change(school_id, "attendance")
+    return written
+
+
 ATTENDANCE = register_kind(
     BufferKind(
         name=KIND,
         key_fields=KEY_FIELDS,
         group_fields=GROUP_FIELDS,
-        apply=apply,
+        apply=apply_and_announce,
         load=load_record,
         # Stored by position; the period and the id follow from the key, so they are not
         # stored at all (a daily mark packs into about 60 bytes: see apps.core.buffer.layout).

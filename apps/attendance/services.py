@@ -22,6 +22,7 @@ from apps.core import audit, buffer
 from apps.core.access import is_platform_superuser
 from apps.core.exceptions import ApplicationError
 from apps.core.services import refuse
+from apps.core.signals import announce_change
 
 from . import selectors
 from .buffer_kinds import KIND, slot_of
@@ -304,7 +305,9 @@ def do_attendance_mark(plan: MarkPlan) -> buffer.Stored:
     )
     _notify_guardians(section, date, period, plan.newly_absent)
     # Last, so a refusal above leaves the buffer untouched; put is not transactional.
-    return buffer.put_many(KIND, plan.records)
+    stored = buffer.put_many(KIND, plan.records)
+    announce_change(section.school_id, "attendance")
+    return stored
 
 
 def _notify_guardians(section: Section, date: dt.date, period, students: list) -> None:

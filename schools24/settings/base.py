@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "apps.transport",
     "apps.inventory",
     "apps.exams",
+    "apps.dashboard",
     "apps.demo",
 ]
 
@@ -106,6 +107,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "apps.dashboard.context_processors.admin_dashboard",
             ],
         },
     },
@@ -176,6 +178,8 @@ REDIS_COMPRESSION_ENABLED = env.bool("REDIS_COMPRESSION_ENABLED", default=True)
 REDIS_COMPRESSION_ALGORITHM = env.str("REDIS_COMPRESSION_ALGORITHM", default="snappy").lower()
 REDIS_COMPRESSION_MIN_BYTES = env.int("REDIS_COMPRESSION_MIN_BYTES", default=256)
 REDIS_DEFAULT_TTL = env.int("REDIS_DEFAULT_TTL", default=3600)
+# Seconds a dashboard payload stays cached; writes that change its figures invalidate it sooner.
+DASHBOARD_CACHE_TTL = env.int("DASHBOARD_CACHE_TTL", default=900)
 REDIS_WRITE_BUFFER_TTL = env.int("REDIS_WRITE_BUFFER_TTL", default=7200)
 # Seconds to wait for Redis (cache, throttles, write buffer) to connect and to answer a command;
 # past them the request answers 503 (or a buffered write goes straight to Postgres).

@@ -34,6 +34,8 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/auth/sessions/"): ALL,
     ("DELETE", "/api/v1/auth/sessions/{id}/"): {"parent"},
     ("GET", "/api/v1/me/"): ALL,
+    # the caller's own dashboard: every member of a school (figures only from their own rows)
+    ("GET", "/api/v1/dashboard/"): ALL,
     ("PATCH", "/api/v1/me/"): ALL,
     # the school
     ("GET", "/api/v1/schools/"): ALL,

@@ -17,6 +17,7 @@ from apps.academics.models import Enrollment
 from apps.core import audit, jobs, queue
 from apps.core.exceptions import ApplicationError
 from apps.core.services import refuse
+from apps.core.signals import announce_change
 
 from ..models import (
     CoScholasticGrade,
@@ -399,6 +400,7 @@ def results_publish(*, run: ResultRun, actor, visible_from=None) -> ResultRun:
     audit.record(actor=actor, action="exams.results.publish", instance=run,
                  after={"visible_from": run.visible_from.isoformat()})  # fmt: skip
     _notify_families(run)
+    announce_change(run.school_id, "exams")
     return run
 
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from apps.core import audit, jobs, queue
 from apps.core.services import refuse
+from apps.core.signals import announce_change
 
 from .. import pricing
 from ..models import (
@@ -159,6 +160,8 @@ def invoices_generate_run(*, job_id) -> None:
             )
             report.advance(1)
         report.succeed({"created": created, "structures": len(structures)})
+        if created:
+            announce_change(job.school_id, "fees")
 
 
 @transaction.atomic

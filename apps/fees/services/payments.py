@@ -24,6 +24,7 @@ from apps.accounts.models import Guardian, StudentProfile
 from apps.core import audit
 from apps.core.queue import enqueue_on_commit
 from apps.core.services import refuse
+from apps.core.signals import announce_change
 
 from ..models import (
     COUNTER_MODES,
@@ -219,6 +220,7 @@ def _record(
                "allocations": {i.number: str(take) for i, take in plan},
                "advance": str(advance)},
     )  # fmt: skip
+    announce_change(school.pk, "fees")
     return payment
 
 
@@ -429,6 +431,7 @@ def refund_create(
     )  # fmt: skip
     audit.record(actor=actor, action="refund.create", instance=refund,
                  after=audit.snapshot(refund, REFUND_FIELDS))  # fmt: skip
+    announce_change(school.pk, "fees")
     return refund
 
 

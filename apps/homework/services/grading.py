@@ -29,6 +29,7 @@ from apps.accounts.models import Guardian
 from apps.core import audit, csv_export, jobs, queue
 from apps.core.exceptions import ApplicationError
 from apps.core.services import refuse
+from apps.core.signals import announce_change
 
 from ..models import Assignment, Grade, LatePolicy, Submission, SubmissionStatus
 
@@ -136,6 +137,7 @@ def grades_save(*, assignment: Assignment, actor, rows: list[dict], allowed_stud
                            "updated_at"],
         )  # fmt: skip
         audit.record_many(entries)
+        announce_change(assignment.school_id, "homework")
     return to_save
 
 
@@ -173,6 +175,7 @@ def grades_release(*, assignment: Assignment, actor, student_ids=None) -> int:
         for g in released
     ]
     notify_many(messages)
+    announce_change(assignment.school_id, "homework")
     return len(released)
 
 

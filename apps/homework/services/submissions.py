@@ -26,6 +26,7 @@ from apps.academics.models import Enrollment
 from apps.core import audit
 from apps.core.exceptions import ApplicationError
 from apps.core.services import refuse
+from apps.core.signals import announce_change
 
 from ..models import (
     TURNED_IN,
@@ -160,6 +161,7 @@ def _turn_in(submission: Submission, assignment: Assignment, due, now) -> None:
         text=submission.text, file_ids=[str(pk) for pk in file_ids], turned_in_at=now,
         late=bool(late),
     )  # fmt: skip
+    announce_change(submission.school_id, "homework")
 
 
 @transaction.atomic

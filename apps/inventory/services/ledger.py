@@ -38,6 +38,7 @@ from django.utils.translation import gettext as _
 
 from apps.core.exceptions import ApplicationError
 from apps.core.services import refuse
+from apps.core.signals import announce_change
 
 from ..models import (
     ZERO,
@@ -271,6 +272,7 @@ def _post(school, legs: list[Leg], idempotency_key: str, check) -> Posted:
         [balances[p] for p in touched], ["quantity", "value", "layers", "updated_at"]
     )
     _move_units(school, legs)
+    announce_change(school.pk, "inventory")
     return Posted(movements)
 
 

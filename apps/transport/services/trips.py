@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from apps.core import audit
 from apps.core.exceptions import ApplicationError
 from apps.core.services import refuse, save_checked
+from apps.core.signals import announce_change
 
 from .. import live
 from ..models import VEHICLE_DOCUMENTS, RunStatus, TransportSettings, Trip, TripRun, TripStop
@@ -176,6 +177,7 @@ def run_start(*, trip: Trip, actor) -> TripRun:
                  after={"trip": str(trip.pk), "vehicle": str(trip.vehicle_id)})  # fmt: skip
     state = run_state(run)
     transaction.on_commit(lambda: live.run_put(state))
+    announce_change(run.school_id, "transport")
     return run
 
 
@@ -192,4 +194,5 @@ def run_end(*, run: TripRun, actor) -> TripRun:
     ids = {"run_id": run.pk, "trip_id": run.trip_id, "vehicle_id": run.vehicle_id,
            "school_id": run.school_id}  # fmt: skip
     transaction.on_commit(lambda: live.run_forget(**ids))
+    announce_change(run.school_id, "transport")
     return run
