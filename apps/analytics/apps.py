@@ -11,6 +11,7 @@ class AnalyticsConfig(AppConfig):
         from apps.core import periodic
         from apps.notifications.registry import EventKind, register
 
+        from . import scopes  # noqa: F401  (registers the access rules)
         from .tasks import ROLLUP_SCHEDULE
 
         periodic.register(ROLLUP_SCHEDULE)  # installed after every migrate

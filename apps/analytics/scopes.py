@@ -14,7 +14,15 @@ from django.http import Http404
 
 from apps.academics.models import Section
 from apps.accounts.models import Role
-from apps.core.access import is_platform_superuser
+from apps.core.access import is_platform_superuser, register_scope
+
+from .models import (
+    AssessmentSummary,
+    AttendanceDaily,
+    DeliveryDaily,
+    FeeCollectionDaily,
+    StudentAttendanceMonth,
+)
 
 ATTENDANCE = ("attendance-trend", "chronic-absentees")
 PERFORMANCE = ("performance",)
@@ -22,6 +30,12 @@ FEES = ("fee-collection", "fee-ageing")
 TRANSPORT = ("transport-occupancy",)
 STOCK = ("stock-value", "stock-movements")
 TEACHER_REPORTS = ATTENDANCE + PERFORMANCE
+
+# The rollup rows themselves (the admin's read-only lists): the school's admins only; the
+# reports above are how everyone else reads them.
+for _model in (AttendanceDaily, StudentAttendanceMonth, FeeCollectionDaily, AssessmentSummary,
+               DeliveryDaily):  # fmt: skip
+    register_scope(_model)
 
 
 def _signed_in_school_user(user) -> bool:
