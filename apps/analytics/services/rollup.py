@@ -135,40 +135,54 @@ def rollup_attendance_month(school, month: dt.date) -> int:
 def fee_day_figures(school, day: dt.date) -> dict[str | None, tuple[Decimal, int]]:
     """(amount, receipts) per fee head id (None: late fines and advance credit) of the payments
     received on `day`. An allocation is split over its invoice's lines in proportion to their
-    totals; what a payment did not allocate (advance credit) has no head. Refunds are not
-    subtracted: this is money received. One query."""
+    totals, to the paisa, the rounding remainder going to the largest line so that the heads add
+    up to the allocation exactly; what a payment did not allocate (advance credit) has no head.
+    Refunds are not subtracted: this is money received. One query."""
     from apps.fees.models import InvoiceLine, Payment, PaymentAllocation
 
     start, end = day_bounds(school, day)
     sql = f"""
-        WITH pay AS (
-            SELECT id, amount FROM {Payment._meta.db_table}
-            WHERE school_id = %s AND received_at >= %s AND received_at < %s
-        ), alloc AS (
-            SELECT a.payment_id, a.invoice_id, a.amount
-            FROM {PaymentAllocation._meta.db_table} a JOIN pay ON pay.id = a.payment_id
-        ), parts AS (
-            SELECT alloc.payment_id, l.head_id,
-                   alloc.amount * l.total
-                   / NULLIF(SUM(l.total) OVER (PARTITION BY alloc.payment_id, alloc.invoice_id), 0)
-                   AS amount
-            FROM alloc JOIN {InvoiceLine._meta.db_table} l ON l.invoice_id = alloc.invoice_id
-            WHERE l.total > 0
-            UNION ALL
-            SELECT pay.id, NULL,
-                   pay.amount - COALESCE((SELECT SUM(amount) FROM alloc
-                                          WHERE alloc.payment_id = pay.id), 0)
-            FROM pay
-        )
-        SELECT head_id, ROUND(SUM(amount), 2), COUNT(DISTINCT payment_id)
-        FROM parts WHERE amount > 0 GROUP BY head_id
+        SELECT p.id, p.amount, a.invoice_id, a.amount, l.head_id, l.total
+        FROM {Payment._meta.db_table} p
+        LEFT JOIN {PaymentAllocation._meta.db_table} a ON a.payment_id = p.id
+        LEFT JOIN {InvoiceLine._meta.db_table} l ON l.invoice_id = a.invoice_id AND l.total > 0
+        WHERE p.school_id = %s AND p.received_at >= %s AND p.received_at < %s
+        ORDER BY p.id, a.invoice_id, l.total DESC, l.id
     """  # noqa: S608  (table names from the models, values bound)
     with connection.cursor() as cursor:
         cursor.execute(sql, [school.pk, start, end])
-        return {
-            (str(head) if head else None): (amount, receipts)
-            for head, amount, receipts in cursor.fetchall()
-        }
+        rows = cursor.fetchall()
+    paid: dict = {}
+    allocations: dict = defaultdict(lambda: [Decimal("0"), []])  # (payment, invoice) -> lines
+    for payment_id, amount, invoice_id, allocated, head_id, line_total in rows:
+        paid[payment_id] = amount
+        if invoice_id is not None:
+            entry = allocations[(payment_id, invoice_id)]
+            entry[0] = allocated
+            if head_id is not None or line_total is not None:
+                entry[1].append((head_id, line_total))
+    amounts: dict = defaultdict(Decimal)
+    payers: dict = defaultdict(set)
+    settled: dict = defaultdict(Decimal)
+    cent = Decimal("0.01")
+    for (payment_id, _invoice), (allocated, lines) in allocations.items():
+        settled[payment_id] += allocated
+        whole = sum((total for _head, total in lines), Decimal("0"))
+        if not whole:
+            amounts[None] += allocated
+            payers[None].add(payment_id)
+            continue
+        shares = [(head, (allocated * total / whole).quantize(cent)) for head, total in lines]
+        shares[0] = (shares[0][0], shares[0][1] + allocated - sum(v for _h, v in shares))
+        for head, value in shares:
+            key = str(head) if head else None
+            amounts[key] += value
+            payers[key].add(payment_id)
+    for payment_id, amount in paid.items():
+        if amount > settled[payment_id]:
+            amounts[None] += amount - settled[payment_id]
+            payers[None].add(payment_id)
+    return {head: (value, len(payers[head])) for head, value in amounts.items() if value > 0}
 
 
 def rollup_fees_day(school, day: dt.date) -> int:

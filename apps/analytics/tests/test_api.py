@@ -199,3 +199,31 @@ def test_fee_ageing_buckets(cast, api):
     assert float(row["days_61_90"]) + float(row["days_90_plus"]) == float(row["total"])
     r = api(cast.accountant.user).get("/api/v1/reports/fee-ageing/", {"to": "2026-04-15"})
     assert float(r.json()["rows"][0]["days_0_30"]) == float(q1)
+
+
+def test_fee_collection_past_days_from_rollups_today_live(cast, api):
+    from decimal import Decimal
+
+    from apps.fees import services
+    from apps.fees.models import Invoice
+    from apps.fees.tests.conftest import issue, office
+
+    off = office.__wrapped__(cast)
+    issue(off, 1)
+    mine = Invoice.objects.get(student=cast.student)
+    for at, amount in ((dt.datetime(2026, 9, 10, 6, 0, tzinfo=dt.UTC), "3000.00"),
+                       (dt.datetime(2026, 9, 15, 4, 0, tzinfo=dt.UTC), "2854.00")):  # fmt: skip
+        services.payment_record_counter(
+            school=cast.school, actor=cast.admin, student=cast.student, mode="cash",
+            amount=Decimal(amount), allocations=[{"invoice": mine, "amount": Decimal(amount)}],
+            received_at=at,
+        )  # fmt: skip
+    call_command("rollup", "--from", "2026-09-10", "--to", "2026-09-14")
+    r = api(cast.accountant.user).get("/api/v1/reports/fee-collection/", {"from": "2026-09-10"})
+    assert r.status_code == 200, r.content
+    rows = r.json()["rows"]
+    by_day = {}
+    for row in rows:
+        by_day[row["date"]] = by_day.get(row["date"], 0) + float(row["amount"])
+    assert by_day == {"2026-09-10": 3000.0, "2026-09-15": 2854.0}  # today: live, no rollup yet
+    assert {row["head"] for row in rows} >= {"Tuition", "Transport", "Lab", "Caution deposit"}

@@ -150,3 +150,10 @@ def test_assessment_summary_and_deliveries(cast, school_year, final):
     first = _snapshot()
     rollup_day(cast.school, dt.date(2026, 9, 15))
     assert _snapshot() == first
+
+
+def test_the_nightly_job_is_a_registered_beat_schedule():
+    from apps.core.periodic import registered
+
+    [schedule] = [s for s in registered() if s.task == "apps.analytics.tasks.rollup_nightly"]
+    assert schedule.interval_setting == "ANALYTICS_ROLLUP_INTERVAL"
