@@ -127,6 +127,12 @@ def test_exports_csv_xlsx_pdf(cast, rolled, api):
     assert r.status_code == 200 and r["Content-Type"] == "application/pdf"
     assert r.content.startswith(b"%PDF")
     assert 'filename="attendance-trend-' in r["Content-Disposition"]
+    # In Hindi: the labels are translated and the PDF is set in the Devanagari font.
+    r = admin.get(CHRONIC, {"from": "2026-09-07"}, HTTP_ACCEPT_LANGUAGE="hi")
+    assert r.json()["title"] == "लगातार अनुपस्थित रहने वाले विद्यार्थी"
+    r = admin.get(CHRONIC, {"from": "2026-09-07", "export": "pdf"}, HTTP_ACCEPT_LANGUAGE="hi")
+    assert r.status_code == 200 and r.content.startswith(b"%PDF")
+    assert b"NotoSansDevanagari" in r.content
 
 
 def test_big_export_runs_as_a_job_and_tells_the_requester(
