@@ -10,6 +10,7 @@ from apps.academics.api import urls as academics_urls
 from apps.academics.api.urls import router as academics_router
 from apps.accounts.api import urls as accounts_urls
 from apps.accounts.api.urls import router as accounts_router
+from apps.analytics.api import urls as analytics_urls
 from apps.attendance.api import urls as attendance_urls
 from apps.attendance.api.urls import router as attendance_router
 from apps.calendar.api import urls as calendar_urls
@@ -78,6 +79,7 @@ def api_root(request):
 URL_MODULES = (
     accounts_urls,
     academics_urls,
+    analytics_urls,
     attendance_urls,
     calendar_urls,
     core_urls,

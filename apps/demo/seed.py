@@ -20,6 +20,7 @@ def seed_demo(*, students: int = 1440, seed: int = 24) -> SeedReport:
     # Module attributes are looked up at call time, so a test may replace one domain's seeder.
     from apps.academics import demo as academics_demo
     from apps.accounts import demo as accounts_demo
+    from apps.analytics import demo as analytics_demo
     from apps.attendance import demo as attendance_demo
     from apps.calendar import demo as calendar_demo
     from apps.exams import demo as exams_demo
@@ -44,4 +45,5 @@ def seed_demo(*, students: int = 1440, seed: int = 24) -> SeedReport:
     homework_demo.seed_homework(report=report, school=school, rng=rng)
     inventory_demo.seed_inventory(report=report, school=school, rng=rng)
     exams_demo.seed_exams(report=report, school=school, rng=rng)
+    analytics_demo.seed_analytics(report=report, school=school)  # last: it sums up the rest
     return report

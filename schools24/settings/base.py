@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "apps.inventory",
     "apps.exams",
     "apps.dashboard",
+    "apps.analytics",
     "apps.demo",
 ]
 
@@ -304,6 +305,16 @@ INVENTORY_LOW_STOCK_INTERVAL = env.int("INVENTORY_LOW_STOCK_INTERVAL", default=8
 INVENTORY_VALUATION = env.str("INVENTORY_VALUATION", default="moving_average")
 if INVENTORY_VALUATION not in ("moving_average", "fifo"):
     raise environ.ImproperlyConfigured("INVENTORY_VALUATION must be moving_average or fifo")
+
+# --- Analytics and reports --------------------------------------------------------------------
+# How often (seconds) beat upserts the daily rollups, and how many days back each run redoes
+# (yesterday included), so a missed night is caught up.
+ANALYTICS_ROLLUP_INTERVAL = env.int("ANALYTICS_ROLLUP_INTERVAL", default=86400)
+ANALYTICS_ROLLUP_DAYS = env.int("ANALYTICS_ROLLUP_DAYS", default=3)
+# A student attending less than this percentage of the marked days is a chronic absentee.
+ANALYTICS_CHRONIC_ABSENCE_PERCENT = env.float("ANALYTICS_CHRONIC_ABSENCE_PERCENT", default=75.0)
+# Exports with more rows than this run as a background job (download link and notification).
+ANALYTICS_EXPORT_ASYNC_ROWS = env.int("ANALYTICS_EXPORT_ASYNC_ROWS", default=2000)
 
 # --- Online payments ---------------------------------------------------------------------------
 # The least an online payment may be (rupees), unless the invoices owe less in all.

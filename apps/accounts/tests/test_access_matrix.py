@@ -375,6 +375,16 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     **{("GET", f"/api/v1/inventory/reports/{r}/"): ADMINS | STOREKEEPING
        for r in ("stock-on-hand", "stock-on-hand/export", "movements", "movements/export",
                  "issues", "issues/export", "overdue", "overdue/export")},
+    # reports (apps.analytics): school admins read every report of their own school (admin2:
+    # their school's figures); teachers attendance and performance cut to their sections; the
+    # accountant the fee reports, the transport manager occupancy, the storekeeper stock.
+    **{("GET", f"/api/v1/reports/{r}/"): ADMINS | {"teacher"}
+       for r in ("attendance-trend", "chronic-absentees", "performance")},
+    **{("GET", f"/api/v1/reports/{r}/"): ADMINS | {"accountant"}
+       for r in ("fee-collection", "fee-ageing")},
+    ("GET", "/api/v1/reports/transport-occupancy/"): ADMINS | {"transport"},
+    **{("GET", f"/api/v1/reports/{r}/"): ADMINS | STOREKEEPING
+       for r in ("stock-value", "stock-movements")},
     # exams: the structure (scales, plans, exams) is readable by the school, written by its
     # admins (a frozen scale's PATCH is a 400, still "reached"); staff need the permission no
     # duty grants. A paper's marks are entered by the subject teacher and admins (the empty
@@ -492,6 +502,8 @@ def allowed_transport(persona: str, operation: tuple[str, str]) -> bool:
 
 
 def allowed(persona: str, operation: tuple[str, str]) -> bool:
+    if operation[1].startswith("/api/v1/reports/") and persona in TRANSPORT_PERSONAS:
+        return persona in MATRIX[operation]
     if persona in TRANSPORT_PERSONAS:
         return allowed_transport(persona, operation)
     if persona == "colleague":
@@ -993,6 +1005,8 @@ def _personas(collection: str) -> set[str]:
         personas |= TRANSPORT_PERSONAS
     if collection.startswith("inventory"):
         personas |= STOREKEEPING
+    if collection == "reports":
+        personas |= STOREKEEPING | {"transport"}
     return personas
 
 
