@@ -606,8 +606,9 @@ USE_TZ = True
 # The sidebar groups the admin by domain and lists only what the signed-in role may open (see
 # apps/core/admin/navigation.py); Hindi and English switch from the account menu.
 UNFOLD = {
-    "SITE_TITLE": "Schools24",
-    "SITE_HEADER": "Schools24",
+    # "Schools24" and "Schools24 administration", in the reader's language.
+    "SITE_TITLE": "apps.core.admin.navigation.site_title",
+    "SITE_HEADER": "apps.core.admin.navigation.site_header",
     "SITE_SUBHEADER": "apps.core.admin.navigation.school_name",
     "SITE_SYMBOL": "school",
     "SITE_URL": FRONTEND_URL or "/",

@@ -85,3 +85,13 @@ def school_name(request) -> str | None:
     user = getattr(request, "user", None)
     school = getattr(user, "school", None) if getattr(user, "school_id", None) else None
     return school.name if school is not None else None
+
+
+def site_title(request) -> str:
+    """Unfold's `SITE_TITLE`: the site's own, translated ("Schools24")."""
+    return str(admin.site.site_title)
+
+
+def site_header(request) -> str:
+    """Unfold's `SITE_HEADER`: the site's own, translated ("Schools24 administration")."""
+    return str(admin.site.site_header)
