@@ -615,7 +615,7 @@ UNFOLD = {
     "SHOW_LANGUAGES": True,
     "SHOW_HISTORY": True,
     "SHOW_VIEW_ON_SITE": False,
-    "STYLES": [],
+    "STYLES": ["apps.core.admin.navigation.stylesheet"],
     "COLORS": {
         "primary": {
             "50": "#eef4fa",

@@ -95,3 +95,10 @@ def site_title(request) -> str:
 def site_header(request) -> str:
     """Unfold's `SITE_HEADER`: the site's own, translated ("Schools24 administration")."""
     return str(admin.site.site_header)
+
+
+def stylesheet(request) -> str:
+    """Unfold's `STYLES`: the product's few rules for its own admin pages (tables, badges)."""
+    from django.templatetags.static import static
+
+    return static("schools24/admin.css")
