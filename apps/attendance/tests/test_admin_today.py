@@ -97,3 +97,11 @@ def test_constant_queries_for_a_bigger_school(cast, school_year, api, client, we
         rows = rows_by_name(client.get(reverse(TODAY)))
     assert len(rows) == 5 and rows["5-C"]["counts"]["present"] == 3
     assert len(many) == len(few)
+
+
+def test_the_page_speaks_hindi(cast, school_year, client, wednesday):
+    client.force_login(cast.admin)
+    page = client.get(reverse(TODAY), HTTP_ACCEPT_LANGUAGE="hi")
+    html = page.content.decode()
+    assert page.status_code == 200 and "आज की उपस्थिति" in html and "रजिस्टर खोलें" in html
+    assert "उपस्थिति" in html and "शुल्क और भुगतान" in html  # the sidebar's domains
