@@ -411,10 +411,13 @@ def mongo_questions(mongo_db):
 
 # --- Browser tests ----------------------------------------------------------------------------
 @pytest.fixture
-def browser_page(live_server, monkeypatch):
+def browser_page(transactional_db, live_server, monkeypatch):
     """A Playwright page in headless chromium at tablet size, its base URL Django's
     `live_server`. Skipped only when no chromium binary exists (see
     `apps.core.testing.chromium_executable`); Playwright itself is a test requirement.
+
+    `transactional_db` comes first so the test database outlives the live server (which is
+    stopped before the database is dropped; the server's rows are committed for real).
 
     Playwright's sync API runs an event loop in this thread, which makes Django refuse ORM
     calls from it (`SynchronousOnlyOperation`); the test's own set-up queries are synchronous
@@ -447,3 +450,9 @@ def browser_page(live_server, monkeypatch):
         finally:
             context.close()
             browser.close()
+            # Queries made while Playwright runs (the test's set-up) use a connection of
+            # Playwright's context, which pytest-django does not know: close it here, or it
+            # would keep the test database from being dropped.
+            from django.db import connections
+
+            connections.close_all()
