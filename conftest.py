@@ -407,3 +407,52 @@ def mongo_questions(mongo_db):
 
     ensure_collections(mongo_db, names=["questions"])
     return mongo_db.questions
+
+
+# --- Browser tests ----------------------------------------------------------------------------
+@pytest.fixture
+def browser_page(transactional_db, live_server, monkeypatch):
+    """A Playwright page in headless chromium at tablet size, its base URL Django's
+    `live_server`. Skipped only when no chromium binary exists (see
+    `apps.core.testing.chromium_executable`); Playwright itself is a test requirement.
+
+    `transactional_db` comes first so the test database outlives the live server (which is
+    stopped before the database is dropped; the server's rows are committed for real).
+
+    Playwright's sync API runs an event loop in this thread, which makes Django refuse ORM
+    calls from it (`SynchronousOnlyOperation`); the test's own set-up queries are synchronous
+    code, so the check is lifted for browser tests only (DJANGO_ALLOW_ASYNC_UNSAFE, as
+    Playwright's Django guide does)."""
+    from playwright.sync_api import sync_playwright
+
+    from apps.core.testing import chromium_executable
+
+    executable = chromium_executable()
+    if executable is None:
+        pytest.skip(
+            "no chromium binary (apt-get install chromium, or PLAYWRIGHT_CHROMIUM_EXECUTABLE)"
+        )
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable,
+            headless=True,
+            # Root in a container has no user namespaces for chromium's sandbox.
+            args=["--no-sandbox", "--disable-dev-shm-usage"],
+        )
+        context = browser.new_context(
+            base_url=live_server.url, viewport={"width": 1024, "height": 768}, locale="en"
+        )
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        try:
+            yield page
+        finally:
+            context.close()
+            browser.close()
+            # Queries made while Playwright runs (the test's set-up) use a connection of
+            # Playwright's context, which pytest-django does not know: close it here, or it
+            # would keep the test database from being dropped.
+            from django.db import connections
+
+            connections.close_all()

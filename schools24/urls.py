@@ -21,6 +21,8 @@ urlpatterns = [
         internal_only(SpectacularSwaggerView.as_view(url_name="schema")),
         name="swagger-ui",
     ),
+    # The admin's language switcher posts here (Django's set_language view).
+    path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
 handler500 = "apps.core.middleware.server_error"

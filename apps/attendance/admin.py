@@ -1,6 +1,7 @@
 """Staff screens for attendance: the marks (read-only: marks are written through the API's
 service and the write-behind buffer, which carry the rules, notifications and audit trail) and
-a section's monthly register as a table.
+a section's monthly register as a table, and today's attendance of every section of the school
+with a link to each register.
 
 Rows follow the tenant rules of `apps.core.admin.SchoolScopedAdmin`; the changelist shows what
 Postgres holds (marks still in the write buffer appear after the next flush), the register
@@ -19,6 +20,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from apps.academics.models import Section
+from apps.core.access import is_platform_superuser
 from apps.core.admin import SchoolScopedAdmin, school_choices
 
 from . import selectors
@@ -50,6 +52,10 @@ class AttendanceRecordAdmin(SchoolScopedAdmin):
     ordering = ("-date", "section", "student")
     readonly_fields = [f.name for f in AttendanceRecord._meta.fields]
     change_list_template = "admin/attendance/attendancerecord/change_list.html"
+    sidebar_links = (
+        (_("Today's attendance"), "admin:attendance_attendancerecord_today", "today"),
+        (_("Monthly register"), "admin:attendance_attendancerecord_register", "calendar_month"),
+    )
 
     @admin.display(description=_("period"))
     def period_label(self, obj):
@@ -73,8 +79,43 @@ class AttendanceRecordAdmin(SchoolScopedAdmin):
                 self.admin_site.admin_view(self.register_view),
                 name="attendance_attendancerecord_register",
             ),
+            path(
+                "today/",
+                self.admin_site.admin_view(self.today_view),
+                name="attendance_attendancerecord_today",
+            ),
             *super().get_urls(),
         ]
+
+    def today_view(self, request):
+        """Each section of the school today: marked or not, counts by status (pending marks
+        included) and a link to its register. Platform users pick the school."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        school, schools = _school_of_request(request)
+        date = selectors.school_today(school) if school is not None else None
+        rows = selectors.school_day_by_section(school, date) if school is not None else []
+        register = reverse("admin:attendance_attendancerecord_register")
+        for row in rows:
+            row["register_url"] = (
+                f"{register}?section={row['section'].pk}&month={date.strftime('%Y-%m')}"
+            )
+        taken = [r for r in rows if r["marked"] and not r["holiday"]]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Today's attendance"),
+            "school": school,
+            "schools": schools,
+            "date": date,
+            "rows": rows,
+            "sections_marked": len(taken),
+            "sections_not_marked": len(
+                [r for r in rows if not r["marked"] and r["enrolled"] and not r["holiday"]]
+            ),
+            "changelist_url": reverse("admin:attendance_attendancerecord_changelist"),
+        }
+        return TemplateResponse(request, "admin/attendance/today.html", context)
 
     def register_view(self, request):
         """A section's monthly register (pending marks included), as a table."""
@@ -96,6 +137,18 @@ class AttendanceRecordAdmin(SchoolScopedAdmin):
             "changelist_url": reverse("admin:attendance_attendancerecord_changelist"),
         }
         return TemplateResponse(request, "admin/attendance/register.html", context)
+
+
+def _school_of_request(request):
+    """(school, schools to choose from): a school user's own school; a platform user's choice
+    (`?school=<id>`) among every school."""
+    from apps.accounts.models import School
+
+    if not is_platform_superuser(request.user):
+        return request.user.school, []
+    schools = list(School.objects.order_by("name"))
+    chosen = request.GET.get("school")
+    return next((s for s in schools if str(s.pk) == chosen), None), schools
 
 
 class RegisterForm(forms.Form):

@@ -557,3 +557,23 @@ def pdf_fonts(data: bytes) -> dict[str, set[str]]:
             for text in re.findall(r"<[0-9A-Fa-f]{4}> <([0-9A-Fa-f]+)>", cmap):
                 glyphs.add(bytes.fromhex(text).decode("utf-16-be"))
     return fonts
+
+
+# --- browser tests (pytest -m browser) ------------------------------------------------------
+DEFAULT_CHROMIUM = "/usr/bin/chromium"
+
+
+def chromium_executable() -> str | None:
+    """The chromium the browser tests drive: PLAYWRIGHT_CHROMIUM_EXECUTABLE, else Debian's
+    /usr/bin/chromium (`apt-get install chromium`); None when that file is not an executable."""
+    path = os.environ.get("PLAYWRIGHT_CHROMIUM_EXECUTABLE") or DEFAULT_CHROMIUM
+    return path if os.path.isfile(path) and os.access(path, os.X_OK) else None
+
+
+def admin_sign_in(page, email: str, password: str) -> None:
+    """Sign in through the admin's own login form, as a person would."""
+    page.goto("/admin/login/?next=/admin/")
+    page.fill("input[name=username]", email)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit], input[type=submit]")
+    page.wait_for_url("**/admin/")

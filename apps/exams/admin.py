@@ -39,6 +39,7 @@ from .models import (
     ReportCard,
     ReportCardBatch,
     ResultRun,
+    RunStatus,
     StudentResult,
 )
 from .services.marks import entry_open, paper_max, results_published, school_today
@@ -373,9 +374,102 @@ class ReportCardAdmin(ReadOnlyAdminMixin, SchoolScopedAdmin):
 @admin.register(ReportCardBatch)
 class ReportCardBatchAdmin(ReadOnlyAdminMixin, SchoolScopedAdmin):
     list_display = ("section", "plan_term", "version", "cards", "download", "job", "created_at")
-    list_filter = ("section",)
+    list_filter = ("section", "plan_term")
     list_select_related = ("section__school_class", "plan_term__term", "plan_term__plan", "job")
+    sidebar_links = (
+        (_("Report cards by section"), "admin:exams_reportcardbatch_sections", "picture_as_pdf"),
+    )
+
+    def get_urls(self):
+        return [
+            path(
+                "sections/",
+                self.admin_site.admin_view(self.sections_view),
+                name="exams_reportcardbatch_sections",
+            ),
+            *super().get_urls(),
+        ]
+
+    def sections_view(self, request):
+        """Each section of the current year with a term whose results are computed: its
+        latest combined PDF, the students' cards, and (POST) a new generation as a job."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        if request.method == "POST":
+            return self._generate(request)
+        sections = list(_scoped_current_sections(request, Section.objects))
+        runs = ResultRun.objects.filter(
+            school_class_id__in={s.school_class_id for s in sections},
+            status__in=[RunStatus.COMPUTED, RunStatus.PUBLISHED],
+        ).select_related("plan_term__term", "plan_term__plan")
+        batches = {}
+        for batch in self.get_queryset(request).filter(section__in=sections).order_by("version"):
+            batches[(batch.section_id, batch.plan_term_id)] = batch  # the latest wins
+        cards = reverse("admin:exams_reportcard_changelist")
+        rows = []
+        for section in sections:
+            for run in runs:
+                if run.school_class_id != section.school_class_id:
+                    continue
+                query = urlencode({"section__id__exact": section.pk,
+                                   "plan_term__id__exact": run.plan_term_id})  # fmt: skip
+                rows.append({"section": section, "run": run,
+                             "batch": batches.get((section.pk, run.plan_term_id)),
+                             "cards_url": f"{cards}?{query}"})  # fmt: skip
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta,
+                   "title": _("Report cards by section"), "rows": rows,
+                   "may_generate": request.user.role == "admin"
+                   or request.user.is_superuser}  # fmt: skip
+        return TemplateResponse(request, "admin/exams/report_cards.html", context)
+
+    def _generate(self, request):
+        """Start a section's cards for a term (school admins, as the API's rule)."""
+        if not (request.user.role == "admin" or request.user.is_superuser):
+            raise PermissionDenied
+        section = (
+            _scoped_current_sections(request, Section.objects)
+            .filter(pk=_uuid_or_none(request.POST.get("section")))
+            .first()
+        )
+        run = (
+            ResultRun.objects.filter(
+                plan_term_id=_uuid_or_none(request.POST.get("plan_term")),
+                school_class_id=getattr(section, "school_class_id", None),
+            )
+            .select_related("plan_term")
+            .first()
+        )
+        if section is None or run is None:
+            raise Http404
+        try:
+            services.cards_generate_start(school=section.school, actor=request.user,
+                                          section=section, plan_term=run.plan_term)  # fmt: skip
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("The report cards of %(section)s are being generated.")
+                             % {"section": section.display_name})  # fmt: skip
+        return HttpResponseRedirect(reverse("admin:exams_reportcardbatch_sections"))
 
     @admin.display(description=_("PDF"))
     def download(self, obj):
         return format_html('<a href="{}">{}</a>', obj.file.url, _("Download")) if obj.file else ""
+
+
+def _scoped_current_sections(request, manager):
+    """Sections of the current academic year the user's admin may see (their school's)."""
+    from apps.core.access import is_platform_superuser
+
+    qs = manager.filter(year__is_current=True).select_related("school_class", "school")
+    if not is_platform_superuser(request.user):
+        qs = qs.filter(school_id=request.user.school_id)
+    return qs.order_by("school_class__order", "school_class__name", "name")
+
+
+def _uuid_or_none(value):
+    import uuid
+
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None

@@ -5,13 +5,17 @@ notes and invoices are never edited here; writes with rules go through `apps.fee
 
 from __future__ import annotations
 
+import uuid
+
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from apps.core.access import is_platform_superuser
 from apps.core.admin import (
@@ -174,6 +178,7 @@ class InvoiceAdmin(ReadOnlyAdminMixin, SchoolScopedAdmin):
     inlines = [InvoiceLineInline]
     readonly_fields = ("pdf_link",)
     change_list_template = "admin/fees/invoice/change_list.html"
+    sidebar_links = ((_("Fee defaulters"), "admin:fees_invoice_defaulters", "money_off"),)
 
     @admin.display(description=_("balance"))
     def balance_display(self, obj):
@@ -212,10 +217,14 @@ class InvoiceAdmin(ReadOnlyAdminMixin, SchoolScopedAdmin):
                             invoice.number)  # fmt: skip
 
     def defaulters_view(self, request):
-        """Overdue balances by ageing bucket, by class and section; `?format=csv` downloads."""
+        """Overdue balances by ageing bucket, by class and section, with days overdue;
+        `?format=csv` downloads. Staff who may send fee reminders (change invoices) tick
+        students and remind their families now (POST)."""
         if not self.has_view_permission(request) or request.user.school_id is None:
             return HttpResponseRedirect(reverse("admin:index"))
         school = request.user.school
+        if request.method == "POST":
+            return self._remind_defaulters(request, school)
         report = selectors.defaulters(school_id=school.pk, today=services.school_today(school))
         if request.GET.get("format") == "csv":
             from .api.views import defaulters_csv_response
@@ -223,8 +232,47 @@ class InvoiceAdmin(ReadOnlyAdminMixin, SchoolScopedAdmin):
             return defaulters_csv_response(report)
         context = {**self.admin_site.each_context(request), "title": _("Defaulters"),
                    "report": report, "buckets": [b[0] for b in selectors.BUCKETS],
-                   "opts": self.model._meta}  # fmt: skip
+                   "opts": self.model._meta,
+                   "may_remind": may_remind_defaulters(request.user)}  # fmt: skip
         return TemplateResponse(request, "admin/fees/defaulters.html", context)
+
+    def _remind_defaulters(self, request, school):
+        if not may_remind_defaulters(request.user):
+            raise PermissionDenied
+        chosen = [value for value in request.POST.getlist("student") if _is_uuid(value)]
+        if not chosen:
+            self.message_user(request, _("Tick the students to remind."), messages.WARNING)
+        else:
+            sent = services.overdue_reminders_send_now(
+                school=school, student_ids=chosen, actor=request.user
+            )
+            self.message_user(
+                request,
+                ngettext(
+                    "A reminder was sent for %(count)d overdue invoice.",
+                    "Reminders were sent for %(count)d overdue invoices.",
+                    sent,
+                )
+                % {"count": sent},
+                messages.SUCCESS,
+            )
+        return HttpResponseRedirect(reverse("admin:fees_invoice_defaulters"))
+
+
+def may_remind_defaulters(user) -> bool:
+    """Fee reminders from the defaulters list: school admins and staff who may change
+    invoices (the Accountant duty)."""
+    from apps.core.admin import admin_access
+
+    return admin_access(user, Invoice, "change")
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _admin_language(request) -> str:

@@ -12,6 +12,7 @@ from django.db.models import (
     Case,
     DecimalField,
     F,
+    Min,
     Prefetch,
     QuerySet,
     Sum,
@@ -169,8 +170,8 @@ BUCKETS = (("0-30", 0, 30), ("31-60", 31, 60), ("61-90", 61, 90), ("90+", 91, No
 
 def defaulters(*, school_id, today: dt.date, school_class=None, section=None) -> dict[str, Any]:
     """Students with overdue balances (open invoices past their due date), the amount in each
-    ageing bucket by days overdue (0-30, 31-60, 61-90, 90+), and the totals by class and
-    section. One query for the rows."""
+    ageing bucket by days overdue (0-30, 31-60, 61-90, 90+), the days since the oldest unpaid
+    due date (`days_overdue`), and the totals by class and section. One query for the rows."""
     qs = Invoice.objects.filter(school_id=school_id, status__in=OPEN_STATUSES, due_date__lt=today)
     if school_class is not None:
         qs = qs.filter(section__school_class=school_class)
@@ -193,7 +194,8 @@ def defaulters(*, school_id, today: dt.date, school_class=None, section=None) ->
             "section_id", "section__name", "section__school_class__name",
             "section__school_class__order",
         )
-        .annotate(**{f"b_{i}": expr for i, expr in enumerate(buckets.values())})
+        .annotate(**{f"b_{i}": expr for i, expr in enumerate(buckets.values())},
+                  oldest_due=Min("due_date"))
         .order_by("section__school_class__order", "section__name", "student__user__full_name")
     )  # fmt: skip
     out, groups = [], {}
@@ -211,6 +213,7 @@ def defaulters(*, school_id, today: dt.date, school_class=None, section=None) ->
             "section": row["section__name"] or "",
             "buckets": amounts,
             "total": total,
+            "days_overdue": (today - row["oldest_due"]).days,
         }
         out.append(entry)
         key = (entry["school_class"], entry["section"])

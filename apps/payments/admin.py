@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+from unfold.admin import TabularInline
 
 from apps.core.admin import ReadOnlyAdminMixin, SchoolScopedAdmin
 
@@ -24,7 +25,7 @@ class AuthorizedNotCaptured(admin.SimpleListFilter):
         return queryset
 
 
-class OrderInvoiceInline(admin.TabularInline):
+class OrderInvoiceInline(TabularInline):
     model = PaymentOrderInvoice
     fields = ["invoice", "amount"]
     readonly_fields = fields

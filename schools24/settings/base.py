@@ -42,6 +42,11 @@ PORT = env.int("PORT", default=8080)
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
+    # The admin skin: its templates and static files come before Django's admin. The basic app
+    # config leaves `admin.site` to Schools24AdminConfig (which builds on unfold's site).
+    "unfold.apps.BasicAppConfig",
+    "unfold.contrib.filters",
+    "unfold.contrib.forms",
     "apps.core.admin.Schools24AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -625,6 +630,42 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "UTC"
 USE_TZ = True
+
+# --- Admin skin (django-unfold) ---------------------------------------------------------------
+# The sidebar groups the admin by domain and lists only what the signed-in role may open (see
+# apps/core/admin/navigation.py); Hindi and English switch from the account menu.
+UNFOLD = {
+    # "Schools24" and "Schools24 administration", in the reader's language.
+    "SITE_TITLE": "apps.core.admin.navigation.site_title",
+    "SITE_HEADER": "apps.core.admin.navigation.site_header",
+    "SITE_SUBHEADER": "apps.core.admin.navigation.school_name",
+    "SITE_SYMBOL": "school",
+    "SITE_URL": FRONTEND_URL or "/",
+    "SHOW_LANGUAGES": True,
+    "SHOW_HISTORY": True,
+    "SHOW_VIEW_ON_SITE": False,
+    "STYLES": ["apps.core.admin.navigation.stylesheet"],
+    "COLORS": {
+        "primary": {
+            "50": "#eef4fa",
+            "100": "#d5e3f1",
+            "200": "#abc7e3",
+            "300": "#7fa9d2",
+            "400": "#4f86bd",
+            "500": "#2f6aa3",
+            "600": "#1f4e79",
+            "700": "#1a426a",
+            "800": "#163a5a",
+            "900": "#112c45",
+            "950": "#0a1b2b",
+        },
+    },
+    "SIDEBAR": {
+        "show_search": True,
+        "show_all_applications": False,
+        "navigation": "apps.core.admin.navigation.sidebar",
+    },
+}
 
 # --- Logging -----------------------------------------------------------------------------------
 # Upper-cased: gunicorn's docs write levels in lower case, Django's logging config needs upper.

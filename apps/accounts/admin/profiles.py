@@ -289,6 +289,67 @@ def save_guardian_formset(request, student: StudentProfile, formset) -> None:
         )
 
 
+class _CurrentEnrollmentFilter(admin.SimpleListFilter):
+    """Students by where they are enrolled this academic year; the choices are the current
+    year's classes or sections of the user's school (of every school for platform users)."""
+
+    def _sections(self, request):
+        section = django_apps.get_model("academics", "Section")
+        qs = section.objects.filter(year__is_current=True).select_related("school_class")
+        if not is_platform_superuser(request.user):
+            qs = qs.filter(school_id=request.user.school_id)
+        return qs.order_by("school_class__order", "school_class__name", "name")
+
+
+class CurrentClassFilter(_CurrentEnrollmentFilter):
+    title = _("class")
+    parameter_name = "class"
+
+    def lookups(self, request, model_admin):
+        seen = {}
+        for section in self._sections(request):
+            seen.setdefault(str(section.school_class_id), section.school_class.name)
+        return list(seen.items())
+
+    def queryset(self, request, queryset):
+        if self.value() is None:
+            return queryset
+        return queryset.filter(
+            enrollments__year__is_current=True,
+            enrollments__section__school_class_id=_uuid_or_none(self.value()),
+        )
+
+
+class CurrentSectionFilter(_CurrentEnrollmentFilter):
+    title = _("section")
+    parameter_name = "section"
+
+    def lookups(self, request, model_admin):
+        sections = self._sections(request)
+        chosen_class = _uuid_or_none(request.GET.get(CurrentClassFilter.parameter_name))
+        if chosen_class is not None:
+            sections = sections.filter(school_class_id=chosen_class)
+        return [(str(section.pk), section.display_name) for section in sections]
+
+    def queryset(self, request, queryset):
+        if self.value() is None:
+            return queryset
+        return queryset.filter(
+            enrollments__year__is_current=True,
+            enrollments__section_id=_uuid_or_none(self.value()),
+        )
+
+
+def _uuid_or_none(value):
+    """A list filter's value as a UUID; anything else matches nothing rather than erroring."""
+    import uuid
+
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
 @admin.register(StudentProfile)
 class StudentProfileAdmin(ProfileAdmin):
     form = StudentProfileForm
@@ -301,15 +362,24 @@ class StudentProfileAdmin(ProfileAdmin):
     list_display = (
         "admission_number",
         "person_name",
+        "current_class",
         "current_section",
         "current_roll_number",
-        "person_email",
+        "guardian_phone",
         "gender",
         "person_active",
         "school",
     )
     list_display_links = ("admission_number", "person_name")
-    list_filter = ("gender", "blood_group", "user__is_active", "admission_date", "school")
+    list_filter = (
+        CurrentClassFilter,
+        CurrentSectionFilter,
+        "gender",
+        "blood_group",
+        "user__is_active",
+        "admission_date",
+        "school",
+    )
     search_fields = (
         "admission_number",
         "roll_number",
@@ -320,20 +390,35 @@ class StudentProfileAdmin(ProfileAdmin):
     ordering = ("admission_number",)
 
     def get_queryset(self, request):
-        # This year's enrollment of every row on the page, in one query with its section.
+        # This year's enrollment of every row on the page, in one query with its section, and
+        # the guardians (primary contact first) in one more.
         enrollment = django_apps.get_model("academics", "Enrollment")
         current = enrollment.objects.filter(year__is_current=True).select_related(
             "section__school_class"
         )
+        guardians = Guardian.objects.select_related("parent").order_by("-is_primary", "pk")
         return (
             super()
             .get_queryset(request)
-            .prefetch_related(Prefetch("enrollments", queryset=current, to_attr="current"))
+            .prefetch_related(
+                Prefetch("enrollments", queryset=current, to_attr="current"),
+                Prefetch("guardians", queryset=guardians, to_attr="guardian_links"),
+            )
         )
 
-    @admin.display(description=_("class and section"))
+    @admin.display(description=_("class"))
+    def current_class(self, obj):
+        return obj.current[0].section.school_class.name if obj.current else "-"
+
+    @admin.display(description=_("section"))
     def current_section(self, obj):
         return obj.current[0].section.display_name if obj.current else "-"
+
+    @admin.display(description=_("guardian phone"))
+    def guardian_phone(self, obj):
+        """The primary contact's phone, else the first guardian's that has one."""
+        phones = [link.parent.phone for link in obj.guardian_links if link.parent.phone]
+        return phones[0] if phones else "-"
 
     @admin.display(description=_("roll number"))
     def current_roll_number(self, obj):

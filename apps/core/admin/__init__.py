@@ -18,40 +18,49 @@ What they see and may do (`SchoolScopedAdmin`):
   A service refusing (`ApplicationError`) rolls the request back and shows the message.
 
 This package imports no models at import time: `Schools24AdminConfig` lives here and is loaded
-from INSTALLED_APPS before the app registry is ready.
+from INSTALLED_APPS before the app registry is ready, so the rest is imported on first use.
 """
 
-from .base import (  # noqa: F401
-    ReadOnlyAdminMixin,
-    SchoolScopedAdmin,
-    SchoolScopedInline,
-    SchoolScopedPermissionsMixin,
-    adopt,
-    snapshot,
-    strip_fieldsets,
-)
-from .forms import (  # noqa: F401
-    SchoolBoundFormMixin,
-    bind_form_to_school,
-)
-from .permissions import (  # noqa: F401
-    ROLE_ADMIN,
-    ROLE_STAFF,
-    admin_access,
-    application_error_text,
-    direct_school_field,
-    in_user_school,
-    may_use_admin_site,
-    school_choices,
-    school_id_of,
-)
-from .services import (  # noqa: F401
-    DATE_WIDGET,
-    TIME_WIDGET,
-    ServiceAdmin,
-)
 from .site import (  # noqa: F401
     Schools24AdminConfig,
     Schools24AdminSite,
     authentication_form,
 )
+
+# The ModelAdmin bases build on unfold's, which import models: they load on first use.
+_LAZY = {
+    "base": (
+        "ReadOnlyAdminMixin",
+        "SchoolScopedAdmin",
+        "SchoolScopedInline",
+        "SchoolScopedPermissionsMixin",
+        "adopt",
+        "snapshot",
+        "strip_fieldsets",
+    ),
+    "forms": ("SchoolBoundFormMixin", "bind_form_to_school"),
+    "permissions": (
+        "ROLE_ADMIN",
+        "ROLE_STAFF",
+        "admin_access",
+        "application_error_text",
+        "direct_school_field",
+        "in_user_school",
+        "may_use_admin_site",
+        "school_choices",
+        "school_id_of",
+    ),
+    "services": ("DATE_WIDGET", "TIME_WIDGET", "ServiceAdmin"),
+}
+_OWNER = {name: module for module, names in _LAZY.items() for name in names}
+
+
+def __getattr__(name: str):
+    module = _OWNER.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value

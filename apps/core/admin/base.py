@@ -8,6 +8,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.http import HttpResponseRedirect
+from unfold.admin import ModelAdmin as UnfoldModelAdmin
+from unfold.admin import TabularInline as UnfoldTabularInline
 
 from ..access import (
     is_platform_superuser,
@@ -112,7 +114,7 @@ def strip_fieldsets(fieldsets, names: set[str]):
     return result
 
 
-class SchoolScopedAdmin(SchoolScopedPermissionsMixin, admin.ModelAdmin):
+class SchoolScopedAdmin(SchoolScopedPermissionsMixin, UnfoldModelAdmin):
     """Base of every ModelAdmin in the product (see the module docstring).
 
     Subclasses set `list_display`, `list_select_related` (so changelists never run a query per
@@ -121,6 +123,8 @@ class SchoolScopedAdmin(SchoolScopedPermissionsMixin, admin.ModelAdmin):
     """
 
     audit_admin_writes = True
+    # Pages of this admin listed under its domain in the sidebar (see navigation.py).
+    sidebar_links: tuple = ()
 
     # Permissions ------------------------------------------------------------------------------
     def _allowed(self, request, action: str, obj=None) -> bool:
@@ -269,7 +273,7 @@ class SchoolScopedAdmin(SchoolScopedPermissionsMixin, admin.ModelAdmin):
         formset.save_m2m()
 
 
-class SchoolScopedInline(SchoolScopedPermissionsMixin, admin.TabularInline):
+class SchoolScopedInline(SchoolScopedPermissionsMixin, UnfoldTabularInline):
     """Base of inlines: same row scoping, choices and school field as `SchoolScopedAdmin`."""
 
     extra = 0

@@ -5,10 +5,11 @@ from __future__ import annotations
 from functools import cache
 
 from django.conf import settings
-from django.contrib import admin, messages
+from django.contrib import messages
 from django.contrib.admin.apps import AdminConfig
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from unfold.sites import UnfoldAdminSite
 
 from .permissions import may_use_admin_site
 
@@ -22,11 +23,11 @@ def authentication_form():
         Built on first use: Django's admin forms import the auth models, and this module is loaded
         from INSTALLED_APPS before models may be imported.
     """
-    from django.contrib.admin.forms import AdminAuthenticationForm
+    from unfold.forms import AuthenticationForm
 
     from ..exceptions import ApplicationError
 
-    class Schools24AuthenticationForm(AdminAuthenticationForm):
+    class Schools24AuthenticationForm(AuthenticationForm):
         def clean(self):
             # The authentication backend refuses with an ApplicationError when the account or
             # the client is locked out (or the address is not plain ASCII): show its message.
@@ -47,7 +48,9 @@ def authentication_form():
     return Schools24AuthenticationForm
 
 
-class Schools24AdminSite(admin.AdminSite):
+class Schools24AdminSite(UnfoldAdminSite):
+    """Unfold's site (the skin, the sidebar of `navigation.py`) with the product's door."""
+
     site_header = _("Schools24 administration")
     site_title = _("Schools24")
     index_title = _("School administration")

@@ -83,6 +83,8 @@ def test_another_schools_id_answers_like_a_random_one(cast, api):
         ("/api/v1/calendar-events/", "section", other_section.pk),
         ("/api/v1/quizzes/", "section", other_section.pk),
         ("/api/v1/attempts/", "student", cast.student2.pk),
+        ("/api/v1/students/", "section", other_section.pk),
+        ("/api/v1/students/", "school_class", other_section.school_class_id),
     ]
     for url, name, foreign in checks:
         theirs = client.get(url, {name: str(foreign)})

@@ -31,7 +31,7 @@ from .payments import (  # noqa: F401
     payment_record_online,
     refund_create,
 )
-from .reminders import fee_reminders_send, reminder_due  # noqa: F401
+from .reminders import fee_reminders_send, overdue_reminders_send_now, reminder_due  # noqa: F401
 from .structures import (  # noqa: F401
     check_same_school,
     concession_create,

@@ -11,6 +11,7 @@ A whole run is a constant number of queries, whatever the number of invoices.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 from collections import defaultdict
@@ -104,6 +105,58 @@ def fee_reminders_send(*, now: dt.datetime | None = None) -> int:
         for invoice, level, cycle in chosen
     )
     return len(chosen)
+
+
+@transaction.atomic
+def overdue_reminders_send_now(*, school, student_ids, actor) -> int:
+    """Remind the families of `student_ids` (of `school`) now, from the staff's defaulters list:
+    one overdue reminder per open invoice past its due date with a balance, to the parents and
+    the student, as the scheduled reminders word it. At most once a day per invoice (the
+    notification's dedupe key), audited. Returns how many invoices were reminded."""
+    from apps.core import audit
+    from apps.notifications.services import notify_many
+
+    today = school_today(school)
+    invoices = list(
+        Invoice.objects.filter(
+            school_id=school.pk,
+            student_id__in=list(student_ids),
+            status__in=OPEN_STATUSES,
+            due_date__lt=today,
+        )
+        .alias(left=F("total") - F("amount_paid") - F("amount_credited"))
+        .filter(left__gt=0)
+        .select_related("student__user")
+        .order_by("due_date", "pk")
+    )
+    if not invoices:
+        return 0
+    parents = defaultdict(list)
+    for link in Guardian.objects.filter(
+        student_id__in={invoice.student_id for invoice in invoices}
+    ).select_related("parent"):
+        parents[link.student_id].append(link.parent)
+    messages = []
+    for invoice in invoices:
+        level, cycle = reminder_due(invoice.due_date, today)
+        message = _message(
+            invoice, level, cycle, [*parents[invoice.student_id], invoice.student.user]
+        )
+        key = f"fees.reminder.now:{invoice.pk}:{today.isoformat()}"
+        messages.append(dataclasses.replace(message, dedupe_key=key))
+    notify_many(messages)
+    audit.record_many(
+        [
+            {
+                "actor": actor,
+                "action": "invoice.remind",
+                "instance": invoice,
+                "after": {"balance": str(invoice.balance), "reminded_on": today.isoformat()},
+            }
+            for invoice in invoices
+        ]
+    )
+    return len(invoices)
 
 
 _BODIES = {
