@@ -28,6 +28,12 @@ class EventKind:
     audience: tuple[str, ...] = field(default=())
     # Non-urgent kinds may be collected into the daily digest instead of sent one by one.
     digest: bool = False
+    # Dotted path of `f(notification) -> (subject, body)` when the kind writes its own e-mail
+    # (made at send time, e.g. a password-reset link that must never be stored).
+    email: str = ""
+    # Dotted path of `f(object_id, **params) -> list[Message]`: who is told what when a domain
+    # raises the kind with `apps.core.events.notify_on_commit` (see `events.py`).
+    build: str = ""
 
 
 _registry: dict[str, EventKind] = {}

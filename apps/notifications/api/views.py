@@ -234,6 +234,34 @@ class Msg91StatusWebhookView(_ProviderWebhook):
 
 @extend_schema(
     tags=["notifications"],
+    request=OpenApiTypes.OBJECT,
+    responses={200: s.DeliveryWebhookAnswerSerializer},
+    description=WEBHOOK_DOC
+    % "SendGrid's ECDSA signature (X-Twilio-Email-Event-Webhook-Signature over the timestamp "
+    "header and the raw body, checked with SENDGRID_WEBHOOK_PUBLIC_KEY)"
+    + " Body: SendGrid's list of events (delivered, bounce, dropped, deferred, open, spamreport).",
+)
+class SendgridEventWebhookView(_ProviderWebhook):
+    parser_classes = [JSONParser]
+
+    def post(self, request):
+        body = request.body  # the raw bytes the signature covers, read before parsing
+        try:
+            webhooks.verify_sendgrid(
+                body,
+                request.headers.get("X-Twilio-Email-Event-Webhook-Timestamp", ""),
+                request.headers.get("X-Twilio-Email-Event-Webhook-Signature", ""),
+            )
+        except webhooks.InvalidSignature:
+            self.refuse()
+        events = request.data
+        if not isinstance(events, list) or not all(isinstance(e, dict) for e in events):
+            raise ApplicationError(_("The webhook body is not a valid report."))
+        return Response({"updated": webhooks.sendgrid_events(events)})
+
+
+@extend_schema(
+    tags=["notifications"],
     request=None,
     responses={200: s.UnsubscribeAnswerSerializer},
     description="Roles: none (no session): the signed token in the URL names the user. The "
