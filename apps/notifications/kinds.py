@@ -26,3 +26,11 @@ kind_validator = RegexValidator(
     message=_("A kind is lowercase words joined by dots, e.g. 'attendance.absent'."),
 )
 EXAMS_RESULTS_PUBLISHED = "exams.results_published"
+ATTENDANCE_LATE = "attendance.late"
+QUIZ_PUBLISHED = "quizzes.published"
+QUIZ_RESULTS_RELEASED = "quizzes.results_released"
+FEES_RECEIPT = "fees.receipt"
+CALENDAR_EVENT_CHANGED = "calendar.event_changed"
+CALENDAR_EVENT_CANCELLED = "calendar.event_cancelled"
+PASSWORD_CHANGED = "accounts.password_changed"
+PASSWORD_RESET = "accounts.password_reset"

@@ -135,3 +135,12 @@ PRUNE_SCHEDULE = PeriodicSchedule(
     interval_setting="NOTIFICATIONS_PUSH_PRUNE_INTERVAL",
     description="Deletes push tokens unseen for NOTIFICATIONS_PUSH_TOKEN_TTL_DAYS.",
 )
+
+
+@shared_task(acks_late=True, time_limit=300, soft_time_limit=240)
+def raise_event(kind: str, object_id: str, params: dict | None = None) -> int:
+    """Run the registered builder of `kind` for one object and notify; safe to run twice (the
+    builders' dedupe keys). Returns how many notifications were created."""
+    from .services.events import event_raise
+
+    return event_raise(kind=kind, object_id=object_id, params=params or {})

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import Guardian, StudentProfile
 from apps.core import audit
+from apps.core.events import notify_on_commit
 from apps.core.queue import enqueue_on_commit
 from apps.core.services import refuse
 
@@ -219,6 +220,7 @@ def _record(
                "allocations": {i.number: str(take) for i, take in plan},
                "advance": str(advance)},
     )  # fmt: skip
+    notify_on_commit("fees.receipt", payment)
     return payment
 
 

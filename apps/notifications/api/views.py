@@ -134,7 +134,8 @@ class PreferencesView(APIView):
     @extend_schema(
         responses=s.PreferencesSerializer,
         description=f"{OWN} Opt-outs per category or kind and channel (no rule: on), quiet "
-        "hours (in the school's time zone; null: the school's), the categories and the "
+        "hours (in the user's time zone, `time_zone` on /me/, else the school's; null: the "
+        "school's quiet hours), the categories and the "
         "registered kinds with their default channels.",
     )
     def get(self, request):
