@@ -128,6 +128,33 @@ def quiz_results_released(quiz_id: str):
 
 
 # --- fees -----------------------------------------------------------------------------------------
+def fees_invoice_issued(_structure_id: str, *, invoices: list):
+    """The student and guardians of each newly issued invoice (one message per invoice)."""
+    from apps.core.money import format_inr
+    from apps.fees.models import Invoice
+
+    rows = list(Invoice.objects.filter(pk__in=invoices).select_related("student__user"))
+    families = _families({i.student_id for i in rows})
+    return [
+        Message(
+            recipients=families[invoice.student_id],
+            kind=kinds.FEES_INVOICE_ISSUED,
+            title=format_lazy(_("New fee invoice {number}"), number=invoice.number),
+            body=format_lazy(
+                _("Invoice {number} for {name}: {amount}, due on {date}."),
+                number=invoice.number,
+                name=invoice.student.user.full_name,
+                amount=format_inr(invoice.total),
+                date=invoice.due_date.isoformat(),
+            ),  # fmt: skip
+            data={"invoice": str(invoice.pk)},
+            dedupe_key=f"fees.invoice_issued:{invoice.pk}",
+        )
+        for invoice in rows
+        if families[invoice.student_id]
+    ]
+
+
 def fees_receipt(payment_id: str):
     """The payer and the student's guardians: the receipt of a recorded payment."""
     from apps.core.money import format_inr

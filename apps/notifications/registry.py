@@ -136,6 +136,14 @@ register(
 )
 register(
     EventKind(
+        kinds.FEES_INVOICE_ISSUED,
+        channels=(Channel.IN_APP, Channel.EMAIL, Channel.PUSH),
+        audience=("parent", "student"),
+        build="apps.notifications.events.fees_invoice_issued",
+    )
+)
+register(
+    EventKind(
         kinds.FEES_RECEIPT,
         channels=(Channel.IN_APP, Channel.EMAIL, Channel.SMS),
         audience=("parent", "student"),

@@ -166,6 +166,7 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("PUT", "/api/v1/notifications/preferences/"): ALL,
     ("POST", "/api/v1/notifications/webhooks/twilio/"): PUBLIC,  # unsigned: a 400 for all
     ("POST", "/api/v1/notifications/webhooks/msg91/"): PUBLIC,
+    ("POST", "/api/v1/notifications/webhooks/sendgrid/"): PUBLIC,
     ("POST", "/api/v1/notifications/unsubscribe/{token}/"): set(),  # a bad token: 404
     # quizzes: the object is a published quiz of the section the cast's student is in (the
     # cast's teacher does not teach it, so finds nothing); admins and teachers set quizzes
