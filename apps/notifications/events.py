@@ -127,6 +127,46 @@ def quiz_results_released(quiz_id: str):
     ]
 
 
+# --- exams ----------------------------------------------------------------------------------------
+def report_card_ready(run_id: str, *, section: str, version: str):
+    """A card made again after the results were published (a correction): the student and
+    guardians, once per card version; held until the embargo (`visible_from`) passes."""
+    from django.utils import timezone
+
+    from apps.exams.models import ResultRun, StudentResult
+
+    run = (
+        ResultRun.objects.filter(pk=run_id, status="published")
+        .select_related("plan_term__term")
+        .first()
+    )
+    if run is None:
+        return []
+    results = list(
+        StudentResult.objects.filter(run=run, section_id=section).select_related("student__user")
+    )
+    families = _families([r.student_id for r in results])
+    term = run.plan_term.term.name
+    later = run.visible_from if run.visible_from and run.visible_from > timezone.now() else None
+    return [
+        Message(
+            recipients=families[r.student_id],
+            kind=kinds.EXAMS_REPORT_CARD_READY,
+            title=format_lazy(_("{term} report card"), term=term),
+            body=format_lazy(
+                _("{name}'s {term} report card is ready."),
+                name=r.student.user.full_name,
+                term=term,
+            ),  # fmt: skip
+            data={"student": str(r.student_id), "run": str(run.pk)},
+            dedupe_key=f"exams.report_card_ready:{run.pk}:{r.student_id}:{version}",
+            scheduled_at=later,
+        )
+        for r in results
+        if families[r.student_id]
+    ]
+
+
 # --- fees -----------------------------------------------------------------------------------------
 def fees_invoice_issued(_structure_id: str, *, invoices: list):
     """The student and guardians of each newly issued invoice (one message per invoice)."""

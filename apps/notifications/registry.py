@@ -136,6 +136,14 @@ register(
 )
 register(
     EventKind(
+        kinds.EXAMS_REPORT_CARD_READY,
+        channels=(Channel.IN_APP, Channel.EMAIL, Channel.PUSH),
+        audience=("parent", "student"),
+        build="apps.notifications.events.report_card_ready",
+    )
+)
+register(
+    EventKind(
         kinds.FEES_INVOICE_ISSUED,
         channels=(Channel.IN_APP, Channel.EMAIL, Channel.PUSH),
         audience=("parent", "student"),
