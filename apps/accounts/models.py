@@ -148,8 +148,25 @@ class User(AbstractBaseUser, PermissionsMixin, TimeStampedModel):
         blank=True,
         help_text=_("What messages to this user are written in; blank: the school's default."),
     )
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        blank=True,
+        validators=[validate_timezone],
+        help_text=_(
+            "An IANA name (Asia/Kolkata) for quiet hours and reminders; blank: the school's."
+        ),
+    )
 
     objects = UserManager()
+
+    @property
+    def effective_time_zone(self) -> str:
+        """The user's own time zone, else the school's, else settings.TIME_ZONE."""
+        from django.conf import settings
+
+        school = self.school if self.school_id else None
+        return self.time_zone or getattr(school, "timezone", "") or settings.TIME_ZONE
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"

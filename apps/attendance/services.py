@@ -20,6 +20,7 @@ from apps.academics.models import Enrollment, Section, TimetableEntry
 from apps.accounts.models import Guardian, Role
 from apps.core import audit, buffer
 from apps.core.access import is_platform_superuser
+from apps.core.events import notify_on_commit
 from apps.core.exceptions import ApplicationError
 from apps.core.services import refuse
 from apps.core.signals import announce_change
@@ -304,10 +305,21 @@ def do_attendance_mark(plan: MarkPlan) -> buffer.Stored:
         ]
     )
     _notify_guardians(section, date, period, plan.newly_absent)
+    if late := _late(plan, date, period):
+        notify_on_commit("attendance.late", section, **late)
     # Last, so a refusal above leaves the buffer untouched; put is not transactional.
     stored = buffer.put_many(KIND, plan.records)
     announce_change(section.school_id, "attendance")
     return stored
+
+
+def _late(plan, date: dt.date, period) -> dict[str, Any] | None:
+    """The late-arrival event's parameters (the marks may still be only in the buffer, so the
+    builder reads nothing of them); None when nobody is late."""
+    late = [str(r["student_id"]) for r in plan.records if r["status"] == Status.LATE]
+    if not late:
+        return None
+    return {"date": date.isoformat(), "students": late, "period": period and period.period}
 
 
 def _notify_guardians(section: Section, date: dt.date, period, students: list) -> None:

@@ -26,6 +26,7 @@ from apps.academics.models import AcademicYear, SchoolClass, Section, Subject
 from apps.accounts.models import School, User
 from apps.accounts.principals import principal_may_act
 from apps.core import audit
+from apps.core.events import notify_on_commit
 from apps.core.services import apply_fields, audited_delete, refuse, save_checked
 
 from .models import Audience, CalendarEvent, CalendarFeedToken, ExamScheduleEntry
@@ -206,6 +207,7 @@ def calendar_event_update(
         before=before,
         after=_event_snapshot(event),
     )
+    notify_on_commit("calendar.event_changed", event, version=event.updated_at.isoformat())
     return event
 
 
@@ -217,7 +219,20 @@ def calendar_event_delete(*, event: CalendarEvent, actor: User | None) -> None:
         instance=event,
         before=_event_snapshot(event),
     )
+    notify_on_commit("calendar.event_cancelled", event, **_cancelled(event))
     event.delete()
+
+
+def _cancelled(event: CalendarEvent) -> dict[str, Any]:
+    """What the cancellation notice needs once the row is gone."""
+    return {
+        "school": str(event.school_id),
+        "title": event.title,
+        "date": event.start_date.isoformat(),
+        "audience": event.audience,
+        "school_class": event.school_class_id and str(event.school_class_id),
+        "section": event.section_id and str(event.section_id),
+    }
 
 
 # --- Exam schedule ------------------------------------------------------------------------------

@@ -1,7 +1,9 @@
 """Celery queue depth on /metrics: ``schools24_celery_queue_length{queue}``.
 
-Messages waiting in each queue the product routes tasks to (CELERY_TASK_DEFAULT_QUEUE and the
-queues in CELERY_TASK_ROUTES), read from the Redis broker at scrape time: one pipelined LLEN per
+Messages waiting in each queue the product routes tasks to (CELERY_TASK_DEFAULT_QUEUE, the
+queues in CELERY_TASK_ROUTES, and the notification providers' own queues
+`notifications.<provider>` that SMS and push sends are published to, one per configured
+backend: NOTIFICATIONS_SMS_BACKEND, NOTIFICATIONS_PUSH_BACKEND), read from the Redis broker at scrape time: one pipelined LLEN per
 queue and priority list, with a short socket timeout so a slow broker never holds up a scrape
 (the gauge is then left out of that scrape). Any pod can answer: the figure lives in the broker.
 A broker that is not Redis publishes nothing.
@@ -29,6 +31,9 @@ def queues() -> list[str]:
     for route in (settings.CELERY_TASK_ROUTES or {}).values():
         if isinstance(route, dict) and route.get("queue"):
             names.add(route["queue"])
+    # Named by setting, not by importing the notifications app (apps/core imports no domain).
+    for backend in (settings.NOTIFICATIONS_SMS_BACKEND, settings.NOTIFICATIONS_PUSH_BACKEND):
+        names.add(f"notifications.{backend}")
     return sorted(names)
 
 

@@ -1,9 +1,10 @@
 """The demo school's notification set-up (called by `seed_demo`, after the people): the SMS
-templates of absence alerts and fee reminders in English and Hindi, as a school registers
-them on the DLT platform, so marking the demo student absent sends the parent an in-app
-message, an e-mail and a (logged) SMS. Also the school's SMS budget, the approved circular
-template, a circular already sent to one section (in the app) and one scheduled for the whole
-school. Idempotent: existing templates, settings and circulars are kept."""
+templates of absence and late-arrival alerts, fee reminders and receipts in English and Hindi,
+as a school registers them on the DLT platform, so marking the demo student absent sends the
+parent an in-app message, an e-mail and a (logged) SMS. Also the school's SMS budget, the
+approved circular template, a circular already sent to one section (in the app) and one
+scheduled for the whole school. Idempotent: existing templates, settings and circulars are
+kept."""
 
 from __future__ import annotations
 
@@ -25,6 +26,18 @@ TEMPLATES = [
     (kinds.SCHOOL_ANNOUNCEMENT, "hi",
      "{#var#} का परिपत्र: {#var#}। Schools24 ऐप में पढ़ें।",
      ["school", "title"], "1107170000000000202"),
+    (kinds.ATTENDANCE_LATE, "en",
+     "Dear parent, {#var#} arrived late to school on {#var#}. - Schools24",
+     ["student", "date"], "1107170000000000103"),
+    (kinds.ATTENDANCE_LATE, "hi",
+     "प्रिय अभिभावक, {#var#} {#var#} को विद्यालय देर से पहुँचे। - Schools24",
+     ["student", "date"], "1107170000000000104"),
+    (kinds.FEES_RECEIPT, "en",
+     "Payment of {#var#} received, receipt {#var#}. Thank you. - Schools24",
+     ["amount", "number"], "1107170000000000105"),
+    (kinds.FEES_RECEIPT, "hi",
+     "{#var#} का भुगतान प्राप्त हुआ, रसीद {#var#}। धन्यवाद। - Schools24",
+     ["amount", "number"], "1107170000000000106"),
 ]  # fmt: skip
 PROMOTIONAL = {kinds.SCHOOL_ANNOUNCEMENT}
 SENT_TITLE = "Annual sports day on Friday"

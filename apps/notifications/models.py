@@ -302,7 +302,8 @@ class NotificationPreference(SchoolScopedModel):
 
 
 class QuietHours(SchoolScopedModel):
-    """Hours in which non-critical e-mail, SMS and push wait (in the school's time zone).
+    """Hours in which non-critical e-mail, SMS and push wait (in the user's time zone, else
+    the school's).
     A row with a user is that user's; a row without is the school's default. `start` after
     `end` spans midnight (21:00-07:00)."""
 

@@ -147,3 +147,12 @@ def send_circular(circular_id: str) -> int:
     from .services.circulars import circular_send
 
     return circular_send(circular_id=circular_id)
+
+
+@shared_task(acks_late=True, time_limit=300, soft_time_limit=240)
+def raise_event(kind: str, object_id: str, params: dict | None = None) -> int:
+    """Run the registered builder of `kind` for one object and notify; safe to run twice (the
+    builders' dedupe keys). Returns how many notifications were created."""
+    from .services.events import event_raise
+
+    return event_raise(kind=kind, object_id=object_id, params=params or {})

@@ -545,13 +545,14 @@ UPLOAD_CSV_MAX_BYTES = env.int("UPLOAD_CSV_MAX_BYTES", default=5 * 1024 * 1024)
 
 # --- E-mail and providers ----------------------------------------------------------------------
 SENDGRID_API_KEY = envsecret("SENDGRID_API_KEY")
+# SendGrid's signed event webhook: the verification key (base64 DER, as SendGrid shows it) of
+# the ECDSA signature on delivery reports (apps/notifications/webhooks.py). Empty: refused.
+SENDGRID_WEBHOOK_PUBLIC_KEY = envsecret("SENDGRID_WEBHOOK_PUBLIC_KEY")
 if SENDGRID_API_KEY:
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    EMAIL_HOST = "smtp.sendgrid.net"
-    EMAIL_PORT = 587
-    EMAIL_USE_TLS = True
-    EMAIL_HOST_USER = "apikey"
-    EMAIL_HOST_PASSWORD = SENDGRID_API_KEY
+    # django-anymail's SendGrid backend (the v3 HTTP API): each message gets an id that the
+    # delivery row keeps and the event webhook reports back.
+    EMAIL_BACKEND = "anymail.backends.sendgrid.EmailBackend"
+    ANYMAIL = {"SENDGRID_API_KEY": SENDGRID_API_KEY}
 else:
     EMAIL_BACKEND = env.str(
         "EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"

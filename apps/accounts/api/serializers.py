@@ -25,6 +25,7 @@ from ..models import (
     User,
     phone_validator,
     validate_person_name,
+    validate_timezone,
 )
 
 
@@ -96,11 +97,15 @@ class UserSerializer(serializers.ModelSerializer):
     )
     last_login_at = serializers.DateTimeField(source="last_login", read_only=True)
     school = serializers.UUIDField(source="school_id", read_only=True)
+    time_zone = serializers.CharField(
+        read_only=True,
+        help_text=_("The user's IANA time zone for quiet hours; blank: the school's."),
+    )
 
     class Meta:
         model = User
         fields = [
-            "id", "email", "full_name", "role", "phone", "language", "school",
+            "id", "email", "full_name", "role", "phone", "language", "time_zone", "school",
             "profile_picture_url", "is_active", "email_verified", "last_login_at", "created_at",
             "updated_at",
         ]  # fmt: skip
@@ -143,7 +148,23 @@ class MeUpdateSerializer(serializers.Serializer):
         allow_blank=True,
         help_text=_("What notifications are written in: en or hi; blank: the school's default."),
     )
+    time_zone = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=64,
+        help_text=_(
+            "An IANA time zone name (Asia/Kolkata) quiet hours are read in; blank: the school's."
+        ),
+    )
     profile_picture = CheckedImageField(required=False, allow_null=True)
+
+    def validate_time_zone(self, value: str) -> str:
+        if value:
+            try:
+                validate_timezone(value)
+            except DjangoValidationError as exc:
+                raise serializers.ValidationError(exc.messages) from exc
+        return value
 
 
 class MeSerializer(UserSerializer):

@@ -17,6 +17,7 @@ import hashlib
 import logging
 import unicodedata
 from collections.abc import Callable
+from uuid import uuid4
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -33,8 +34,8 @@ from redis.exceptions import RedisError
 from rest_framework import status
 
 from apps.core import audit
+from apps.core.events import notify_on_commit
 from apps.core.exceptions import ApplicationError
-from apps.core.queue import enqueue
 
 from ..models import User
 from ..principals import principal_may_act
@@ -198,6 +199,7 @@ def password_change(*, user: User, old_password: str, new_password: str) -> None
     audit.record(
         actor=user, action="user.password_change", instance=user, after={"password": "changed"}
     )
+    notify_on_commit("accounts.password_changed", user, at=user.updated_at.isoformat())
 
 
 def password_reset_request(*, email: str) -> None:
@@ -211,9 +213,9 @@ def password_reset_request(*, email: str) -> None:
     if user is None:
         return
     language = translation.get_language() or settings.LANGUAGE_CODE
-    transaction.on_commit(
-        lambda: enqueue("apps.accounts.tasks.send_password_reset_email", str(user.pk), language)
-    )
+    # A critical notification (no opt-out, no quiet hours) whose e-mail carries a link made at
+    # send time; each request is its own event, a retried task sends it once.
+    notify_on_commit("accounts.password_reset", user, language=language, request=uuid4().hex)
 
 
 def password_reset_token(user: User) -> tuple[str, str]:

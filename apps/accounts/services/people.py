@@ -21,6 +21,7 @@ from ..models import Guardian, Role, School, StaffProfile, StudentProfile, Teach
 
 USER_AUDIT_FIELDS = [
     "email", "full_name", "phone", "role", "is_active", "email_verified", "language",
+    "time_zone",
 ]  # fmt: skip
 STUDENT_FIELDS = [
     "admission_number",
@@ -35,7 +36,7 @@ STUDENT_FIELDS = [
 ]
 TEACHER_FIELDS = ["employee_code", "qualification", "joining_date"]
 STAFF_FIELDS = ["employee_code", "designation"]
-USER_WRITABLE = ["email", "full_name", "phone", "email_verified", "language"]
+USER_WRITABLE = ["email", "full_name", "phone", "email_verified", "language", "time_zone"]
 
 
 def _email_taken(email: str, exclude_pk=None) -> bool:

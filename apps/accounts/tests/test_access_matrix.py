@@ -168,6 +168,7 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("PUT", "/api/v1/notifications/preferences/"): ALL,
     ("POST", "/api/v1/notifications/webhooks/twilio/"): PUBLIC,  # unsigned: a 400 for all
     ("POST", "/api/v1/notifications/webhooks/msg91/"): PUBLIC,
+    ("POST", "/api/v1/notifications/webhooks/sendgrid/"): PUBLIC,
     ("POST", "/api/v1/notifications/unsubscribe/{token}/"): set(),  # a bad token: 404
     # the school's notification settings and circulars: its admins only
     ("GET", "/api/v1/notifications/school-settings/"): ADMINS,

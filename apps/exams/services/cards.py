@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from apps.academics.models import Enrollment, Section
 from apps.accounts.models import Guardian
 from apps.core import jobs, queue
+from apps.core.events import notify_on_commit
 from apps.core.exceptions import ApplicationError
 
 from .. import documents as d
@@ -203,6 +204,8 @@ def cards_generate(*, run: ResultRun, section: Section, job=None, report=None) -
         batch.file.save(f"{code}/{section.display_name}-{run.plan_term_id}-v{version}-{stamp}.pdf",
                         ContentFile(d.render_cards(cards, language)), save=False)  # fmt: skip
         batch.save()
+        if run.status == "published":  # before publication the results notice tells families
+            notify_on_commit("exams.report_card_ready", run, section=str(section.pk), version=stamp)
     return len(cards)
 
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.core import audit, jobs, queue
+from apps.core.events import notify_on_commit
 from apps.core.services import refuse
 from apps.core.signals import announce_change
 
@@ -291,6 +292,7 @@ def generate_for_structure(
             for invoice in invoices
         ]
     )
+    notify_on_commit("fees.invoice_issued", structure, invoices=[str(i.pk) for i in invoices])
     return len(invoices)
 
 

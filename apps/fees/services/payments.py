@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import Guardian, StudentProfile
 from apps.core import audit
+from apps.core.events import notify_on_commit
 from apps.core.queue import enqueue_on_commit
 from apps.core.services import refuse
 from apps.core.signals import announce_change
@@ -221,6 +222,7 @@ def _record(
                "advance": str(advance)},
     )  # fmt: skip
     announce_change(school.pk, "fees")
+    notify_on_commit("fees.receipt", payment)
     return payment
 
 

@@ -32,6 +32,11 @@ urlpatterns = [
         name="notification-webhook-msg91",
     ),
     path(
+        "notifications/webhooks/sendgrid/",
+        views.SendgridEventWebhookView.as_view(),
+        name="notification-webhook-sendgrid",
+    ),
+    path(
         "notifications/unsubscribe/<str:token>/",
         views.UnsubscribeView.as_view(),
         name="notification-unsubscribe",

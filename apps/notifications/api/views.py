@@ -137,7 +137,8 @@ class PreferencesView(APIView):
     @extend_schema(
         responses=s.PreferencesSerializer,
         description=f"{OWN} Opt-outs per category or kind and channel (no rule: on), quiet "
-        "hours (in the school's time zone; null: the school's), the categories and the "
+        "hours (in the user's time zone, `time_zone` on /me/, else the school's; null: the "
+        "school's quiet hours), the categories and the "
         "registered kinds with their default channels.",
     )
     def get(self, request):
@@ -233,6 +234,34 @@ class Msg91StatusWebhookView(_ProviderWebhook):
                 error=str(report.get("description", "")),
             )
         return Response({"updated": updated})
+
+
+@extend_schema(
+    tags=["notifications"],
+    request=OpenApiTypes.OBJECT,
+    responses={200: s.DeliveryWebhookAnswerSerializer},
+    description=WEBHOOK_DOC
+    % "SendGrid's ECDSA signature (X-Twilio-Email-Event-Webhook-Signature over the timestamp "
+    "header and the raw body, checked with SENDGRID_WEBHOOK_PUBLIC_KEY)"
+    + " Body: SendGrid's list of events (delivered, bounce, dropped, deferred, open, spamreport).",
+)
+class SendgridEventWebhookView(_ProviderWebhook):
+    parser_classes = [JSONParser]
+
+    def post(self, request):
+        body = request.body  # the raw bytes the signature covers, read before parsing
+        try:
+            webhooks.verify_sendgrid(
+                body,
+                request.headers.get("X-Twilio-Email-Event-Webhook-Timestamp", ""),
+                request.headers.get("X-Twilio-Email-Event-Webhook-Signature", ""),
+            )
+        except webhooks.InvalidSignature:
+            self.refuse()
+        events = request.data
+        if not isinstance(events, list) or not all(isinstance(e, dict) for e in events):
+            raise ApplicationError(_("The webhook body is not a valid report."))
+        return Response({"updated": webhooks.sendgrid_events(events)})
 
 
 @extend_schema(

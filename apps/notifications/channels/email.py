@@ -1,5 +1,12 @@
-"""E-mail through Django's e-mail backend: the console by default, SendGrid SMTP when
-`SENDGRID_API_KEY` is set (schools24/settings/base.py), the in-memory outbox in tests."""
+"""E-mail through Django's e-mail backend: the console by default, django-anymail's SendGrid
+backend (the v3 HTTP API) when `SENDGRID_API_KEY` is set (schools24/settings/base.py), the
+in-memory outbox in tests. anymail gives each message an id (`anymail_status.message_id`,
+sent along as the `anymail_id` custom argument), which the delivery row keeps and SendGrid's
+event webhook names again (`webhooks.sendgrid_events`).
+
+A kind may render its own e-mail (registry `EventKind.email`: a dotted path to a function
+taking the notification and returning subject and body), for mail whose body must not be
+stored, such as a password-reset link made at send time."""
 
 from __future__ import annotations
 
@@ -13,6 +20,14 @@ from ..models import Notification
 
 def render(notification: Notification) -> tuple[str, str]:
     """Subject and body, in the language the notification was written in."""
+    from django.utils.module_loading import import_string
+
+    from .. import registry
+
+    custom = registry.get(notification.kind).email
+    if custom:
+        subject, body = import_string(custom)(notification)
+        return " ".join(subject.split()), body
     context = {
         "notification": notification,
         "user": notification.recipient,
@@ -26,8 +41,10 @@ def render(notification: Notification) -> tuple[str, str]:
     return " ".join(subject.split()), body
 
 
-def send(notification: Notification) -> None:
-    """Send now; provider errors (OSError, smtplib.SMTPException) propagate for the task to retry."""
+def send(notification: Notification) -> str:
+    """Send now and return the provider's message id ('' when the backend gives none);
+    provider errors (OSError, smtplib.SMTPException, anymail's errors) propagate for the task
+    to classify and retry."""
     subject, body = render(notification)
     headers = {"X-Schools24-Notification": str(notification.pk)}
     if _is_circular(notification):
@@ -44,6 +61,8 @@ def send(notification: Notification) -> None:
         headers=headers,
     )
     message.send(fail_silently=False)
+    status = getattr(message, "anymail_status", None)
+    return str(getattr(status, "message_id", None) or "")
 
 
 # Refusals a retry cannot cure: the address or the sender was refused, or a 5xx reply.
@@ -56,11 +75,9 @@ def _is_permanent(exc: Exception) -> bool:
 
 
 def provider_name() -> str:
-    """What the deliveries record as the provider: SendGrid, or the Django backend's name."""
-    if settings.SENDGRID_API_KEY:
-        return "sendgrid"
-    backend = settings.EMAIL_BACKEND.rsplit(".", 2)[-2]  # "...backends.console.EmailBackend"
-    return backend
+    """What the deliveries record as the provider: the backend module's name, "sendgrid" for
+    "anymail.backends.sendgrid.EmailBackend", "console" for Django's console backend."""
+    return settings.EMAIL_BACKEND.rsplit(".", 2)[-2]
 
 
 class EmailAdapter:
@@ -73,15 +90,27 @@ class EmailAdapter:
         return provider_name()
 
     def send(self, delivery):
+        from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
+
         from .base import PermanentFailure, SendResult, TemporaryFailure
 
         try:
-            send(delivery.notification)
+            message_id = send(delivery.notification)
         except OSError as exc:
             if _is_permanent(exc):
                 raise PermanentFailure(f"{type(exc).__name__}: {exc}") from exc
             raise TemporaryFailure(f"{type(exc).__name__}: {exc}") from exc
-        return SendResult(delivered=self.name in ("locmem", "console"))
+        except AnymailRecipientsRefused as exc:
+            raise PermanentFailure(f"{type(exc).__name__}: {exc}") from exc
+        except AnymailAPIError as exc:
+            # 429 and 5xx (and no answer at all) may work later; other refusals will not.
+            code = getattr(exc, "status_code", None)
+            if code is None or code == 429 or code >= 500:
+                raise TemporaryFailure(f"{type(exc).__name__}: {str(exc)[:300]}") from exc
+            raise PermanentFailure(f"{type(exc).__name__}: {str(exc)[:300]}") from exc
+        return SendResult(
+            provider_message_id=message_id or "", delivered=self.name in ("locmem", "console")
+        )
 
 
 def _is_circular(notification: Notification) -> bool:

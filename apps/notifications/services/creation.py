@@ -243,7 +243,7 @@ def _create_deliveries(rows: list[Notification], origin: dict, schools: dict) ->
         user = row.recipient
         event = registry.get(row.kind)
         school = schools.get(user.school_id)
-        tz = getattr(school, "timezone", "") or "Asia/Kolkata"
+        tz = getattr(school, "timezone", "") or settings.TIME_ZONE
         event_key = row.dedupe_key or f"n:{row.pk}"
         for channel in wanted[row.pk]:
             if channel == Channel.PUSH and user.pk not in with_devices:
@@ -324,7 +324,9 @@ def _decide(delivery: Delivery, message: Message, row: Notification, book, tz, n
         return
     later = [message.scheduled_at] if message.scheduled_at else []
     if delivery.category != Category.CRITICAL:
-        later.append(book.quiet_until(row.recipient, tz, now))
+        # Quiet hours in the recipient's own time zone (User.time_zone), else the school's.
+        quiet_tz = getattr(row.recipient, "time_zone", "") or tz
+        later.append(book.quiet_until(row.recipient, quiet_tz, now))
         if delivery.category == Category.PROMOTIONAL and delivery.channel == Channel.SMS:
             later.append(promotional_opens(now, tz, book.switches.get(row.school_id)))
     later = [t for t in later if t and t > now]

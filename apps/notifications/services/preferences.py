@@ -5,8 +5,9 @@ Rules:
   (it is the record of what the school said), so opt-outs apply to e-mail, SMS and push.
 - A kind's own row ("homework.due" / sms) beats its category's ("transactional" / sms); no
   row means on.
-- Quiet hours are the user's own, else the school's default, read in the school's time zone;
-  a send that falls inside them waits until they end (stored as `scheduled_at`).
+- Quiet hours are the user's own, else the school's default, read in the user's time zone
+  (`User.time_zone`, blank: the school's); a send that falls inside them waits until they
+  end (stored as `scheduled_at`).
 - Promotional SMS goes out only inside NOTIFICATIONS_PROMOTIONAL_WINDOW (10:00-21:00 by
   default, the stricter reading of the DLT rules), in the school's time zone.
 Everything a fan-out needs is read in a constant number of queries (`Book.load`).

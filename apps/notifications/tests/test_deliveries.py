@@ -294,3 +294,45 @@ def test_sms_uses_the_template_in_the_recipients_language(cast, django_capture_o
     (sms,) = sms_channel.outbox
     assert sms.text == "प्रिय अभिभावक, Sam Student 2025-07-01 को अनुपस्थित रहे।"
     assert sms.dlt_template_id == "1107160000000000002"
+
+
+def test_push_goes_in_batches_of_500_and_drops_unregistered_tokens(cast, monkeypatch):
+    from apps.notifications.models import Device
+
+    notification = notify(recipients=[cast.parent], kind="general", title="T", body="B")[0]
+    Device.objects.bulk_create(
+        Device(school=cast.school, user=cast.parent, platform="android", token=f"t{n:04d}",
+               last_seen_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+        for n in range(501)
+    )  # fmt: skip
+    delivery = Delivery.objects.create(
+        school=cast.school, notification=notification, recipient=cast.parent, kind="general",
+        channel="push", idempotency_key="push-batch", status="queued",
+    )  # fmt: skip
+    batches = []
+    real = push_channel.FcmPush.send_batch
+
+    def counted(self, session, headers, batch):
+        batches.append(len(batch))
+        return real(self, session, headers, batch)
+
+    monkeypatch.setattr(push_channel.FcmPush, "send_batch", counted)
+
+    class Answer:
+        def __init__(self, status, text):
+            self.status_code, self.text = status, text
+
+        def json(self):
+            return {"name": "projects/p/messages/9"}
+
+    class Session:
+        def post(self, url, json, headers, timeout):
+            token = json["message"]["token"]
+            if token in ("t0007", "t0500"):
+                return Answer(404, "UNREGISTERED")
+            return Answer(200, "")
+
+    push_channel.FcmPush(session=Session(), token_source=lambda: "at").send(delivery)
+    assert batches == [500, 1]
+    assert Device.objects.filter(user=cast.parent).count() == 499
+    assert not Device.objects.filter(token__in=["t0007", "t0500"]).exists()

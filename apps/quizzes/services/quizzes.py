@@ -14,6 +14,7 @@ from apps.academics.models import Enrollment, Section, Subject
 from apps.accounts.models import Role, StudentProfile
 from apps.core import audit
 from apps.core.access import is_platform_superuser
+from apps.core.events import notify_on_commit
 from apps.core.exceptions import ApplicationError
 from apps.core.services import apply_fields, refuse
 
@@ -289,6 +290,7 @@ def quiz_publish(*, actor, quiz: Quiz) -> Quiz:
         instance=quiz,
         after={"status": quiz.status, "questions": len(rows)},
     )
+    notify_on_commit("quizzes.published", quiz)
     return quiz
 
 
@@ -369,6 +371,8 @@ def quiz_release_results(
         before=before,
         after=audit.snapshot(quiz, fields),
     )
+    if released:
+        notify_on_commit("quizzes.results_released", quiz)
     return quiz
 
 
