@@ -59,3 +59,50 @@ def test_todays_attendance_lists_sections_and_opens_a_register(signed_in, school
 def _names(table) -> list[str]:
     text = table.inner_text()
     return sorted(n for n in ("Sam Student", "Sia Student", "Oscar Other") if n in text)
+
+
+def test_principals_index_draws_its_charts_with_data(signed_in, cast):
+    """The admin index is the principal's dashboard: three Chart.js charts drawn from the
+    dashboard selectors' data, today's fee collection among them."""
+    from decimal import Decimal
+
+    from apps.fees.models import PaymentMode
+    from apps.fees.services.payments import payment_record_counter
+
+    payment_record_counter(school=cast.school, actor=cast.admin, student=cast.student,
+                           mode=PaymentMode.CASH, amount=Decimal("2500"))  # fmt: skip
+    page = signed_in
+    page.goto("/admin/")
+    page.wait_for_function("() => typeof Chart !== 'undefined'")
+    drawn = page.evaluate(
+        """() => ["chart-attendance", "chart-fees", "chart-performance"].map(id => {
+            const chart = Chart.getChart(id);
+            return chart ? {labels: chart.data.labels.length,
+                            values: chart.data.datasets[0].data} : null;
+        })"""
+    )
+    attendance, fees, performance = drawn
+    assert attendance is not None and performance is not None
+    assert fees["labels"] == 30 and fees["values"][-1] == 2500
+    assert page.locator("#kpi-fees").inner_text().count("2500") >= 1
+
+
+def test_a_report_export_downloads(signed_in, cast):
+    """Staff pick a report and a format on the Reports page and get the file."""
+    from decimal import Decimal
+
+    from apps.fees.models import PaymentMode
+    from apps.fees.services.payments import payment_record_counter
+
+    payment_record_counter(school=cast.school, actor=cast.admin, student=cast.student,
+                           mode=PaymentMode.CASH, amount=Decimal("1200"))  # fmt: skip
+    page = signed_in
+    page.goto("/admin/analytics/attendancedaily/reports/")
+    page.select_option("select[name=report]", "fee-collection")
+    page.select_option("select[name=export]", "csv")
+    with page.expect_download() as info:
+        page.click("#report-form input[type=submit]")
+    download = info.value
+    assert download.suggested_filename.endswith(".csv")
+    content = open(download.path(), encoding="utf-8-sig").read()
+    assert "1200" in content
