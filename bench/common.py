@@ -69,6 +69,32 @@ def ensure_database(server_url: str, name: str, fresh: bool) -> str:
     return "created" if made else "reused"
 
 
+DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432/"
+
+
+def django_on_scratch(name: str, fresh: bool, **overrides) -> None:
+    """Set Django up on the scratch database `name` on DATABASE_URL's server (created when
+    missing, dropped first with `fresh`; the name must contain 'bench'), migrated. `overrides`
+    are settings changed after set-up (ALLOWED_HOSTS for the test client, say)."""
+    import os
+
+    if "bench" not in name:
+        raise SystemExit("--db must contain 'bench'")
+    server = os.environ.get("DATABASE_URL", DEFAULT_SERVER)
+    state = ensure_database(server, name, fresh)
+    os.environ["DATABASE_URL"] = scratch_url(server, name)
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    for key, value in overrides.items():
+        setattr(settings, key, value)
+    say(f"database {name}: {state}; migrating")
+    call_command("migrate", verbosity=0)
+
+
 def terminated(signum, frame):
     raise KeyboardInterrupt
 

@@ -38,10 +38,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from common import ensure_database, machine, say, scratch_url  # noqa: E402
+from common import django_on_scratch, machine, say  # noqa: E402
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "schools24.settings.test")
-DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432/"
 CHANNELS = ("in_app", "email", "sms", "push")
 
 
@@ -54,21 +53,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--send", action="store_true")
     parser.add_argument("--circular", action="store_true")
     return parser.parse_args()
-
-
-def setup(args) -> None:
-    if "bench" not in args.db:
-        raise SystemExit("--db must contain 'bench'")
-    server = os.environ.get("DATABASE_URL", DEFAULT_SERVER)
-    state = ensure_database(server, args.db, args.fresh)
-    os.environ["DATABASE_URL"] = scratch_url(server, args.db)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    say(f"database {args.db}: {state}; migrating")
-    call_command("migrate", verbosity=0)
 
 
 def seed(students: int):
@@ -226,7 +210,7 @@ def circulars(school) -> None:
 
 def main() -> None:
     args = parse_args()
-    setup(args)
+    django_on_scratch(args.db, args.fresh)
     from django.conf import settings
 
     from apps.notifications.services import creation
