@@ -9,7 +9,8 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import Role
@@ -107,7 +108,7 @@ class SubmissionAdmin(ReadOnlyAdminMixin, SchoolScopedAdmin):
     def file_links(self, obj):
         rows = [(reverse("api:homework-file-detail", args=[f.pk]), f.name)
                 for f in obj.files.filter(removed=False)]  # fmt: skip
-        return format_html_join(format_html("<br>"), '<a href="{}">{}</a>', rows) or "-"
+        return format_html_join(mark_safe("<br>"), '<a href="{}">{}</a>', rows) or "-"
 
 
 @admin.register(Extension)

@@ -198,7 +198,7 @@ def fees_invoice_issued(_structure_id: str, *, invoices: list):
 def fees_receipt(payment_id: str):
     """The payer and the student's guardians: the receipt of a recorded payment."""
     from apps.core.money import format_inr
-    from apps.fees.models import Payment
+    from apps.fees.models import Payment, PaymentMode
 
     payment = (
         Payment.objects.filter(pk=payment_id).select_related("receipt", "student__user").first()
@@ -221,6 +221,8 @@ def fees_receipt(payment_id: str):
                 number=number,
             ),  # fmt: skip
             data={"payment": str(payment.pk), "receipt": number},
+            # An online payer is mailed the receipt PDF itself (apps.payments): no second mail.
+            email=payment.mode != PaymentMode.ONLINE,
             dedupe_key=f"fees.receipt:{payment.pk}",
             context={"amount": amount, "number": number},
         )

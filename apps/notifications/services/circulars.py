@@ -222,9 +222,8 @@ def _routes():
     return Route.objects
 
 
-def circular_create(*, actor, data: dict, school=None) -> Circular:
-    """A draft circular of `school` (the actor's by default)."""
-    circular = Circular(school_id=school.pk if school else actor.school_id, created_by=actor)
+def _write(circular: Circular, data: dict) -> Circular:
+    """Apply the editable fields of `data`, check the draft and save it."""
     for name in EDITABLE:
         if name in data:
             setattr(circular, name, data[name])
@@ -232,6 +231,12 @@ def circular_create(*, actor, data: dict, school=None) -> Circular:
     _check(circular)
     circular.save()
     return circular
+
+
+def circular_create(*, actor, data: dict, school=None) -> Circular:
+    """A draft circular of `school` (the actor's by default)."""
+    circular = Circular(school_id=school.pk if school else actor.school_id, created_by=actor)
+    return _write(circular, data)
 
 
 @transaction.atomic
@@ -239,13 +244,7 @@ def circular_update(*, circular: Circular, data: dict) -> Circular:
     circular = Circular.objects.select_for_update().get(pk=circular.pk)
     if circular.status != CircularStatus.DRAFT:
         raise refuse(_("Only a draft can be changed."), code="not_draft")
-    for name in EDITABLE:
-        if name in data:
-            setattr(circular, name, data[name])
-    circular.channels = list(dict.fromkeys(circular.channels or []))
-    _check(circular)
-    circular.save()
-    return circular
+    return _write(circular, data)
 
 
 @transaction.atomic

@@ -238,7 +238,13 @@ def test_the_receipt_is_rendered_once_mailed_and_downloadable(cast, api, bills, 
     deliver(api(None), order, event_id="evt_r2")
     receipt = Receipt.objects.get()
     assert receipt.pdf.name.endswith(".pdf")
+    # One mail, the receipt itself; the receipt notice is in-app (no second mail).
     assert len(mailoutbox) == 1 and mailoutbox[0].to == [cast.parent.email]
+    from apps.notifications.models import Delivery
+
+    notices = Delivery.objects.filter(kind="fees.receipt", recipient=cast.parent)
+    assert set(notices.values_list("channel", flat=True)) >= {"in_app"}
+    assert not notices.filter(channel="email").exists()
     name, data, kind = mailoutbox[0].attachments[0]
     assert kind == "application/pdf" and data.startswith(b"%PDF")
     url = f"{ORDERS}{order.pk}/receipt/"
