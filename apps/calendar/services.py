@@ -28,6 +28,7 @@ from apps.accounts.principals import principal_may_act
 from apps.core import audit
 from apps.core.events import notify_on_commit
 from apps.core.services import apply_fields, audited_delete, refuse, save_checked
+from apps.core.signals import announce_change
 
 from .models import Audience, CalendarEvent, CalendarFeedToken, ExamScheduleEntry
 
@@ -182,6 +183,7 @@ def calendar_event_create(
     audit.record(
         actor=actor, action="calendar_event.create", instance=event, after=_event_snapshot(event)
     )
+    announce_change(event.school_id, "calendar")
     return event
 
 
@@ -208,6 +210,7 @@ def calendar_event_update(
         after=_event_snapshot(event),
     )
     notify_on_commit("calendar.event_changed", event, version=event.updated_at.isoformat())
+    announce_change(event.school_id, "calendar")
     return event
 
 
@@ -220,6 +223,7 @@ def calendar_event_delete(*, event: CalendarEvent, actor: User | None) -> None:
         before=_event_snapshot(event),
     )
     notify_on_commit("calendar.event_cancelled", event, **_cancelled(event))
+    announce_change(event.school_id, "calendar")
     event.delete()
 
 

@@ -2,7 +2,9 @@
 
 `school_data_changed` is sent (after the writing transaction commits) by the domain services whose
 writes change a school's figures: an attendance register marked or flushed, a payment received, a
-result published, homework turned in or graded, a stock movement, a bus trip started or ended.
+result published, homework set, changed, turned in or graded, a quiz published or its results
+released, a calendar event added, changed or removed, a stock movement, a bus trip started or
+ended.
 Upper layers (the dashboards' cache) listen; the domains never import them.
 """
 

@@ -179,3 +179,26 @@ def test_cold_build_runs_a_constant_number_of_queries(
         body = payload.build(user)
     if persona == "admin":
         assert body["sections"]["attendance"]["sections"] == 6  # the grown school is counted
+
+
+def test_a_calendar_event_refreshes_the_coming_events(
+    cast, school_year, api, django_capture_on_commit_callbacks
+):
+    """Adding an event (and removing it) shows on the next call, not after the cache expires."""
+    import datetime as dt
+
+    from apps.calendar.services import calendar_event_create, calendar_event_delete
+
+    def titles():
+        return [e["title"] for e in get(api, cast.parent)["sections"]["upcoming"]["events"]]
+
+    assert "Science fair" not in titles()
+    with django_capture_on_commit_callbacks(execute=True):
+        event = calendar_event_create(
+            school=cast.school, actor=cast.admin, title="Science fair", kind="event",
+            start_date=TODAY + dt.timedelta(days=3),
+        )  # fmt: skip
+    assert "Science fair" in titles()
+    with django_capture_on_commit_callbacks(execute=True):
+        calendar_event_delete(event=event, actor=cast.admin)
+    assert "Science fair" not in titles()

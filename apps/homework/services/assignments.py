@@ -25,6 +25,7 @@ from apps.academics.models import Enrollment
 from apps.accounts.models import Role
 from apps.core import audit
 from apps.core.services import apply_fields, audited_change, refuse, save_checked
+from apps.core.signals import announce_change
 
 from .. import scopes
 from ..models import (
@@ -121,6 +122,7 @@ def assignment_create(*, school, actor, data: dict) -> Assignment:
     assignment.sections.set(sections)
     audit.record(actor=actor, action="homework.create", instance=assignment,
                  after=audit.snapshot(assignment, AUDITED))  # fmt: skip
+    announce_change(assignment.school_id, "homework")
     return assignment
 
 
@@ -144,6 +146,7 @@ def assignment_update(*, assignment: Assignment, actor, data: dict) -> Assignmen
     if assignment.due_at != old_due:
         _shift_extensions(assignment, assignment.due_at - old_due, actor)
         _restamp_lateness(assignment)
+    announce_change(assignment.school_id, "homework")
     return assignment
 
 

@@ -17,6 +17,7 @@ from apps.core.access import is_platform_superuser
 from apps.core.events import notify_on_commit
 from apps.core.exceptions import ApplicationError
 from apps.core.services import apply_fields, refuse
+from apps.core.signals import announce_change
 
 from .. import scopes, selectors
 from ..models import (
@@ -291,6 +292,7 @@ def quiz_publish(*, actor, quiz: Quiz) -> Quiz:
         after={"status": quiz.status, "questions": len(rows)},
     )
     notify_on_commit("quizzes.published", quiz)
+    announce_change(quiz.school_id, "quizzes")
     return quiz
 
 
@@ -373,6 +375,7 @@ def quiz_release_results(
     )
     if released:
         notify_on_commit("quizzes.results_released", quiz)
+        announce_change(quiz.school_id, "quizzes")
     return quiz
 
 
