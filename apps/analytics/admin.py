@@ -43,6 +43,7 @@ class AttendanceDailyAdmin(RollupAdmin):
     list_select_related = ("section__school_class",)
     date_hierarchy = "date"
     change_list_template = "admin/analytics/attendancedaily/change_list.html"
+    sidebar_links = ((_("Reports"), "admin:analytics_reports", "download"),)
 
     def get_urls(self):
         return [

@@ -69,3 +69,14 @@ def test_reports_page_offers_staff_their_reports_only(cast, school_year, client)
         "fee-ageing", "fee-collection"]  # fmt: skip
     r = client.get(reverse(REPORTS), {"report": "attendance-trend", "export": "csv"})
     assert r.status_code == 200 and "report" in r.context["form"].errors
+
+
+def test_the_sidebar_leads_to_the_reports_page(cast, rf):
+    """The admin sidebar has a "Reports and analytics" group with the Reports page in it."""
+    from apps.core.admin.navigation import sidebar
+
+    request = rf.get("/admin/")
+    request.user = cast.admin
+    groups = {group["title"]: group["items"] for group in sidebar(request)}
+    links = [item["link"] for item in groups["Reports and analytics"]]
+    assert reverse(REPORTS) in links

@@ -31,6 +31,7 @@ DOMAINS = (
     (_("Inventory"), "inventory_2", ("inventory",)),
     (_("Calendar"), "event", ("calendar",)),
     (_("Notifications"), "notifications", ("notifications",)),
+    (_("Reports and analytics"), "monitoring", ("analytics",)),
     (_("Platform"), "settings", ("core", "auth", "django_celery_beat")),
 )
 
