@@ -224,3 +224,16 @@ def test_istio_schemas_reject_what_istio_would():
     vs["spec"]["http"][1]["timeout"] = 15  # not a string
     problems = schemas.validate(vs)
     assert any("attemps" in p for p in problems) and any("15" in p for p in problems)
+
+
+# --- secrets ----------------------------------------------------------------------------------
+def test_every_secret_the_settings_read_can_come_from_the_chart():
+    """Each name the settings read with `envsecret` / `payment_key` (a secret, never a plain
+    value) is in the chart's `secretEnv`, so an operator can set it from the Secret."""
+    import re
+
+    settings_source = (ROOT / "schools24" / "settings" / "base.py").read_text()
+    names = set(re.findall(r'(?:envsecret|payment_key)\("([A-Z0-9_]+)"', settings_source))
+    assert {"SECRET_KEY", "SENDGRID_WEBHOOK_PUBLIC_KEY", "STRIPE_SECRET_KEY"} <= names
+    values = yaml.safe_load((CHART / "values.yaml").read_text())
+    assert names - set(values["secretEnv"]) == set()
