@@ -10,7 +10,6 @@ from django import forms
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html_join
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import Role
@@ -108,7 +107,7 @@ class SubmissionAdmin(ReadOnlyAdminMixin, SchoolScopedAdmin):
     def file_links(self, obj):
         rows = [(reverse("api:homework-file-detail", args=[f.pk]), f.name)
                 for f in obj.files.filter(removed=False)]  # fmt: skip
-        return format_html_join(mark_safe("<br>"), '<a href="{}">{}</a>', rows) or "-"
+        return format_html_join("", '<a href="{}">{}</a><br>', rows) or "-"
 
 
 @admin.register(Extension)
