@@ -256,8 +256,18 @@ def test_an_eta_below_the_threshold_alerts_before_the_geofence(cast, fleet, runn
     assert str(fleet.stops[1].pk) not in live.reached(running.pk)
 
 
-def test_a_late_bus_tells_the_waiting_parents_once(cast, fleet, running, device_client,
-                                                   settings):  # fmt: skip
+@pytest.fixture
+def mid_morning():
+    """A school day at 09:30 in Kolkata with the clock running: a run started now is on that
+    day whatever the real time is (just after midnight a 00:00 stop would be only minutes late)."""
+    import time_machine
+
+    with time_machine.travel(dt.datetime(2026, 12, 2, 4, 0, tzinfo=dt.UTC), tick=True):
+        yield
+
+
+def test_a_late_bus_tells_the_waiting_parents_once(mid_morning, cast, fleet, running,
+                                                   device_client, settings):  # fmt: skip
     from apps.transport.models import TripStop
 
     settings.TRANSPORT_DELAY_ALERT_MINUTES = 10
