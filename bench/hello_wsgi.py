@@ -1,7 +1,8 @@
 """The product's WSGI application plus `/bench/hello/`, the reference bench/hotpaths.py divides by.
 
-Served by gunicorn exactly like `schools24.wsgi` (same settings, middleware and config); only
-the URLconf gains one route: a DRF APIView with no authentication, permission or throttle.
+Served by gunicorn exactly like `schools24.wsgi` (it is that module: same settings, middleware,
+config and PostgreSQL round-trip limit); only the URLconf gains one route: a DRF APIView with no
+authentication, permission or throttle.
 """
 
 from __future__ import annotations
@@ -15,6 +16,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "schools24.settings.production")
 django.setup()
 settings.ROOT_URLCONF = "bench.hello_urls"
 
-from django.core.wsgi import get_wsgi_application  # noqa: E402
+from schools24.wsgi import application  # noqa: E402
 
-application = get_wsgi_application()
+__all__ = ["application"]

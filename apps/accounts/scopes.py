@@ -35,7 +35,7 @@ def register_taught_students(provider: Callable) -> Callable:
 
 
 def child_student_ids(user) -> QuerySet:
-    return Guardian.objects.filter(parent=user, school_id=user.school_id).values("student_id")
+    return Guardian.objects.filter(parent_id=user.pk, school_id=user.school_id).values("student_id")
 
 
 def visible_student_ids(user) -> QuerySet:
@@ -45,7 +45,7 @@ def visible_student_ids(user) -> QuerySet:
     if user.role == Role.PARENT:
         return child_student_ids(user)
     if user.role == Role.STUDENT:
-        return StudentProfile.objects.filter(user=user).values("pk")
+        return StudentProfile.objects.filter(user_id=user.pk).values("pk")
     return StudentProfile.objects.none().values("pk")
 
 

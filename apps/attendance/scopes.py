@@ -10,6 +10,8 @@ shapes the reads.
 
 from __future__ import annotations
 
+import uuid
+
 from django.db.models import QuerySet
 from django.http import Http404
 
@@ -18,6 +20,7 @@ from apps.academics.models import Section
 from apps.accounts.models import Role, StudentProfile
 from apps.accounts.scopes import visible_student_ids
 from apps.core.access import is_platform_superuser, scope_queryset, scope_rule
+from apps.core.compiled import CompiledQuery
 
 from .models import AttendanceRecord
 
@@ -66,8 +69,31 @@ def readable_sections(user, *, joined: bool = True) -> QuerySet[Section]:
     return qs.filter(pk__in=academics_selectors.own_section_ids(user))
 
 
+_SECTION_COLUMNS = tuple(f.attname for f in Section._meta.concrete_fields)
+
+# The register read's lookup, on every read of a section's day: compiled once per role.
+_readable_section_row = CompiledQuery(
+    lambda user, section_id: (
+        readable_sections(user, joined=False)
+        .filter(pk=section_id)
+        .order_by()
+        .values(*_SECTION_COLUMNS)[:1]
+    )
+)
+
+
 def readable_section(user, section_id, *, joined: bool = True) -> Section:
-    """One of `readable_sections(user)`; any other id (another school's too) is a 404."""
+    """One of `readable_sections(user)`; any other id (another school's too) is a 404.
+    `joined=False`: the section's own columns only, through SQL compiled once per role."""
+    if not joined:
+        try:
+            section_id = uuid.UUID(str(section_id))
+        except ValueError:
+            raise Http404 from None
+        rows = _readable_section_row.rows(user, section_id=section_id)
+        if not rows:
+            raise Http404
+        return Section(**rows[0])
     section = readable_sections(user, joined=joined).filter(pk=section_id).first()
     if section is None:
         raise Http404

@@ -12,18 +12,20 @@ from __future__ import annotations
 
 import calendar as pycalendar
 import datetime as dt
+import uuid
 import zoneinfo
 from collections import Counter
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from apps.academics.models import AcademicYear, Enrollment, Section, TimetableEntry
 from apps.accounts.models import StudentProfile
 from apps.core import buffer
+from apps.core.compiled import CompiledQuery
 
 from .buffer_kinds import KIND, load_record, slot_of
 from .models import STATUS_CODES, AttendanceRecord, Status
@@ -109,18 +111,46 @@ def _period_matches(mark: Mark, period) -> bool:
     return mark["period_id"] == (str(wanted) if wanted else None)
 
 
+def _day_query(school_id, section_id, date, daily: bool) -> QuerySet[AttendanceRecord]:
+    qs = AttendanceRecord.objects.filter(school_id=school_id, section_id=section_id, date=date)
+    if daily:
+        qs = qs.filter(period__isnull=True)
+    return qs.order_by().values(*VALUE_FIELDS)
+
+
+# A register's rows, read on every mark and every register read: compiled once.
+_day_rows = CompiledQuery(_day_query, fixed=("daily",))
+
+
 def section_day(section: Section, date: dt.date, period=None) -> list[Mark]:
     """The marks of `section` on `date`: the daily ones (`period` None), one period's
     (a TimetableEntry or its id), or all (`ALL_PERIODS`); pending marks included."""
-    qs = AttendanceRecord.objects.filter(
-        school_id=section.school_id, section_id=section.pk, date=date
-    )
-    if period is None:
-        qs = qs.filter(period__isnull=True)
-    elif period is not ALL_PERIODS:
-        qs = qs.filter(period_id=getattr(period, "pk", period))
+    if period is None or period is ALL_PERIODS:
+
+        def read() -> list[Mark]:
+            return [
+                _row(v)
+                for v in _day_rows.rows(
+                    school_id=_uuid(section.school_id),
+                    section_id=_uuid(section.pk),
+                    date=date,
+                    daily=period is None,
+                )
+            ]
+
+    else:
+        qs = AttendanceRecord.objects.filter(
+            school_id=section.school_id,
+            section_id=section.pk,
+            date=date,
+            period_id=getattr(period, "pk", period),
+        )
+
+        def read() -> list[Mark]:
+            return _rows(qs)
+
     marks = buffer.overlay(
-        KIND, lambda: _rows(qs), school_id=section.school_id, section_id=section.pk, date=date
+        KIND, read, school_id=section.school_id, section_id=section.pk, date=date
     )
     return [m for m in marks if _period_matches(m, period) and m["section_id"] == str(section.pk)]
 
@@ -180,6 +210,22 @@ def student_marks(
 
 
 # --- shaping for the API ------------------------------------------------------------------------
+def _uuid(value) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+
+
+def _uuids(values: Iterable) -> list[uuid.UUID]:
+    return sorted(_uuid(v) for v in values)
+
+
+# The names and roll numbers of a register's students: compiled once per register size.
+_enrollment_names = CompiledQuery(
+    lambda student_ids: Enrollment.objects.filter(student_id__in=student_ids).values(
+        "student_id", "section_id", "roll_number", name=F("student__user__full_name")
+    )
+)
+
+
 def describe(marks: list[Mark], enrollments: Iterable[Enrollment] | None = None) -> list[Mark]:
     """`marks` with `student_name`, `roll_number` (the student's roll number in the mark's
     section) and `period_number`, ordered by date, roll number, then the daily mark before the
@@ -194,15 +240,9 @@ def describe(marks: list[Mark], enrollments: Iterable[Enrollment] | None = None)
         rolls[(str(e.student_id), str(e.section_id))] = e.roll_number
         names[str(e.student_id)] = e.student.user.full_name
     covered = {(m["student_id"], m["section_id"]) for m in marks} <= rolls.keys()
-    for student_id, section_id, name, roll in (
-        ()
-        if covered
-        else Enrollment.objects.filter(student_id__in=student_ids).values_list(
-            "student_id", "section_id", "student__user__full_name", "roll_number"
-        )
-    ):
-        rolls[(str(student_id), str(section_id))] = roll
-        names[str(student_id)] = name
+    for row in () if covered else _enrollment_names.rows(student_ids=_uuids(student_ids)):
+        rolls[(str(row["student_id"]), str(row["section_id"]))] = row["roll_number"]
+        names[str(row["student_id"])] = row["name"]
     missing = student_ids - names.keys()
     if missing:
         for pk, name in StudentProfile.objects.filter(pk__in=missing).values_list(

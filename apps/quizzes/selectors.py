@@ -17,11 +17,22 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.aggregates import ArrayAgg
-from django.db.models import Aggregate, JSONField, Max, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import (
+    Aggregate,
+    F,
+    JSONField,
+    Max,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+)
 from django.utils import timezone
 
-from apps.academics.models import Enrollment, Section
+from apps.academics.models import Enrollment, Section, section_display_name
 from apps.core import buffer
+from apps.core.access import scope_queryset
+from apps.core.compiled import CompiledQuery, Page
 
 from .buffer_kinds import KIND
 from .models import (
@@ -52,6 +63,68 @@ def quiz_list_queryset() -> QuerySet[Quiz]:
     return Quiz.objects.select_related("subject").prefetch_related(
         Prefetch("sections", queryset=Section.objects.select_related("school_class"))
     )
+
+
+# --- a list's summaries, compiled once per role (the hot path of a student's quizzes) -----------
+SUMMARY_FIELDS = (
+    "id",
+    "title",
+    "subject_id",
+    "status",
+    "opens_at",
+    "closes_at",
+    "duration_minutes",
+    "attempts_allowed",
+    "selection",
+    "draw_count",
+    "questions",
+    "results_released",
+    "release_policy",
+    "published_at",
+)
+LIST_ORDER = ("-opens_at", "title")
+
+_summary_rows = CompiledQuery(
+    lambda user: (
+        scope_queryset(Quiz.objects.all(), user)
+        .order_by(*LIST_ORDER)
+        .values(*SUMMARY_FIELDS, subject_name=F("subject__name"))
+    )
+)
+_summary_sections = CompiledQuery(
+    lambda quiz_ids: (
+        Quiz.sections.through.objects.filter(quiz_id__in=quiz_ids)
+        .order_by("section__school_class__order", "section__school_class__name", "section__name")
+        .values(
+            "quiz_id",
+            "section_id",
+            section_name=F("section__name"),
+            class_name=F("section__school_class__name"),
+            class_short_name=F("section__school_class__short_name"),
+        )
+    )
+)
+
+
+def quiz_summary_page(user) -> Page:
+    """The quizzes `user` sees, as a list orders them (newest opening first), as rows for
+    `with_sections` and `QuizSummaryRowSerializer`; paged by LIMIT/OFFSET."""
+    return Page(_summary_rows, user)
+
+
+def with_sections(rows: list[dict]) -> list[dict]:
+    """`rows` with `sections` ([{id, display_name}], in the sections' order): one query."""
+    if not rows:
+        return rows
+    by_quiz: dict = defaultdict(list)
+    for link in _summary_sections.rows(quiz_ids=sorted(row["id"] for row in rows)):
+        name = section_display_name(
+            link["class_name"], link["class_short_name"], link["section_name"]
+        )
+        by_quiz[link["quiz_id"]].append({"id": link["section_id"], "display_name": name})
+    for row in rows:
+        row["sections"] = by_quiz[row["id"]]
+    return rows
 
 
 def quiz_to_start_queryset() -> QuerySet[Quiz]:
@@ -187,16 +260,21 @@ def attempt_paper(attempt: Attempt, frozen: dict[str, dict]) -> list[dict[str, A
     return out
 
 
-def _answer_rows(attempt: Attempt) -> list[dict]:
-    rows = (
-        AttemptAnswer.objects.filter(attempt_id=attempt.pk)
+# An attempt's answers, read after every autosave: compiled once.
+_answers_of = CompiledQuery(
+    lambda attempt_id: (
+        AttemptAnswer.objects.filter(attempt_id=attempt_id)
         .order_by("question_id")  # not the default, which joins the attempt
         .values(
             "attempt_id", "question_id", "answer", "ts", "credit", "marks_awarded", "is_correct"
         )
     )
+)
+
+
+def _answer_rows(attempt: Attempt) -> list[dict]:
     out = []
-    for row in rows:
+    for row in _answers_of.rows(attempt_id=attempt.pk):
         row["attempt_id"] = str(row["attempt_id"])
         row["pending"] = False
         out.append(row)

@@ -206,6 +206,27 @@ class QuizSummarySerializer(serializers.Serializer):
     get_results_visible = QuizSerializer.get_results_visible
 
 
+class SectionRowSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField(source="display_name")
+
+
+class QuizSummaryRowSerializer(QuizSummarySerializer):
+    """`QuizSummarySerializer`'s very output, from `selectors.quiz_summary_page` rows (dicts)."""
+
+    subject_name = serializers.CharField()
+    sections = SectionRowSerializer(many=True)
+
+    def get_question_count(self, row) -> int | None:
+        if row["selection"] == Selection.RANDOM:
+            return row["draw_count"]
+        return len(row["questions"] or [])
+
+    def get_results_visible(self, row) -> bool:
+        fields = ("results_released", "release_policy", "status", "closes_at")
+        return Quiz(**{name: row[name] for name in fields}).results_visible()
+
+
 class AccommodationInputSerializer(serializers.Serializer):
     student = SchoolRelatedField(queryset=StudentProfile.objects.select_related("user"))
     extra_minutes = serializers.IntegerField(

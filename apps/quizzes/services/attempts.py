@@ -16,15 +16,16 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Subquery
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.academics.models import Enrollment
 from apps.accounts.models import Role, StudentProfile
 from apps.core import audit, buffer
+from apps.core.access import scope_queryset
+from apps.core.compiled import CompiledQuery
 from apps.core.db import commit_without_disk_wait
 from apps.core.exceptions import ApplicationError, ServiceUnavailable
 from apps.core.services import refuse
@@ -258,9 +259,7 @@ def attempt_refresh(attempt: Attempt) -> Attempt:
     return attempt
 
 
-def attempt_save_answers(
-    *, actor, attempt_id, answers: list[dict], visible: QuerySet[Attempt] | None = None
-) -> Attempt:
+def attempt_save_answers(*, actor, attempt_id, answers: list[dict]) -> Attempt:
     """Autosave answers of an attempt in progress (the last save per question wins).
 
     Rules: only the attempt's student; the attempt is in progress and its deadline (plus
@@ -270,23 +269,17 @@ def attempt_save_answers(
     through the write-behind buffer, under a row lock that a submit also takes, so no save
     lands after the answers were graded.
 
-    `visible`: the attempts the actor may see (the API passes its scoped queryset); the attempt
-    is looked up there under its row lock, with the frozen documents of the questions answered,
-    in one query (404 when it is not found).
+    The attempt is looked up among those `actor` may see (`scopes`), under its row lock, with
+    the frozen documents of the questions answered, in one query compiled once per role (404
+    when it is not found).
     """
-    asked = {str(entry.get("question") or "") for entry in answers}
-    visible = Attempt.objects.all() if visible is None else visible
+    asked = sorted({str(entry.get("question") or "") for entry in answers})
     try:
         attempt_id = uuid.UUID(str(attempt_id))
     except ValueError:
         raise Http404 from None
     with transaction.atomic():
-        attempt = get_object_or_404(
-            visible.select_for_update(of=("self",))
-            .select_related("student")
-            .annotate(documents=selectors.frozen_documents_of(OuterRef("quiz_id"), asked)),
-            pk=attempt_id,
-        )
+        attempt = _locked_own_attempt(actor, attempt_id, asked)
         _check_owner(actor, attempt)
         if attempt.is_submitted:
             raise refuse(
@@ -308,6 +301,35 @@ def attempt_save_answers(
             _("The time for this attempt is over; it was submitted with the answers saved."),
             code="deadline_passed",
         )
+    return attempt
+
+
+_ATTEMPT_COLUMNS = tuple(f.attname for f in Attempt._meta.concrete_fields)
+
+# The autosave's lookup, on every save: the attempt among those the caller may see, under its
+# row lock, with the frozen documents of the questions answered. Compiled once per role and
+# number of questions answered.
+_locked_attempt_row = CompiledQuery(
+    lambda user, attempt_id, asked: (
+        scope_queryset(Attempt.objects.all(), user)
+        .filter(pk=attempt_id)
+        .select_for_update(of=("self",))
+        .order_by()
+        .annotate(documents=selectors.frozen_documents_of(OuterRef("quiz_id"), asked))
+        .values(*_ATTEMPT_COLUMNS, "documents", student_user_id=F("student__user_id"))
+    )
+)
+
+
+def _locked_own_attempt(actor, attempt_id: uuid.UUID, asked: list[str]) -> Attempt:
+    """The attempt as `attempt_save_answers` locks it (404 when `actor` may not see it)."""
+    rows = _locked_attempt_row.rows(actor, attempt_id=attempt_id, asked=asked)
+    if not rows:
+        raise Http404
+    row = rows[0]
+    attempt = Attempt.from_db("default", _ATTEMPT_COLUMNS, [row[n] for n in _ATTEMPT_COLUMNS])
+    attempt.documents = row["documents"]
+    attempt.student = StudentProfile(id=row["student_id"], user_id=row["student_user_id"])
     return attempt
 
 

@@ -296,3 +296,54 @@ def test_an_autosave_costs_few_redis_round_trips(api, cast, make_quiz, Q):
     # The cached principal, the throttle, then the write buffer: the put (its pipeline checks
     # its script first) and the pending answers read back.
     assert trips[:2] == [b"MGET", b"EVALSHA"] and len(trips) <= 5, trips
+
+
+def test_the_compiled_list_answers_what_the_queryset_path_answers_for_every_reader(
+    api, cast, school_year, make_quiz, Q
+):
+    """A list asked with no filter is read through SQL compiled once per role; asked with an
+    ordering it goes through the filtered queryset. Both must answer the same rows, pages and
+    counts for every reader, each of whom sees a different set."""
+    make_quiz(title="Fixed for 5-A")
+    make_quiz(
+        actor=cast.admin,
+        title="Both sections, random draw",
+        sections=[str(school_year.sec_a.pk), str(school_year.sec_b.pk)],
+        questions=[Q.single, Q.numeric],
+        selection="random",
+        draw_count=1,
+        release_policy="on_submit",
+    )
+    make_quiz(title="A draft", publish=False)
+    make_quiz(
+        actor=cast.admin,
+        title="5-B only",
+        sections=[str(school_year.sec_b.pk)],
+        questions=[Q.single],
+    )
+    seen = {}
+    readers = {
+        "admin": cast.admin,
+        "teacher": cast.teacher.user,  # 5-A's class teacher and maths teacher
+        "colleague": cast.colleague.user,  # teaches science in 5-A: sees 5-A's quizzes
+        "student": cast.student.user,  # 5-A
+        "parent": cast.parent,  # Sam (5-A) and Sia
+        "other school": cast.admin2,
+    }
+    for name, user in readers.items():
+        client = api(user)
+        for query in ("page_size=2", "page_size=2&page=2", "page_size=25"):
+            compiled = client.get(f"/api/v1/quizzes/?{query}")
+            queried = client.get(f"/api/v1/quizzes/?{query}&ordering=-opens_at,title")
+            assert compiled.status_code == queried.status_code, (name, query)
+            if compiled.status_code != 200:
+                continue
+            a, b = compiled.json(), queried.json()
+            assert (a["count"], a["results"]) == (b["count"], b["results"]), (name, query)
+        seen[name] = [row["title"] for row in client.get("/api/v1/quizzes/").json()["results"]]
+    newest_first = ["5-B only", "A draft", "Both sections, random draw", "Fixed for 5-A"]
+    assert seen["admin"] == newest_first
+    assert seen["teacher"] == newest_first[1:]
+    assert seen["colleague"] == newest_first[1:]
+    assert seen["student"] == ["Both sections, random draw", "Fixed for 5-A"]
+    assert seen["other school"] == []

@@ -1,0 +1,141 @@
+"""Compiled reads: built once per shape, then sent with each call's values; the same rows as
+the queryset, and a refusal (at the first call) of a builder whose SQL depends on a value."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import pytest
+from django.db import connection
+from django.db.models import F
+from django.test.utils import CaptureQueriesContext
+
+from apps.accounts.models import Role, User
+from apps.accounts.tests.factories import SchoolFactory, UserFactory
+from apps.core.access import scope_queryset
+from apps.core.compiled import CompiledQuery, NotCompilable, Page, StandIn
+from apps.core.pagination import CountingPaginator
+
+
+@pytest.fixture
+def people(db):
+    school, other = SchoolFactory(), SchoolFactory()
+    admin = UserFactory(school=school, role=Role.ADMIN, email="a@one.test", full_name="Ann")
+    for n in range(4):
+        UserFactory(school=school, role=Role.TEACHER, email=f"t{n}@one.test", full_name=f"T{n}")
+    UserFactory(school=other, role=Role.TEACHER, email="x@two.test", full_name="Xavier")
+    return admin, school, other
+
+
+def _emails(user):
+    return scope_queryset(User.objects.all(), user).order_by("email").values("email")
+
+
+def test_rows_are_the_querysets_and_the_builder_runs_once_per_shape(people):
+    admin, school, _ = people
+    built = []
+
+    def build(user, role):
+        built.append(user)
+        return (
+            scope_queryset(User.objects.all(), user)
+            .filter(role=role)
+            .order_by("email")
+            .values("id", "email", name=F("full_name"))
+        )
+
+    query = CompiledQuery(build)
+    teachers = query.rows(admin, role="teacher")
+    expected = list(
+        User.objects.filter(school=school, role="teacher")
+        .order_by("email")
+        .values("id", "email", name=F("full_name"))
+    )
+    assert teachers == expected and len(teachers) == 4
+    assert isinstance(teachers[0]["id"], uuid.UUID)  # converted as Django converts
+    assert query.rows(admin, role="admin")[0]["email"] == "a@one.test"
+    # Two stand-in builds at the first call, none after: the shape (role admin) is compiled.
+    assert len(built) == 2 and all(isinstance(u, StandIn) for u in built)
+    assert built[0].pk != admin.pk and built[0].school_id != school.pk
+
+
+def test_each_caller_gets_their_own_schools_rows(people):
+    admin, _, other = people
+    admin2 = UserFactory(school=other, role=Role.ADMIN, email="b@two.test")
+    query = CompiledQuery(_emails)
+    assert [r["email"] for r in query.rows(admin)][0] == "a@one.test"
+    assert [r["email"] for r in query.rows(admin2)] == ["b@two.test", "x@two.test"]
+
+
+def test_a_role_is_a_shape_of_its_own(people):
+    admin, school, _ = people
+    teacher = User.objects.get(email="t0@one.test")
+    query = CompiledQuery(_emails)
+    assert len(query.rows(admin)) == 5
+    # scope_queryset has no rule for a teacher reading users: nothing, not the admin's rows.
+    assert query.rows(teacher) == list(_emails(teacher))
+
+
+def test_one_query_per_call_and_list_values_by_length(people):
+    admin, school, _ = people
+    ids = list(User.objects.filter(school=school).order_by("email").values_list("pk", flat=True))
+    query = CompiledQuery(
+        lambda ids: User.objects.filter(pk__in=ids).order_by("email").values("email")
+    )
+    with CaptureQueriesContext(connection) as queries:
+        two = query.rows(ids=ids[:2])
+        three = query.rows(ids=ids[:3])
+    assert [r["email"] for r in two] == ["a@one.test", "t0@one.test"]
+    assert len(three) == 3
+    assert len(queries) == 2
+
+
+def test_a_builder_whose_sql_depends_on_a_value_is_refused(people):
+    # `contains` rewrites the value into a pattern: the stand-in is no longer found as given.
+    query = CompiledQuery(lambda text: User.objects.filter(email__contains=text).values("email"))
+    with pytest.raises(NotCompilable):
+        query.rows(text="one")
+    # A datetime or bool cannot be a parameter at all.
+    with pytest.raises(NotCompilable):
+        CompiledQuery(lambda when: User.objects.filter(date_joined__gte=when).values("pk")).rows(
+            when=dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+        )
+    with pytest.raises(NotCompilable):
+        CompiledQuery(lambda yes: User.objects.filter(is_active=yes).values("pk")).rows(yes=True)
+    # A value the builder ignores would silently not filter: refused too.
+    with pytest.raises(NotCompilable):
+        CompiledQuery(lambda school_id: User.objects.values("pk")).rows(school_id=uuid.uuid4())
+    # Not a .values() queryset.
+    with pytest.raises(NotCompilable):
+        CompiledQuery(lambda school_id: User.objects.filter(school_id=school_id)).rows(
+            school_id=uuid.uuid4()
+        )
+
+
+def test_fixed_values_shape_the_sql(people):
+    admin, school, _ = people
+
+    def build(school_id, by_name):
+        qs = User.objects.filter(school_id=school_id)
+        return qs.order_by("full_name" if by_name else "-email").values("email")
+
+    query = CompiledQuery(build, fixed=("by_name",))
+    by_name = [r["email"] for r in query.rows(school_id=school.pk, by_name=True)]
+    by_email = [r["email"] for r in query.rows(school_id=school.pk, by_name=False)]
+    assert by_name[0] == "a@one.test" and by_email[0] == "t3@one.test"
+
+
+def test_a_page_is_one_limited_read_and_counts_only_when_full(people):
+    admin, school, _ = people
+    query = CompiledQuery(_emails)
+    with CaptureQueriesContext(connection) as queries:
+        page = CountingPaginator(Page(query, admin), 2).page(2)
+        total = page.paginator.count
+    assert [r["email"] for r in page.object_list] == ["t1@one.test", "t2@one.test"]
+    assert total == 5
+    assert len(queries) == 2  # the page, then COUNT(*) because it was full
+    with CaptureQueriesContext(connection) as queries:
+        last = CountingPaginator(Page(query, admin), 2).page(3)
+        assert last.paginator.count == 5
+    assert [r["email"] for r in last.object_list] == ["t3@one.test"] and len(queries) == 1
