@@ -250,7 +250,12 @@ def main() -> None:
         manage(env, "seed_demo", "--force")
         # A production database has planner statistics (autovacuum); a just-seeded one has
         # none yet, and the planner's guesses then sort a whole school to show 40 students.
-        manage(env, "shell", "-c", "from django.db import connection; connection.cursor().execute('VACUUM ANALYZE')")
+        manage(
+            env,
+            "shell",
+            "-c",
+            "from django.db import connection; connection.cursor().execute('VACUUM ANALYZE')",
+        )
         fixture = json.loads(manage(env, "shell", "-c", FIXTURE_SCRIPT).strip().splitlines()[-1])
         say(f"database: {args.db} ({state}), seeded in {time.perf_counter() - started:.1f} s")
         if not fixture["date"] or not fixture["quiz"]:

@@ -10,6 +10,7 @@ from django.db.models import Count, Q, QuerySet
 
 from apps.accounts.models import Role
 from apps.accounts.scopes import visible_student_ids
+from apps.core.compiled import CompiledQuery
 
 from .models import (
     AcademicYear,
@@ -110,23 +111,31 @@ def my_timetable(qs: QuerySet[TimetableEntry], user) -> QuerySet[TimetableEntry]
     return qs.none()
 
 
+# Read for every page of a students list: compiled once per page size.
+_current_enrollments = CompiledQuery(
+    lambda student_ids: (
+        Enrollment.objects.filter(student_id__in=student_ids, year__is_current=True)
+        .order_by()
+        .values(
+            "student_id",
+            "roll_number",
+            "year_id",
+            "year__name",
+            "section_id",
+            "section__name",
+            "section__school_class_id",
+            "section__school_class__name",
+            "section__school_class__short_name",
+        )
+    )
+)
+
+
 def current_enrollment_summaries(student_ids) -> dict:
     """Where each of `student_ids` is this academic year (a student has at most one enrollment
     a year), as the API's `current_enrollment` dicts keyed by student id: one query for a page,
     no model instances."""
-    rows = Enrollment.objects.filter(
-        student_id__in=list(student_ids), year__is_current=True
-    ).values(
-        "student_id",
-        "roll_number",
-        "year_id",
-        "year__name",
-        "section_id",
-        "section__name",
-        "section__school_class_id",
-        "section__school_class__name",
-        "section__school_class__short_name",
-    )
+    rows = _current_enrollments.rows(student_ids=sorted(student_ids))
     return {
         row["student_id"]: {
             "academic_year": {"id": row["year_id"], "name": row["year__name"]},
@@ -144,5 +153,5 @@ def current_enrollment_summaries(student_ids) -> dict:
             },
             "roll_number": row["roll_number"],
         }
-        for row in rows.order_by()
+        for row in rows
     }

@@ -8,6 +8,9 @@ from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
+from apps.core.access import scope_queryset
+from apps.core.compiled import CompiledQuery, Page
+
 from .models import Guardian, StudentProfile, TokenFamily, User
 
 
@@ -49,6 +52,22 @@ SUMMARY_VALUES = {
 def student_summary_rows(students: QuerySet[StudentProfile]) -> QuerySet:
     """The columns a students list shows, as plain rows (no model instances): paginate this."""
     return students.prefetch_related(None).values(*SUMMARY_VALUES.values())
+
+
+# The list with no filter, search or ordering asked: compiled once per role.
+_student_summary_rows = CompiledQuery(
+    lambda user: (
+        scope_queryset(StudentProfile.objects.all(), user)
+        .order_by("admission_number")
+        .values(*SUMMARY_VALUES.values())
+    )
+)
+
+
+def student_summary_page(user) -> Page:
+    """`student_summary_rows` of the students `user` sees in the list's default order
+    (admission number), paged by LIMIT/OFFSET."""
+    return Page(_student_summary_rows, user)
 
 
 def student_summaries(rows, photo_url) -> list[dict]:

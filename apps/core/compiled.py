@@ -30,10 +30,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import QuerySet
 
+from apps.core.roles import Role
+
 _counter = itertools.count(1)
+COMPILED_ROLES = frozenset({Role.ADMIN, Role.TEACHER, Role.STUDENT, Role.PARENT})
+
+
+def compiles_for(user) -> bool:
+    """Whether a scoped read of `user` can be compiled: a school's admin, teacher, student or
+    parent. Staff read through Django permissions, which a stand-in cannot be asked, and a
+    platform superuser reads unscoped: theirs go through the queryset."""
+    return bool(user.school_id) and user.role in COMPILED_ROLES
 
 
 class NotCompilable(Exception):
@@ -79,7 +90,7 @@ def _stand_in(value):
 
 @dataclass
 class _Plan:
-    sql: str
+    sql: str | None  # None: the shape matches no row
     params: list
     slots: list[tuple[int, str, int | None]]  # (position, name, index in a list value)
     names: list[str]
@@ -108,6 +119,8 @@ class CompiledQuery:
         """The rows for these values; `limit`/`offset` page them (the builder must not slice)."""
         plan, params = self._bound(user, values)
         sql = plan.sql
+        if sql is None:
+            return []
         if limit is not None:
             if not plan.sliceable:
                 raise NotCompilable("a sliced or locking query cannot be paged again")
@@ -119,19 +132,21 @@ class CompiledQuery:
         return [dict(zip(names, row, strict=True)) for row in rows]
 
     def count(self, user=None, **values) -> int:
-        """How many rows `rows()` would give without a limit."""
-        plan, params = self._bound(user, values)
+        """How many rows `rows()` would give without a limit (counted without the ordering)."""
+        plan, params = self._bound(user, values, unordered=True)
+        if plan.sql is None:
+            return 0
         # plan.sql is Django's own compiled SQL; every value travels as a parameter.
         counted = f"SELECT COUNT(*) FROM ({plan.sql}) AS counted"  # noqa: S608  # nosec B608
         return self._fetch(counted, params)[0][0]
 
-    def _bound(self, user, values: dict) -> tuple[_Plan, list]:
+    def _bound(self, user, values: dict, *, unordered: bool = False) -> tuple[_Plan, list]:
         if user is not None:
             values = {"user_pk": user.pk, "user_school_id": user.school_id, **values}
-        key = self._shape(user, values)
+        key = (unordered, self._shape(user, values))
         plan = self._plans.get(key)
         if plan is None:
-            plan = self._plans[key] = self._compile(user, values)
+            plan = self._plans[key] = self._compile(user, values, unordered=unordered)
         params = list(plan.params)
         for position, name, index in plan.slots:
             params[position] = values[name] if index is None else values[name][index]
@@ -180,14 +195,44 @@ class CompiledQuery:
         given = {k: v for k, v in stand_ins.items() if k not in ("user_pk", "user_school_id")}
         return self.build(principal, **given)
 
-    def _compile(self, user, values: dict) -> _Plan:
+    def _compile(self, user, values: dict, *, unordered: bool = False) -> _Plan:
         first, second = self._stand_ins(values), self._stand_ins(values)
         qs_a, qs_b = self._query(user, first), self._query(user, second)
+        if unordered:
+            qs_a, qs_b = qs_a.order_by(), qs_b.order_by()
         compiler = qs_a.query.get_compiler(using=self.using)
-        sql_a, params_a = compiler.as_sql()
-        sql_b, params_b = qs_b.query.get_compiler(using=self.using).as_sql()
+        try:
+            sql_a, params_a = compiler.as_sql()
+            sql_b, params_b = qs_b.query.get_compiler(using=self.using).as_sql()
+        except EmptyResultSet:
+            # The shape matches nothing (an empty IN list, a scope's none()): as Django does,
+            # answer without a query.
+            return _Plan(None, [], [], [], None, {}, sliceable=True)
         if sql_a != sql_b or len(params_a) != len(params_b):
             raise NotCompilable("the SQL changes with the values, not only with the shape")
+        slots = self._slots(first, second, params_a, params_b)
+        query = qs_a.query
+        if not (query.values_select or query.annotation_select or query.selected):
+            raise NotCompilable("the builder must return a .values() queryset")
+        # As QuerySet.values() names and converts a row (ValuesIterable, results_iter).
+        if query.selected:
+            names = list(query.selected)
+        else:
+            names = [*query.extra_select, *query.values_select, *query.annotation_select]
+        converters = compiler.get_converters([s[0] for s in compiler.select[: compiler.col_count]])
+        return _Plan(
+            sql=sql_a,
+            params=list(params_a),
+            slots=slots,
+            names=names,
+            compiler=compiler,
+            converters=converters,
+            sliceable=not (query.is_sliced or query.select_for_update),
+        )
+
+    def _slots(self, first: dict, second: dict, params_a, params_b) -> list:
+        """Where each given value sits among the compiled parameters; NotCompilable unless the
+        stand-ins, and only they, differ between the two compiles."""
         where = {}
         for name, value in first.items():
             if name in self.fixed or value is None:
@@ -212,24 +257,7 @@ class CompiledQuery:
         missing = [n for n in missing if n not in ("user_pk", "user_school_id")]
         if missing:
             raise NotCompilable(f"values not found among the parameters: {missing}")
-        query = qs_a.query
-        if not (query.values_select or query.annotation_select or query.selected):
-            raise NotCompilable("the builder must return a .values() queryset")
-        # As QuerySet.values() names and converts a row (ValuesIterable, results_iter).
-        if query.selected:
-            names = list(query.selected)
-        else:
-            names = [*query.extra_select, *query.values_select, *query.annotation_select]
-        converters = compiler.get_converters([s[0] for s in compiler.select[: compiler.col_count]])
-        return _Plan(
-            sql=sql_a,
-            params=list(params_a),
-            slots=slots,
-            names=names,
-            compiler=compiler,
-            converters=converters,
-            sliceable=not (query.is_sliced or query.select_for_update),
-        )
+        return slots
 
 
 def _hashable(value) -> bool:

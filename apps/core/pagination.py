@@ -13,6 +13,14 @@ from __future__ import annotations
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from rest_framework.pagination import PageNumberPagination
 
+PAGING_PARAMS = frozenset({"page", "page_size"})
+
+
+def asks_only_for_a_page(request) -> bool:
+    """A list request with no filter, search or ordering: only `page` and `page_size`, if any."""
+    return set(request.query_params) <= PAGING_PARAMS
+
+
 # PostgreSQL's OFFSET is a bigint: a page number past it is answered by counting (a 404).
 MAX_OFFSET = 2**62
 

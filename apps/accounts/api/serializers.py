@@ -8,6 +8,7 @@ from rest_framework import serializers
 from apps.core import uploads
 from apps.core.api import rows
 from apps.core.api.fields import SchoolRelatedField
+from apps.core.api.serializers import BuiltOnceFieldsMixin
 from apps.core.exceptions import ApplicationError
 
 from ..models import (
@@ -59,7 +60,7 @@ def _file_url(field_file, request) -> str | None:
 
 
 # --- Schools and users ---------------------------------------------------------------------------
-class SchoolSerializer(serializers.ModelSerializer):
+class SchoolSerializer(BuiltOnceFieldsMixin, serializers.ModelSerializer):
     logo_url = serializers.SerializerMethodField()
 
     class Meta:
@@ -167,7 +168,7 @@ class MeUpdateSerializer(serializers.Serializer):
         return value
 
 
-class MeSerializer(UserSerializer):
+class MeSerializer(BuiltOnceFieldsMixin, UserSerializer):
     school_detail = SchoolSerializer(source="school", read_only=True)
     children = serializers.SerializerMethodField()
 

@@ -1,9 +1,25 @@
 from __future__ import annotations
 
+import copy
+
 from rest_framework import serializers
 
 from apps.core.access import is_platform_superuser
 from apps.core.models import AuditLog
+
+
+class BuiltOnceFieldsMixin:
+    """For a ModelSerializer on a hot path: its fields are worked out from the model once per
+    class (DRF redoes it, labels and validators included, for every instance), then copied as
+    DRF copies declared fields. Only for a serializer whose fields do not depend on its
+    context or instance (no `get_fields` of its own)."""
+
+    def get_fields(self):
+        built = type(self).__dict__.get("_built_fields")
+        if built is None:
+            built = super().get_fields()
+            type(self)._built_fields = built
+        return copy.deepcopy(built)
 
 
 class AuditLogSerializer(serializers.ModelSerializer):

@@ -139,3 +139,12 @@ def test_a_page_is_one_limited_read_and_counts_only_when_full(people):
         last = CountingPaginator(Page(query, admin), 2).page(3)
         assert last.paginator.count == 5
     assert [r["email"] for r in last.object_list] == ["t3@one.test"] and len(queries) == 1
+
+
+def test_a_shape_that_matches_nothing_answers_without_a_query(people):
+    query = CompiledQuery(lambda ids: User.objects.filter(pk__in=ids).values("email"))
+    with CaptureQueriesContext(connection) as queries:
+        assert query.rows(ids=[]) == []
+        assert query.count(ids=[]) == 0
+    assert len(queries) == 0
+    assert len(query.rows(ids=[User.objects.first().pk])) == 1

@@ -22,6 +22,8 @@ from apps.accounts.models import Role
 from apps.core import csv_export
 from apps.core.access import is_platform_superuser
 from apps.core.api.views import ScopedViewSetMixin
+from apps.core.compiled import compiles_for
+from apps.core.pagination import asks_only_for_a_page
 
 from .. import scopes, selectors, services
 from ..models import Attempt, Quiz
@@ -121,17 +123,12 @@ class QuizViewSet(
     def get_serializer_class(self):
         return s.QuizSummarySerializer if self.action == "list" else s.QuizSerializer
 
-    # Asked with no filter, search or ordering, a list is read through SQL compiled once per
-    # role (`selectors.quiz_summary_page`); the answer is the same (the tests compare both).
-    COMPILED_LIST_ROLES = frozenset({A, T, ST, P})
-    PAGING_PARAMS = frozenset({"page", "page_size"})
-
     def list(self, request, *args, **kwargs):
-        user = request.user
-        plain = set(request.query_params) <= self.PAGING_PARAMS
-        if not (plain and user.role in self.COMPILED_LIST_ROLES and user.school_id):
+        # Asked with no filter, search or ordering, a list is read through SQL compiled once
+        # per role (`selectors.quiz_summary_page`); the answer is the same (tests compare both).
+        if not (asks_only_for_a_page(request) and compiles_for(request.user)):
             return super().list(request, *args, **kwargs)
-        page = self.paginate_queryset(selectors.quiz_summary_page(user))
+        page = self.paginate_queryset(selectors.quiz_summary_page(request.user))
         rows = selectors.with_sections(page)
         return self.get_paginated_response(s.QuizSummaryRowSerializer(rows, many=True).data)
 

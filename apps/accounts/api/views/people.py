@@ -23,6 +23,8 @@ from apps.core.api.views import (
     ScopedModelViewSet,
     ScopedViewSetMixin,
 )
+from apps.core.compiled import compiles_for
+from apps.core.pagination import asks_only_for_a_page
 
 from ... import csv_io, scopes, selectors, services
 from ...models import Role, School, StaffProfile, StudentProfile, TeacherProfile, User
@@ -256,9 +258,13 @@ class StudentViewSet(ProfileViewSet):
         "year (`current_enrollment`); guardians and personal details are on the detail.",
     )
     def list(self, request):
-        page = self.paginate_queryset(
-            selectors.student_summary_rows(self.filter_queryset(self.get_queryset()))
-        )
+        if asks_only_for_a_page(request) and compiles_for(request.user):
+            # No filter, search or ordering: SQL compiled once per role, the same answer.
+            page = self.paginate_queryset(selectors.student_summary_page(request.user))
+        else:
+            page = self.paginate_queryset(
+                selectors.student_summary_rows(self.filter_queryset(self.get_queryset()))
+            )
         storage = StudentProfile._meta.get_field("photo").storage
 
         def photo_url(name: str) -> str:
