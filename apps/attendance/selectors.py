@@ -119,7 +119,7 @@ def _day_query(school_id, section_id, date, daily: bool) -> QuerySet[AttendanceR
 
 
 # A register's rows, read on every mark and every register read: compiled once.
-_day_rows = CompiledQuery(_day_query, fixed=("daily",))
+_day_rows = CompiledQuery(_day_query, fixed=("daily",), uuids_as_text=True)
 
 
 def section_day(section: Section, date: dt.date, period=None) -> list[Mark]:
@@ -222,7 +222,8 @@ def _uuids(values: Iterable) -> list[uuid.UUID]:
 _enrollment_names = CompiledQuery(
     lambda student_ids: Enrollment.objects.filter(student_id__in=student_ids).values(
         "student_id", "section_id", "roll_number", name=F("student__user__full_name")
-    )
+    ),
+    uuids_as_text=True,
 )
 
 

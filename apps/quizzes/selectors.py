@@ -281,15 +281,22 @@ def _answer_rows(attempt: Attempt) -> list[dict]:
     return out
 
 
-def saved_answers(attempt: Attempt, *, strict: bool = False) -> list[dict]:
+def saved_answers(
+    attempt: Attempt, *, strict: bool = False, pending: list[dict] | None = None
+) -> list[dict]:
     """The attempt's answers: what Postgres holds with its pending autosaves laid over
     (read-your-writes before any flush). Redis is read first, then one query. `strict`: raise
     `buffer.BufferReadError` when the pending autosaves cannot be read (grading must not go on
-    without them) instead of showing what Postgres holds."""
+    without them) instead of showing what Postgres holds. `pending`: the pending autosaves
+    already read (an autosave reads them back in its put's round trip)."""
     if attempt.status == AttemptStatus.SUBMITTED:
         return _answer_rows(attempt)  # graded rows are final; pending copies are replays
     return buffer.overlay(
-        KIND, lambda: _answer_rows(attempt), strict=strict, attempt_id=str(attempt.pk)
+        KIND,
+        lambda: _answer_rows(attempt),
+        strict=strict,
+        pending_records=pending,
+        attempt_id=str(attempt.pk),
     )
 
 

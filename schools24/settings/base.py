@@ -162,9 +162,13 @@ if DATABASE_STATEMENT_TIMEOUT > 0:
     _db_options["options"] = (
         f"{_db_options.get('options', '')} -c statement_timeout={DATABASE_STATEMENT_TIMEOUT}s"
     ).strip()
+# A reused connection PostgreSQL answered on less than this many seconds ago skips Django's
+# `SELECT 1` health check (apps/core/postgresql/base.py); one idle longer is checked.
+DATABASE_HEALTH_CHECK_IDLE = env.float("DATABASE_HEALTH_CHECK_IDLE", default=5.0)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     from apps.core.pgtimeout import TimedConnection, TimedCursor
 
+    DATABASES["default"]["ENGINE"] = "apps.core.postgresql"
     _db_options.setdefault("connection_factory", TimedConnection)
     _db_options.setdefault("cursor_factory", TimedCursor)
 

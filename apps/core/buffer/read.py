@@ -19,8 +19,8 @@ from .scripts import pipelined
 logger = logging.getLogger("schools24.buffer")
 
 
-def _raw_pairs(kind: BufferKind, layout: Layout, flt: Mapping[str, Any]) -> list[bytes]:
-    """A flat [key, value, key, value ...] of the pending records the filter may match."""
+def _read_calls(kind: BufferKind, layout: Layout, flt: Mapping[str, Any]) -> list[tuple]:
+    """The pipelined script calls that read the pending records the filter may match."""
     if all(f in flt for f in kind.key_fields):
         shard, bucket, key = layout.locate(flt)
         shards, args = [shard], ["k", bucket, key]
@@ -39,12 +39,16 @@ def _raw_pairs(kind: BufferKind, layout: Layout, flt: Mapping[str, Any]) -> list
     for shard in shards:
         sk = shard_keys(kind, shard)
         calls.append(("read", [sk.b, sk.fb], [sk.base, *args]))
-    return [v for pairs in pipelined(get_client(), calls) for v in pairs]
+    return calls
 
 
-def _records(kind: BufferKind, wanted: dict[str, Any]) -> list[Record]:
+def _records(kind: BufferKind, wanted: dict[str, Any], pairs: list | None = None) -> list[Record]:
+    """The records the filter may match, from `pairs` (a flat [key, value, ...] already read by
+    the calls of `_read_calls`) or read now."""
     layout = layout_of(kind)
-    pairs = _raw_pairs(kind, layout, wanted)
+    if pairs is None:
+        calls = _read_calls(kind, layout, wanted)
+        pairs = [v for found in pipelined(get_client(), calls) for v in found]
     out = []
     for i in range(0, len(pairs), 2):
         try:
@@ -84,6 +88,26 @@ def pending(kind: str | BufferKind, *, strict: bool = False, **flt: Any) -> list
             "Write buffer: Redis unreachable reading %s pending records: %s", k.name, exc
         )
         return []
+    return _newest(k, found, wanted)
+
+
+def read_back(kind: BufferKind, **flt: Any) -> tuple[list[tuple], Callable[[list], list[Record]]]:
+    """For a writer that reads its group back in the put's own round trip: the script calls
+    that read what `pending(kind, **flt)` reads, and the function that turns their results
+    into what `pending` returns. Run the calls after the put, in the same pipeline (Redis runs
+    them in order, so the read sees the put)."""
+    wanted = {name: normalise(value) for name, value in flt.items()}
+    calls = _read_calls(kind, layout_of(kind), wanted)
+
+    def records(results: list) -> list[Record]:
+        pairs = [v for found in results for v in found]
+        return _newest(kind, _records(kind, wanted, pairs), wanted)
+
+    return calls, records
+
+
+def _newest(k: BufferKind, found: list[Record], wanted: dict[str, Any]) -> list[Record]:
+    """The records matching `wanted`, the newest per key, loaded."""
     newest: dict[str, Record] = {}
     ts_field = k.ts_field
     for record in found:
@@ -113,6 +137,7 @@ def overlay(
     ts_field: str | None = None,
     make_row: Callable[[Record], Any] | None = None,
     strict: bool = False,
+    pending_records: list[Record] | None = None,
     **flt: Any,
 ) -> list[Any]:
     """What Postgres holds (`rows`) with the pending records of `kind` matching `flt` laid over.
@@ -125,9 +150,11 @@ def overlay(
     write that went straight to Postgres while Redis was down). Dict rows are copied; objects
     get attributes set. Records the database lacks are appended (dicts, or `make_row(record)`).
     `strict`: raise `BufferReadError` when Redis cannot be read (see `pending`).
+    `pending_records`: the pending records already read (`put_many(read_back=...)` reads them
+    in the put's round trip, before these rows are read); Redis is then not asked again.
     """
     k = get_kind(kind)
-    records = pending(k, strict=strict, **flt)
+    records = pending(k, strict=strict, **flt) if pending_records is None else pending_records
     if callable(rows):
         rows = rows()
     out = list(rows)

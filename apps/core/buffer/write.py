@@ -24,6 +24,7 @@ from .connection import (
 )
 from .kinds import BufferKind, get_kind
 from .layout import all_shard_keys, layout_of, shard_keys, trigger_key
+from .read import read_back
 from .records import Record, prepare
 from .scripts import pipelined
 
@@ -34,9 +35,12 @@ PUT_CHUNK = 500  # records per put script call
 
 class Stored(list):
     """The records of a `put_many` as stored; `buffered` tells whether they went to Redis
-    (pending) or straight to Postgres (the buffer off or Redis unreachable)."""
+    (pending) or straight to Postgres (the buffer off or Redis unreachable). `pending`: with
+    `read_back`, the group's pending records read in the put's round trip (None when the
+    records went straight to Postgres: then read as usual)."""
 
     buffered: bool = False
+    pending: list[Record] | None = None
 
 
 def put(kind: str | BufferKind, record: Mapping[str, Any]) -> Record:
@@ -52,8 +56,15 @@ def put(kind: str | BufferKind, record: Mapping[str, Any]) -> Record:
     return put_many(kind, [record])[0]
 
 
-def put_many(kind: str | BufferKind, records: Iterable[Mapping[str, Any]]) -> Stored:
-    """Buffer many records in one round trip (one script call per shard chunk, pipelined)."""
+def put_many(
+    kind: str | BufferKind,
+    records: Iterable[Mapping[str, Any]],
+    *,
+    read_back: Mapping[str, Any] | None = None,
+) -> Stored:
+    """Buffer many records in one round trip (one script call per shard chunk, pipelined).
+    `read_back` (a `pending` filter): read those pending records in the same round trip, after
+    the put (`Stored.pending`), for a writer that answers with what it wrote."""
     k = get_kind(kind)
     stored = Stored(prepare(k, r) for r in records)
     if not stored:
@@ -72,7 +83,7 @@ def put_many(kind: str | BufferKind, records: Iterable[Mapping[str, Any]]) -> St
         write_through(k, stored)
         return stored
     try:
-        biggest = _put_redis(k, stored)
+        biggest = _put_redis(k, stored, read_back)
     except REDIS_ERRORS as exc:
         mark_down()
         logger.warning(
@@ -94,7 +105,7 @@ def write_through(kind: BufferKind, records: list[Record]) -> int:
         return kind.apply(records)
 
 
-def _put_redis(kind: BufferKind, records: list[Record]) -> int:
+def _put_redis(kind: BufferKind, records: Stored, read: Mapping[str, Any] | None = None) -> int:
     client = redis_for_put()
     layout, codec = layout_of(kind), default_codec()
     by_shard: dict[int, list[bytes | str]] = {}
@@ -110,7 +121,12 @@ def _put_redis(kind: BufferKind, records: list[Record]) -> int:
         sk = shard_keys(kind, shard)
         for start in range(0, len(args), step):
             calls.append(("put", [sk.n, sk.o], [sk.base, now_ms, *args[start : start + step]]))
-    return max(int(count) for _accepted, count in pipelined(client, calls))
+    if read is None:
+        return max(int(count) for _accepted, count in pipelined(client, calls))
+    reads, records_of = read_back(kind, **read)
+    results = pipelined(client, calls + reads)
+    records.pending = records_of(results[len(calls) :])
+    return max(int(count) for _accepted, count in results[: len(calls)])
 
 
 # --- the size threshold ----------------------------------------------------------------------

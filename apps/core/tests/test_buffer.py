@@ -850,3 +850,31 @@ def script_call(client, name: str, keys: list[str], args: list) -> list:
 
     base = keys[0].rsplit(":", 1)[0]
     return pipelined(client, [(name, keys, [*args, base])])
+
+
+def test_a_put_reads_its_group_back_in_the_same_round_trip(school):
+    group = {"school_id": school, "day": probe.START.isoformat()}
+    earlier = buffer.put_many("probe", probe.records(school, 4, 1, status="P"))
+    assert len(buffer.pending("probe", **group)) == 4  # (and the old layout's check is done)
+    rewrite = [{**earlier[0], "status": "A", "ts": None}]
+    with redis_round_trips() as trips:
+        stored = buffer.put_many("probe", rewrite, read_back=group)
+    assert len(trips) == 1  # the put and the read in one pipeline
+    # What a separate read answers now: the group's records, the rewrite included.
+    assert sorted(stored.pending, key=probe.key_of) == sorted(
+        buffer.pending("probe", **group), key=probe.key_of
+    )
+    assert {probe.key_of(r): r["status"] for r in stored.pending}[probe.key_of(earlier[0])] == "A"
+    assert len(stored.pending) == 4
+    # overlay with them reads no Redis: only the rows
+    with redis_round_trips() as trips:
+        rows = buffer.overlay("probe", [], pending_records=stored.pending, **group)
+    assert trips == [] and len(rows) == 4
+
+
+def test_a_put_written_through_has_nothing_read_back(settings, school):
+    settings.BATCH_PROCESSOR_REDIS_URL = f"redis://127.0.0.1:{_closed_port()}/0"
+    buffer.reset_client()
+    group = {"school_id": school, "day": probe.START.isoformat()}
+    stored = buffer.put_many("probe", probe.records(school, 2, 1), read_back=group)
+    assert not stored.buffered and stored.pending is None  # then the caller reads as usual

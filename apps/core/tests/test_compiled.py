@@ -148,3 +148,19 @@ def test_a_shape_that_matches_nothing_answers_without_a_query(people):
         assert query.count(ids=[]) == 0
     assert len(queries) == 0
     assert len(query.rows(ids=[User.objects.first().pk])) == 1
+
+
+def test_uuids_can_stay_the_text_postgres_sends(people):
+    admin, school, _ = people
+    as_text = CompiledQuery(
+        lambda school_id: (
+            User.objects.filter(school_id=school_id).order_by("email").values("id", "school_id")
+        ),
+        uuids_as_text=True,
+    )
+    rows = as_text.rows(school_id=school.pk)
+    assert rows[0] == {"id": str(admin.pk), "school_id": str(school.pk)}
+    # the setting is the query's own: another compiled read still gets UUIDs
+    assert isinstance(CompiledQuery(_emails).rows(admin)[0]["email"], str)
+    plain = CompiledQuery(lambda pk: User.objects.filter(pk=pk).values("id")).rows(pk=admin.pk)
+    assert plain == [{"id": admin.pk}] and isinstance(plain[0]["id"], uuid.UUID)

@@ -117,3 +117,27 @@ def test_no_limit_outside_a_scope_and_web_processes(connect):
     cursor = conn.cursor()
     cursor.execute("SELECT pg_sleep(1.2), 1")  # longer than the limits above: not cut
     assert cursor.fetchone()[1] == 1
+
+
+def test_a_shorter_deadline_armed_while_the_watchdog_sleeps_towards_a_longer_one_still_fires():
+    """The watchdog is only woken for a deadline earlier than the one it sleeps towards; a
+    round trip with a shorter limit must still be cut on time, and a later one left alone."""
+    import socket
+
+    watchdog = pgtimeout._Watchdog()
+    long_a, long_b = socket.socketpair()
+    short_a, short_b = socket.socketpair()
+    try:
+        patient = watchdog.arm(long_a.fileno(), 30.0)
+        for _ in range(50):  # later deadlines: no wake needed, none fires
+            watchdog.disarm(watchdog.arm(long_a.fileno(), 30.0))
+        started = time.monotonic()
+        hasty = watchdog.arm(short_a.fileno(), 0.3)
+        short_a.settimeout(5)
+        assert short_a.recv(1) == b""  # shut down under us by the watchdog
+        assert 0.25 <= time.monotonic() - started < 3
+        assert watchdog.disarm(hasty) is True
+        assert watchdog.disarm(patient) is False
+    finally:
+        for sock in (long_a, long_b, short_a, short_b):
+            sock.close()

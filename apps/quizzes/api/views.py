@@ -441,7 +441,7 @@ class AttemptViewSet(
             attempt_id=pk,
             answers=data.validated_data["answers"],
         )
-        saved = selectors.saved_answers(attempt)
+        saved = selectors.saved_answers(attempt, pending=getattr(attempt, "pending_answers", None))
         return Response(
             s.SavedAnswersSerializer(
                 {

@@ -368,7 +368,10 @@ def _save(attempt: Attempt, answers: list[dict]) -> None:
             code="invalid_answers",
             fields={"answers": errors},
         )
-    buffer.put_many(KIND, records)
+    # The attempt's pending answers come back in the put's round trip: what the API answers
+    # with (`selectors.saved_answers(attempt, pending=attempt.pending_answers)`).
+    stored = buffer.put_many(KIND, records, read_back={"attempt_id": str(attempt.pk)})
+    attempt.pending_answers = stored.pending
 
 
 def _grade(quiz: Quiz, frozen: QuizQuestion, answer: Any) -> tuple[float, Decimal, bool | None]:
