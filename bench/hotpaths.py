@@ -23,7 +23,10 @@ Measured, each with `wrk -t2 -c<connections> -d<duration>s` after a 2 s warm-up:
 - `GET /api/v1/attendance/?section=<5-A>&date=<its latest marked day>&page_size=40` as the demo
   teacher (a section's attendance for a day);
 - `GET /api/v1/quizzes/` as the demo student (a student's quizzes);
-- `PUT /api/v1/attempts/<id>/answers/` of one answer as the demo student (quiz autosave).
+- `PUT /api/v1/attempts/<id>/answers/` of one answer (quiz autosave): the demo student and 15
+  classmates each start the quiz and save their own attempt, the requests rotating over the
+  16 (a wrk script); then once more with every request on the demo student's one attempt,
+  for comparison (a save locks its attempt, so that one also queues on a row lock).
 Prints requests/s, p50/p99 latency, non-2xx answers, the ratio to hello and the goal for each.
 The client (wrk) runs on the same machine as gunicorn, PostgreSQL and Redis.
 """
@@ -134,6 +137,8 @@ def manage(env: dict, *args: str, timeout: float = 900) -> str:
     return done.stdout
 
 
+AUTOSAVERS = 16  # students of 5-A autosaving their own attempts, one wrk connection each
+
 FIXTURE_SCRIPT = """
 import json
 from apps.academics.models import Section
@@ -147,9 +152,15 @@ day = AttendanceRecord.objects.filter(section=section).order_by("-date").values_
     "date", flat=True).first()
 quiz = Quiz.objects.filter(school=student.school, status="published",
                            sections=section).order_by("-opens_at").first()
+classmates = list(User.objects.filter(
+    student_profile__enrollments__section=section).exclude(pk=student.user_id).order_by(
+    "email").values_list("email", flat=True)[:AUTOSAVERS - 1])
+if quiz:  # a run starts its own attempts: an earlier run's have run out of time by now
+    quiz.attempts.filter(student__user__email__in=[student.user.email, *classmates]).delete()
 print(json.dumps({"section": str(section.pk), "date": day.isoformat() if day else None,
-                  "quiz": str(quiz.pk) if quiz else None}))
-"""
+                  "quiz": str(quiz.pk) if quiz else None,
+                  "students": [student.user.email, *classmates]}))
+""".replace("AUTOSAVERS - 1", str(AUTOSAVERS - 1))
 
 
 def request(port, method, path, body=None, token=None) -> tuple[int, dict]:
@@ -198,10 +209,37 @@ LATENCY = re.compile(r"^\s+(50|99)(?:\.000)?%\s+([\d.]+)(us|ms|s)\s*$", re.M)
 UNIT = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
-def wrk(port, path, token, duration, connections, method="GET", body=None) -> dict:
+def rotating(targets: list[tuple[str, str, dict]], threads: int = 2) -> str:
+    """A wrk script sending PUTs of (path, token, body) in turn, each wrk thread starting at
+    another place in the list, so no two connections keep hitting the same row."""
+    rows = ",\n".join(
+        f"{{{json.dumps(path)}, {json.dumps(token)}, {json.dumps(json.dumps(body))}}}"
+        for path, token, body in targets
+    )
+    return f"""
+local targets = {{
+{rows}
+}}
+local offset = 0
+local started = 0
+function setup(thread)
+  thread:set("offset", started * {len(targets) // threads})
+  started = started + 1
+end
+local i = 0
+function request()
+  i = i + 1
+  local t = targets[(offset + i) % #targets + 1]
+  return wrk.format("PUT", t[1], {{["Authorization"] = "Bearer " .. t[2],
+                                   ["Content-Type"] = "application/json"}}, t[3])
+end
+"""
+
+
+def wrk(port, path, token, duration, connections, method="GET", body=None, lua=None) -> dict:
     script = None
-    lua = ""
-    if method != "GET" or body is not None:
+    if lua is None and (method != "GET" or body is not None):
+        lua = ""
         lua += f"wrk.method = {json.dumps(method)}\n"
         lua += f"wrk.body = {json.dumps(json.dumps(body))}\n"
         lua += 'wrk.headers["Content-Type"] = "application/json"\n'
@@ -227,6 +265,27 @@ def wrk(port, path, token, duration, connections, method="GET", body=None) -> di
         "p50": latency.get("50"),
         "p99": latency.get("99"),
     }
+
+
+def classmates_autosaving(port: int, fixture: dict) -> list[tuple[str, str, dict]]:
+    """The demo student's classmates each start the quiz: (answers path, token, one answer).
+    A class autosaves its own attempts in a quiz; one attempt hammered by every connection
+    would measure its row lock's queue (a save locks its attempt), not the request."""
+    out = []
+    for email in fixture["students"][1:]:
+        token = sign_in(port, email)
+        status, theirs = request(
+            port, "POST", f"/api/v1/quizzes/{fixture['quiz']}/attempts/", {}, token
+        )
+        if status not in (200, 201):
+            raise SystemExit(f"{email} could not start the demo quiz: {status} {theirs}")
+        path = f"/api/v1/attempts/{theirs['id']}/answers/"
+        body = {"answers": [one_answer(theirs["paper"])]}
+        status, reply = request(port, "PUT", path, body, token)
+        if status >= 300:
+            raise SystemExit(f"PUT {path} answered {status}: {str(reply)[:300]}")
+        out.append((path, token, body))
+    return out
 
 
 def main() -> None:
@@ -272,6 +331,8 @@ def main() -> None:
         if status not in (200, 201):
             raise SystemExit(f"could not start the demo quiz: {status} {attempt}")
         answer = {"answers": [one_answer(attempt["paper"])]}
+        autosaves = [(f"/api/v1/attempts/{attempt['id']}/answers/", student, answer)]
+        autosaves += classmates_autosaving(port, fixture)
 
         cases = [
             ("hello", "/bench/hello/", None, "GET", None),
@@ -287,10 +348,14 @@ def main() -> None:
                 None,
             ),
             ("quizzes", "/api/v1/quizzes/", student, "GET", None),
-            ("autosave", f"/api/v1/attempts/{attempt['id']}/answers/", student, "PUT", answer),
+            ("autosave", autosaves[0][0], None, "PUT", None),
+            ("autosave, one attempt", autosaves[0][0], student, "PUT", answer),
             ("hello", "/bench/hello/", None, "GET", None),
         ]
-        for _name, path, token, method, body in cases:  # every path answers before timing
+        scripts = {"autosave": rotating(autosaves)}
+        for name, path, token, method, body in cases:  # every path answers before timing
+            if name in scripts:
+                continue  # checked above
             status, reply = request(port, method, path, body, token)
             if status >= 300:
                 raise SystemExit(f"{method} {path} answered {status}: {str(reply)[:300]}")
@@ -300,9 +365,10 @@ def main() -> None:
         )
         results: dict[str, list[dict]] = {}
         for name, path, token, method, body in cases:
-            wrk(port, path, token, 2, args.connections, method, body)  # warm-up
+            lua = scripts.get(name)
+            wrk(port, path, token, 2, args.connections, method, body, lua)  # warm-up
             results.setdefault(name, []).append(
-                wrk(port, path, token, args.duration, args.connections, method, body)
+                wrk(port, path, token, args.duration, args.connections, method, body, lua)
             )
         hello = sum(r["rps"] for r in results["hello"]) / len(results["hello"])
         say(

@@ -25,12 +25,15 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg2
 import psycopg2.extensions
+from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import QuerySet
@@ -163,10 +166,17 @@ class CompiledQuery:
         return plan, params
 
     def _fetch(self, sql: str, params: list) -> list[tuple]:
-        with connections[self.using].cursor() as cursor:
+        connection = connections[self.using]
+        with connection.cursor() as cursor:
             if self.uuids_as_text:
                 psycopg2.extensions.register_type(_UUID_AS_TEXT, cursor.cursor)
-            cursor.execute(sql, params)
+            name = _prepared(connection, sql) if settings.DATABASE_PREPARED_STATEMENTS else None
+            if name is None:
+                cursor.execute(sql, params)
+            elif params:
+                cursor.execute(f"EXECUTE {name}({', '.join(['%s'] * len(params))})", params)
+            else:
+                cursor.execute(f"EXECUTE {name}")
             return cursor.fetchall()
 
     def _shape(self, user, values: dict) -> tuple:
@@ -270,6 +280,51 @@ class CompiledQuery:
         if missing:
             raise NotCompilable(f"values not found among the parameters: {missing}")
         return slots
+
+
+# --- prepared statements ---------------------------------------------------------------------
+_PLACEHOLDER = re.compile(r"%([%s])")
+
+
+def _numbered(sql: str) -> str:
+    """Django's SQL (`%s` parameters, `%%` a percent sign) as PREPARE takes it ($1, $2 ...)."""
+    numbers = itertools.count(1)
+    return _PLACEHOLDER.sub(lambda m: "%" if m.group(1) == "%" else f"${next(numbers)}", sql)
+
+
+def _prepared(connection, sql: str) -> str | None:
+    """The name of `sql` prepared on this PostgreSQL connection (prepared now if new), or None
+    where it cannot be (PREPARE refused it: it is then sent as it is, on this connection).
+
+    PostgreSQL plans a prepared statement once, not on every call: the planning is most of the
+    server's work for these small reads (0.4 of 0.5 ms for the autosave's lookup). The PREPARE
+    goes on the driver's cursor, inside a savepoint when a transaction is open, so a refusal
+    leaves the caller's transaction and the counted queries untouched. Behind a pooler in
+    transaction mode (PgBouncer), set DATABASE_PREPARED_STATEMENTS off."""
+    raw = connection.connection
+    names = getattr(raw, "prepared_statements", None)
+    if names is None:
+        try:
+            raw.prepared_statements = names = {}
+        except AttributeError:  # not our TimedConnection: no place to remember them
+            return None
+    if sql in names:
+        return names[sql]
+    name = f"s24_{len(names) + 1}"
+    guarded = not connection.get_autocommit()
+    with raw.cursor() as cursor:
+        if guarded:
+            cursor.execute("SAVEPOINT s24_prepare")
+        try:
+            cursor.execute(f"PREPARE {name} AS {_numbered(sql)}")
+        except psycopg2.Error:
+            name = None
+            if guarded:
+                cursor.execute("ROLLBACK TO SAVEPOINT s24_prepare")
+        if guarded:
+            cursor.execute("RELEASE SAVEPOINT s24_prepare")
+    names[sql] = name
+    return name
 
 
 def _hashable(value) -> bool:

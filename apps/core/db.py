@@ -13,6 +13,7 @@ transaction calls `commit_durably()` first, which restores the server's setting.
 from __future__ import annotations
 
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import BooleanField, CharField, Func, Value
 
 
 def _set_local(value: str, using: str) -> None:
@@ -31,3 +32,17 @@ def commit_without_disk_wait(using: str = DEFAULT_DB_ALIAS) -> None:
 def commit_durably(using: str = DEFAULT_DB_ALIAS) -> None:
     """The current transaction's COMMIT waits for the disk as the server is configured to."""
     _set_local("DEFAULT", using)
+
+
+def no_disk_wait_column() -> Func:
+    """`commit_without_disk_wait()` as a column of the transaction's first query (PostgreSQL's
+    `set_config(..., is_local => true)`): selected by a query that runs anyway, it spares the
+    SET LOCAL a round trip of its own. It takes effect only if the query returns a row. Code
+    that then writes data calls `commit_durably()` first, as after `commit_without_disk_wait()`."""
+    return Func(
+        Value("synchronous_commit", output_field=CharField()),
+        Value("off", output_field=CharField()),
+        Value(True, output_field=BooleanField()),
+        function="set_config",
+        output_field=CharField(),
+    )

@@ -165,6 +165,9 @@ if DATABASE_STATEMENT_TIMEOUT > 0:
 # A reused connection PostgreSQL answered on less than this many seconds ago skips Django's
 # `SELECT 1` health check (apps/core/postgresql/base.py); one idle longer is checked.
 DATABASE_HEALTH_CHECK_IDLE = env.float("DATABASE_HEALTH_CHECK_IDLE", default=5.0)
+# Compiled hot reads (apps/core/compiled.py) are PREPAREd once per connection, so PostgreSQL
+# plans them once; turn off behind a pooler in transaction mode (PgBouncer).
+DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     from apps.core.pgtimeout import TimedConnection, TimedCursor
 

@@ -34,3 +34,7 @@ STORAGES = {  # noqa: F405
     **STORAGES,  # noqa: F405
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }  # noqa: F405
+
+# Queries stay readable in the tests' SQL assertions; apps/core/tests/test_compiled.py and the
+# compiled lists' tests run with prepared statements on.
+DATABASE_PREPARED_STATEMENTS = False

@@ -116,12 +116,14 @@ def test_the_list_is_a_summary_and_the_detail_has_the_rest(cast, api, classes):
     assert detail["current_enrollment"] == row["current_enrollment"]
 
 
+@pytest.mark.parametrize("prepared", [False, True], ids=["sent", "prepared"])
 def test_the_compiled_list_answers_what_the_queryset_path_answers_for_every_reader(
-    cast, api, classes
+    cast, api, classes, settings, prepared
 ):
-    """A list asked with no filter is read through SQL compiled once per role; asked with an
-    ordering it goes through the filtered queryset. Same rows, pages and counts for everyone,
-    each reader seeing their own set."""
+    """A list asked with no filter is read through SQL compiled once per role (sent as it is,
+    or as a prepared statement); asked with an ordering it goes through the filtered queryset.
+    Same rows, pages and counts for everyone, each reader seeing their own set."""
+    settings.DATABASE_PREPARED_STATEMENTS = prepared
     EnrollmentFactory(section=classes["five_a"], student=cast.other_student, roll_number=9)
     seen = {}
     for name, user in {

@@ -926,3 +926,27 @@ def test_school_today_uses_the_school_timezone(cast):
     kiritimati = selectors.school_today(cast.school)
     cast.school.timezone = "Pacific/Pago_Pago"  # UTC-11
     assert (kiritimati - selectors.school_today(cast.school)).days in (1, 2)
+
+
+def test_a_register_read_through_prepared_statements_answers_the_same(
+    cast, school_year, att, api, settings
+):
+    """The register's compiled reads (its scoped lookup, its marks, its students' names) sent
+    as prepared statements, as production sends them, answer what they answer sent as SQL;
+    another teacher's section stays a 404."""
+    mark(
+        api,
+        cast.admin,
+        school_year.sec_a,
+        att.day,
+        [entry(cast.student), entry(cast.other_student)],
+    )
+    params = {"section": school_year.sec_a.pk, "date": att.day}
+    sent = api(cast.teacher.user).get(LIST, params).json()
+    settings.DATABASE_PREPARED_STATEMENTS = True
+    with CaptureQueriesContext(connection) as queries:
+        prepared = api(cast.teacher.user).get(LIST, params).json()
+    assert prepared == sent and prepared["count"] == 2
+    assert sum(q["sql"].startswith("EXECUTE s24_") for q in queries.captured_queries) == 3
+    other = {"section": school_year.sec_b.pk, "date": att.day}
+    assert api(cast.colleague.user).get(LIST, other).status_code == 404

@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 from django.db import connection
-from django.db.models import F
+from django.db.models import F, Value
 from django.test.utils import CaptureQueriesContext
 
 from apps.accounts.models import Role, User
@@ -164,3 +164,58 @@ def test_uuids_can_stay_the_text_postgres_sends(people):
     assert isinstance(CompiledQuery(_emails).rows(admin)[0]["email"], str)
     plain = CompiledQuery(lambda pk: User.objects.filter(pk=pk).values("id")).rows(pk=admin.pk)
     assert plain == [{"id": admin.pk}] and isinstance(plain[0]["id"], uuid.UUID)
+
+
+@pytest.fixture
+def prepared(settings):
+    settings.DATABASE_PREPARED_STATEMENTS = True
+
+
+def test_prepared_statements_answer_the_same_rows_and_are_prepared_once(people, prepared):
+    admin, school, _ = people
+    query = CompiledQuery(
+        lambda school_id, pattern: (
+            User.objects.filter(school_id=school_id, email__gt=pattern)
+            .order_by("email")
+            .values("id", "email")
+        )
+    )
+    expected = list(
+        User.objects.filter(school=school, email__gt="b").order_by("email").values("id", "email")
+    )
+    with CaptureQueriesContext(connection) as queries:
+        first = query.rows(school_id=school.pk, pattern="b")
+        again = query.rows(school_id=school.pk, pattern="b")
+        page = query.rows(school_id=school.pk, pattern="b", limit=2, offset=1)
+        total = query.count(school_id=school.pk, pattern="b")
+    assert first == again == expected and page == expected[1:3] and total == len(expected) == 4
+    sent = [q["sql"] for q in queries.captured_queries]
+    assert len(sent) == 4 and all(q.startswith("EXECUTE s24_") for q in sent)
+    names = {q.split("(")[0] for q in sent}
+    assert len(names) == 3  # the rows (twice), the page, the count: each prepared once
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE name LIKE 's24_%%'")
+        assert cursor.fetchone()[0] >= 3
+
+
+def test_a_statement_postgres_will_not_prepare_is_sent_as_it_is_and_the_transaction_lives_on(
+    people, prepared
+):
+    admin, school, _ = people
+    # A parameter with no type to infer: PREPARE refuses it ("could not determine data type").
+    query = CompiledQuery(
+        lambda school_id, label: (
+            User.objects.filter(school_id=school_id)
+            .extra(where=["%s IS NOT NULL"], params=[label])  # noqa: S610 - a test of PREPARE
+            .order_by("email")
+            .values("email")
+            .annotate(label=Value("fixed"))
+        )
+    )
+    rows = query.rows(school_id=school.pk, label="x")
+    assert rows[0] == {"email": "a@one.test", "label": "fixed"}
+    # the caller's transaction (the test's) still works, and the refusal is remembered
+    assert User.objects.filter(school=school).count() == 5
+    with CaptureQueriesContext(connection) as queries:
+        assert len(query.rows(school_id=school.pk, label="y")) == 5
+    assert not queries.captured_queries[0]["sql"].startswith("EXECUTE")

@@ -75,3 +75,20 @@ def test_a_connection_idle_longer_is_checked_as_django_checks_it(health_checks, 
     db.health_check_done = False
     db.close_if_health_check_failed()
     assert health_checks == [1, 1]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_column_turns_the_disk_wait_off_for_its_transaction_in_the_same_query():
+    from django.contrib.contenttypes.models import ContentType
+
+    from apps.core.db import no_disk_wait_column
+
+    server = _setting()
+    with transaction.atomic():
+        rows = list(ContentType.objects.values("pk", off=no_disk_wait_column())[:1])
+        assert rows and rows[0]["off"] == "off"
+        assert _setting() == "off"
+    assert _setting() == server  # local to the transaction
+    with transaction.atomic():  # no row read: nothing changes
+        assert not ContentType.objects.filter(pk=-1).values("pk", off=no_disk_wait_column())
+        assert _setting() == server

@@ -26,7 +26,7 @@ from apps.accounts.models import Role, StudentProfile
 from apps.core import audit, buffer
 from apps.core.access import scope_queryset
 from apps.core.compiled import CompiledQuery
-from apps.core.db import commit_without_disk_wait
+from apps.core.db import commit_durably, no_disk_wait_column
 from apps.core.exceptions import ApplicationError, ServiceUnavailable
 from apps.core.services import refuse
 
@@ -286,15 +286,16 @@ def attempt_save_answers(*, actor, attempt_id, answers: list[dict]) -> Attempt:
                 _("This attempt has been submitted; answers can no longer change."),
                 code="attempt_submitted",
             )
+        # The lookup turned the disk wait off for this transaction (`no_disk_wait_column`):
+        # the answers go to Redis and it only held the attempt's lock. What writes to Postgres
+        # commits durably: grading here, answers written through while Redis is down
+        # (`buffer_kinds.apply`).
         if is_expired(attempt):
+            commit_durably()
             attempt_submit(attempt=attempt, auto=True)
             expired = True  # committed when this block ends; the refusal below keeps it
         else:
             expired = False
-            # The answers go to Redis: this transaction only held the attempt's lock, so its
-            # COMMIT need not wait for the disk (answers written through to Postgres while
-            # Redis is down still commit durably: `buffer_kinds.apply`).
-            commit_without_disk_wait()
             _save(attempt, answers)
     if expired:
         raise refuse(
@@ -316,7 +317,12 @@ _locked_attempt_row = CompiledQuery(
         .select_for_update(of=("self",))
         .order_by()
         .annotate(documents=selectors.frozen_documents_of(OuterRef("quiz_id"), asked))
-        .values(*_ATTEMPT_COLUMNS, "documents", student_user_id=F("student__user_id"))
+        .values(
+            *_ATTEMPT_COLUMNS,
+            "documents",
+            student_user_id=F("student__user_id"),
+            no_disk_wait=no_disk_wait_column(),
+        )
     )
 )
 
