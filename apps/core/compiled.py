@@ -17,8 +17,12 @@ pattern, a string cast to a UUID) is therefore caught at the first call, in the 
 served wrong.
 
 Rows come back as the queryset's `.values()` dicts, converted by the same converters Django
-applies (with `uuids_as_text`, uuid columns stay the strings PostgreSQL sends). Values must be given as the column's own Python type: `uuid.UUID`, `datetime.date`,
-`int` or `str` (a bool is refused: `True` is also a constant in many queries).
+applies (with `uuids_as_text`, uuid columns stay the strings PostgreSQL sends). Values must be
+given as the column's own Python type: `uuid.UUID`, `datetime.date`, `int` or `str` (a bool is
+refused: `True` is also a constant in many queries).
+
+With DATABASE_PREPARED_STATEMENTS (the default) each statement is PREPAREd once per database
+connection and then EXECUTEd, so PostgreSQL plans it once instead of on every call (`_prepared`).
 """
 
 from __future__ import annotations
