@@ -13,7 +13,6 @@ flush that runs after a submit changes nothing.
 from __future__ import annotations
 
 from apps.core.buffer import BufferKind, Upsert, register_kind, uuid5_text
-from apps.core.db import commit_durably
 
 from .models import ANSWER_NAMESPACE, AttemptAnswer, answer_name
 
@@ -43,10 +42,8 @@ _upsert = Upsert.for_model(
 
 
 def apply(records) -> int:
-    """Write answers to Postgres (a flush, or an autosave written through while Redis is down).
-    The autosave's transaction commits without waiting for the disk while it only locks the
-    attempt (`services.attempt_save_answers`); answers written here commit durably."""
-    commit_durably()
+    """Write answers to Postgres (a flush, or an autosave written through while Redis is down,
+    under the attempt's row lock: `services.attempts._put_locked`)."""
     return _upsert(records)
 
 

@@ -11,6 +11,8 @@ Used by attendance marks and quiz answer autosaves. The API other apps call::
     buffer.pending("attendance", school_id=..., section_id=..., date=...)   # pending records
     buffer.overlay("attendance", qs.values(...), school_id=..., section_id=..., date=...)
     buffer.overlay(..., strict=True)   # BufferReadError instead of [] when Redis cannot be read
+    buffer.close_group("quiz_answer", attempt_id=...)  # puts passing unless_closed= refused
+    buffer.put_many("quiz_answer", records, unless_closed={...}, through=...)  # GroupClosed
     buffer.flush("attendance")  /  buffer.flush_all()                       # -> FlushResult
     buffer.stats()  /  buffer.readiness()                                    # for /readyz, /metrics
     buffer.Upsert(...) / buffer.Upsert.for_model(Model, key_fields, "ts")    # a ready apply()
@@ -54,17 +56,29 @@ from .read import overlay, pending
 from .records import decode_record, now_micros, uuid5_text
 from .status import readiness, requeue_dead, stats
 from .upsert import Upsert
-from .write import Stored, pending_count, put, put_many
+from .write import (
+    CLOSED_TTL,
+    GroupClosed,
+    Stored,
+    close_group,
+    pending_count,
+    put,
+    put_many,
+    reopen_group,
+)
 
 __all__ = [
     "HOOKS",
     "BufferKind",
     "BufferRedisUnsafe",
     "BufferReadError",
+    "CLOSED_TTL",
+    "GroupClosed",
     "FlushResult",
     "LockLost",
     "Upsert",
     "decode_record",
+    "close_group",
     "eviction_problem",
     "flush",
     "flush_all",
@@ -81,6 +95,7 @@ __all__ = [
     "readiness",
     "register_kind",
     "registered_kinds",
+    "reopen_group",
     "requeue_dead",
     "reset_client",
     "stats",

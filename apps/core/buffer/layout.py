@@ -13,6 +13,7 @@ the braces a Redis Cluster hash tag so a shard's keys share a slot and its scrip
     B:is      set     groups with an index
     B:fv:<b> B:fx B:fb B:fn B:fo B:fi:<g> B:fis   the same, handed off to a flush (snapshot)
     B:lock    string  token of the flusher that owns the shard (SET NX PX)
+    B:c:<g>   string  group <g> is closed: puts that name it are refused (SET EX, `close_group`)
     B:dead    hash    JSON key -> codec(JSON record) refused by Postgres or undecodable
     <prefix>:{<kind>}:trigger   the size-threshold debounce (SET NX EX)
 
@@ -97,6 +98,9 @@ class ShardKeys:
 
     def index(self, group: bytes) -> bytes:
         return self.base.encode() + b":i:" + group
+
+    def closed(self, group: bytes) -> bytes:
+        return self.base.encode() + b":c:" + group
 
 
 _keys_cache: dict[tuple[str, str, int], ShardKeys] = {}

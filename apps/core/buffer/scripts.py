@@ -22,11 +22,14 @@ local function resolve(side, k, v)
 end
 """
 
-# KEYS: n, o. ARGV: base, now_ms, then five per record: bucket, key, value, group, suffix
-# (group and suffix empty for kinds without a group index). A record not newer than the one
-# pending for its key is ignored; a key given twice keeps its newest record. A long value
-# (9th byte 0xC1) goes to B:x and its bucket keeps the 9-byte stub. Returns {accepted, pending}.
+# KEYS: n, o, and optionally a group's closed marker (B:c:<group>). ARGV: base, now_ms, then
+# five per record: bucket, key, value, group, suffix (group and suffix empty for kinds without a
+# group index). A record not newer than the one pending for its key is ignored; a key given
+# twice keeps its newest record. A long value (9th byte 0xC1) goes to B:x and its bucket keeps
+# the 9-byte stub. Returns {accepted, pending}, or {-1, 0} with nothing written when the marker
+# exists (the group was closed: `write.close_group`).
 PUT_LUA = r"""
+if KEYS[3] and redis.call('EXISTS', KEYS[3]) == 1 then return {-1, 0} end
 local base, now = ARGV[1], ARGV[2]
 local added, accepted = 0, 0
 local buckets, groups = {}, {}

@@ -1,10 +1,11 @@
-"""The write path: put, put_many, the write-through fallback and the size threshold."""
+"""The write path: put, put_many, the write-through fallback, closed groups and the size
+threshold."""
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import redis
@@ -15,6 +16,7 @@ from apps.core.codecs import default_codec
 
 from .connection import (
     REDIS_ERRORS,
+    BufferReadError,
     enabled,
     get_client,
     mark_down,
@@ -25,12 +27,20 @@ from .connection import (
 from .kinds import BufferKind, get_kind
 from .layout import all_shard_keys, layout_of, shard_keys, trigger_key
 from .read import read_back
-from .records import Record, prepare
+from .records import Record, normalise, prepare
 from .scripts import pipelined
 
 logger = logging.getLogger("schools24.buffer")
 
 PUT_CHUNK = 500  # records per put script call
+# How long a closed group stays closed: far longer than any request takes between reading what
+# it checks against and putting (a request past it would have timed out long before).
+CLOSED_TTL = 24 * 3600
+
+
+class GroupClosed(Exception):
+    """`put_many(..., unless_closed=...)` found the group closed (`close_group`); nothing was
+    written."""
 
 
 class Stored(list):
@@ -61,16 +71,24 @@ def put_many(
     records: Iterable[Mapping[str, Any]],
     *,
     read_back: Mapping[str, Any] | None = None,
+    unless_closed: Mapping[str, Any] | None = None,
+    through: Callable[[list[Record]], Any] | None = None,
 ) -> Stored:
     """Buffer many records in one round trip (one script call per shard chunk, pipelined).
     `read_back` (a `pending` filter): read those pending records in the same round trip, after
-    the put (`Stored.pending`), for a writer that answers with what it wrote."""
+    the put (`Stored.pending`), for a writer that answers with what it wrote.
+
+    `unless_closed` (a group, every group field named; all records in it): refuse the put,
+    atomically and with nothing written, when `close_group` closed that group (raises
+    `GroupClosed`). Redis cannot check that for records written straight to Postgres, so such a
+    writer passes `through`: what writes them there instead of the kind's apply(), under
+    whatever lock its closing takes."""
     k = get_kind(kind)
     stored = Stored(prepare(k, r) for r in records)
     if not stored:
         return stored
     if not enabled():
-        write_through(k, stored)
+        write_through(k, stored, through)
         return stored
     problem = unsafe_for_put()
     if problem:
@@ -80,10 +98,10 @@ def put_many(
             len(stored),
             k.name,
         )
-        write_through(k, stored)
+        write_through(k, stored, through)
         return stored
     try:
-        biggest = _put_redis(k, stored, read_back)
+        biggest = _put_redis(k, stored, read_back, unless_closed)
     except REDIS_ERRORS as exc:
         mark_down()
         logger.warning(
@@ -93,19 +111,30 @@ def put_many(
             len(stored),
             k.name,
         )
-        write_through(k, stored)
+        write_through(k, stored, through)
         return stored
     stored.buffered = True
     maybe_trigger(k, biggest)
     return stored
 
 
-def write_through(kind: BufferKind, records: list[Record]) -> int:
+def write_through(
+    kind: BufferKind,
+    records: list[Record],
+    through: Callable[[list[Record]], Any] | None = None,
+) -> Any:
+    if through is not None:
+        return through(records)
     with transaction.atomic(using=kind.using):
         return kind.apply(records)
 
 
-def _put_redis(kind: BufferKind, records: Stored, read: Mapping[str, Any] | None = None) -> int:
+def _put_redis(
+    kind: BufferKind,
+    records: Stored,
+    read: Mapping[str, Any] | None = None,
+    unless_closed: Mapping[str, Any] | None = None,
+) -> int:
     client = redis_for_put()
     layout, codec = layout_of(kind), default_codec()
     by_shard: dict[int, list[bytes | str]] = {}
@@ -114,19 +143,71 @@ def _put_redis(kind: BufferKind, records: Stored, read: Mapping[str, Any] | None
         by_shard.setdefault(packed.shard, []).extend(
             (packed.bucket, packed.key, packed.value, packed.group, packed.suffix)
         )
+    marker = []
+    if unless_closed is not None:
+        shard, key = _closed_key(kind, unless_closed)
+        if set(by_shard) != {shard}:
+            raise ValueError(f"put_many(unless_closed=...): a {kind.name} record is not in it")
+        marker = [key]
     now_ms = int(time.time() * 1000)
     calls = []
     step = PUT_CHUNK * 5
     for shard, args in by_shard.items():
         sk = shard_keys(kind, shard)
         for start in range(0, len(args), step):
-            calls.append(("put", [sk.n, sk.o], [sk.base, now_ms, *args[start : start + step]]))
-    if read is None:
-        return max(int(count) for _accepted, count in pipelined(client, calls))
-    reads, records_of = read_back(kind, **read)
+            keys = [sk.n, sk.o, *marker]
+            calls.append(("put", keys, [sk.base, now_ms, *args[start : start + step]]))
+    reads, records_of = read_back(kind, **read) if read is not None else ([], None)
     results = pipelined(client, calls + reads)
-    records.pending = records_of(results[len(calls) :])
-    return max(int(count) for _accepted, count in results[: len(calls)])
+    puts = results[: len(calls)]
+    if any(int(accepted) < 0 for accepted, _count in puts):
+        raise GroupClosed(kind.name)
+    if records_of is not None:
+        records.pending = records_of(results[len(calls) :])
+    return max(int(count) for _accepted, count in puts)
+
+
+# --- closed groups ---------------------------------------------------------------------------
+def _closed_key(kind: BufferKind, group: Mapping[str, Any]) -> tuple[int, bytes]:
+    """(shard, marker key) of a group of a kind sharded by group."""
+    if not kind.group_fields or set(group) != set(kind.group_fields):
+        raise ValueError(f"A closed {kind.name} group names exactly {kind.group_fields}")
+    packed, _prefix, shard, _h = layout_of(kind).group_address(
+        {name: normalise(value) for name, value in group.items()}
+    )
+    if shard is None:
+        raise ValueError(f"{kind.name} is not sharded by group; its groups cannot be closed")
+    return shard, shard_keys(kind, shard).closed(packed)
+
+
+def close_group(kind: str | BufferKind, **group: Any) -> bool:
+    """Close a group to puts that pass `unless_closed` for it, for CLOSED_TTL seconds: every
+    such put that Redis runs after this one is refused (`GroupClosed`), so a reader that then
+    reads the group's pending records sees the last of them. A quiz attempt's answers are closed
+    by its submit. False when the buffer is off (every put then goes through the writer's
+    `through`). Raises `BufferReadError` when Redis cannot be reached."""
+    k = get_kind(kind)
+    if not enabled():
+        return False
+    _shard, key = _closed_key(k, group)
+    try:
+        get_client().set(key, b"1", ex=CLOSED_TTL)
+    except redis.exceptions.RedisError as exc:
+        raise BufferReadError(k.name, exc) from exc
+    return True
+
+
+def reopen_group(kind: str | BufferKind, **group: Any) -> None:
+    """Undo `close_group` (a close whose reason did not happen: a submit that failed). Raises
+    `BufferReadError` when Redis cannot be reached."""
+    k = get_kind(kind)
+    if not enabled():
+        return
+    _shard, key = _closed_key(k, group)
+    try:
+        get_client().delete(key)
+    except redis.exceptions.RedisError as exc:
+        raise BufferReadError(k.name, exc) from exc
 
 
 # --- the size threshold ----------------------------------------------------------------------

@@ -10,6 +10,7 @@ whose flushers share rows with the test's thread, run with transaction=True.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import os
 import queue
@@ -488,6 +489,45 @@ def test_disabled_buffer_writes_straight_through(settings, caplog, school):
     assert table_state(school) == expected_of(stored)
     assert not stored.buffered
     assert not caplog.records  # not a failure, a configuration
+
+
+def test_a_closed_group_refuses_puts_that_ask_atomically_and_writes_nothing(settings, school):
+    """`close_group` then `put_many(unless_closed=...)`: refused with nothing written, while
+    puts that do not ask, other groups and reads go on; `reopen_group` undoes it."""
+    day = probe.START.isoformat()
+    group = {"school_id": school, "day": day}
+    first = buffer.put_many("probe", probe.records(school, 2, 1, status="P"), unless_closed=group)
+    assert first.buffered
+    assert buffer.close_group("probe", **group) is True
+    with pytest.raises(buffer.GroupClosed):
+        buffer.put_many(
+            "probe", probe.records(school, 2, 1, status="A"), unless_closed=group, read_back=group
+        )
+    assert sorted(r["status"] for r in buffer.pending("probe", **group)) == ["P", "P"]
+    other_day = {"school_id": school, "day": (probe.START + dt.timedelta(days=1)).isoformat()}
+    moved = [{**r, "day": other_day["day"]} for r in probe.records(school, 1, 1, status="L")]
+    assert buffer.put_many("probe", moved, unless_closed=other_day).buffered
+    with pytest.raises(ValueError):  # a record outside the group named
+        buffer.put_many("probe", moved, unless_closed=group)
+    with pytest.raises(ValueError):  # a key-sharded kind has no closable groups
+        buffer.close_group("probe_keyed", **group)
+    buffer.reopen_group("probe", **group)
+    again = buffer.put_many("probe", probe.records(school, 2, 1, status="A"), unless_closed=group)
+    assert [r["status"] for r in again.pending or buffer.pending("probe", **group)] == ["A", "A"]
+
+
+def test_a_put_that_cannot_be_checked_goes_through_the_writers_own_path(settings, school):
+    """With the buffer off (or Redis down) Redis cannot refuse a put for a closed group, so the
+    writer's `through` writes the records (under its own lock) instead of the kind's apply."""
+    settings.BATCH_PROCESSOR_ENABLED = False
+    seen = []
+    group = {"school_id": school, "day": probe.START.isoformat()}
+    assert buffer.close_group("probe", **group) is False  # nothing to close
+    stored = buffer.put_many(
+        "probe", probe.records(school, 2, 1), unless_closed=group, through=seen.append
+    )
+    assert not stored.buffered and seen == [list(stored)]
+    assert table_state(school) == {}
 
 
 # --- 5. the size threshold -------------------------------------------------------------------

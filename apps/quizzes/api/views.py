@@ -434,8 +434,8 @@ class AttemptViewSet(
     def answers(self, request, pk=None):
         data = s.AnswersInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        # The service finds the attempt among the caller's (a 404 otherwise) under its row
-        # lock: one query for both.
+        # The service finds the attempt among the caller's (a 404 otherwise) in one query and
+        # puts the answers unless a submit closed them (no lock on the way).
         attempt = services.attempt_save_answers(
             actor=request.user,
             attempt_id=pk,

@@ -26,7 +26,6 @@ from apps.accounts.models import Role, StudentProfile
 from apps.core import audit, buffer
 from apps.core.access import scope_queryset
 from apps.core.compiled import CompiledQuery
-from apps.core.db import commit_durably, no_disk_wait_column
 from apps.core.exceptions import ApplicationError, ServiceUnavailable
 from apps.core.services import refuse
 
@@ -265,71 +264,61 @@ def attempt_save_answers(*, actor, attempt_id, answers: list[dict]) -> Attempt:
     Rules: only the attempt's student; the attempt is in progress and its deadline (plus
     QUIZ_DEADLINE_GRACE_SECONDS) has not passed (an expired attempt is submitted with what was
     saved before, and the save is refused); every question is on this attempt's paper, listed
-    once, and the answer has the shape its type takes (null clears an answer). Saves go
-    through the write-behind buffer, under a row lock that a submit also takes, so no save
-    lands after the answers were graded.
+    once, and the answer has the shape its type takes (null clears an answer).
 
-    The attempt is looked up among those `actor` may see (`scopes`), under its row lock, with
-    the frozen documents of the questions answered, in one query compiled once per role (404
-    when it is not found).
+    The attempt is looked up among those `actor` may see (`scopes`), with the frozen documents
+    of the questions answered, in one query compiled once per role (404 when it is not found),
+    and without a lock: the answers go to the write buffer unless the attempt's submit has
+    closed its answers there (`buffer.close_group`, which Redis orders atomically against the
+    put), so no save lands after the answers were graded. A put the buffer refuses that way,
+    and answers written straight to Postgres (the buffer off or Redis down), are decided under
+    the attempt's row lock, which a submit holds until it has graded.
     """
     asked = sorted({str(entry.get("question") or "") for entry in answers})
     try:
         attempt_id = uuid.UUID(str(attempt_id))
     except ValueError:
         raise Http404 from None
-    with transaction.atomic():
-        attempt = _locked_own_attempt(actor, attempt_id, asked)
-        _check_owner(actor, attempt)
-        if attempt.is_submitted:
-            raise refuse(
-                _("This attempt has been submitted; answers can no longer change."),
-                code="attempt_submitted",
-            )
-        # The lookup turned the disk wait off for this transaction (`no_disk_wait_column`):
-        # the answers go to Redis and it only held the attempt's lock. What writes to Postgres
-        # commits durably: grading here, answers written through while Redis is down
-        # (`buffer_kinds.apply`).
-        if is_expired(attempt):
-            commit_durably()
-            attempt_submit(attempt=attempt, auto=True)
-            expired = True  # committed when this block ends; the refusal below keeps it
-        else:
-            expired = False
-            _save(attempt, answers)
-    if expired:
+    attempt = _own_attempt(actor, attempt_id, asked)
+    _check_owner(actor, attempt)
+    if attempt.is_submitted:
+        raise _submitted()
+    if is_expired(attempt):
+        attempt_submit(attempt=attempt, auto=True)
         raise refuse(
             _("The time for this attempt is over; it was submitted with the answers saved."),
             code="deadline_passed",
         )
+    _save(attempt, answers)
     return attempt
+
+
+def _submitted() -> ApplicationError:
+    return refuse(
+        _("This attempt has been submitted; answers can no longer change."),
+        code="attempt_submitted",
+    )
 
 
 _ATTEMPT_COLUMNS = tuple(f.attname for f in Attempt._meta.concrete_fields)
 
-# The autosave's lookup, on every save: the attempt among those the caller may see, under its
-# row lock, with the frozen documents of the questions answered. Compiled once per role and
-# number of questions answered.
-_locked_attempt_row = CompiledQuery(
+# The autosave's lookup, on every save: the attempt among those the caller may see, with the
+# frozen documents of the questions answered. Compiled once per role and number of questions
+# answered.
+_own_attempt_row = CompiledQuery(
     lambda user, attempt_id, asked: (
         scope_queryset(Attempt.objects.all(), user)
         .filter(pk=attempt_id)
-        .select_for_update(of=("self",))
         .order_by()
         .annotate(documents=selectors.frozen_documents_of(OuterRef("quiz_id"), asked))
-        .values(
-            *_ATTEMPT_COLUMNS,
-            "documents",
-            student_user_id=F("student__user_id"),
-            no_disk_wait=no_disk_wait_column(),
-        )
+        .values(*_ATTEMPT_COLUMNS, "documents", student_user_id=F("student__user_id"))
     )
 )
 
 
-def _locked_own_attempt(actor, attempt_id: uuid.UUID, asked: list[str]) -> Attempt:
-    """The attempt as `attempt_save_answers` locks it (404 when `actor` may not see it)."""
-    rows = _locked_attempt_row.rows(actor, attempt_id=attempt_id, asked=asked)
+def _own_attempt(actor, attempt_id: uuid.UUID, asked: list[str]) -> Attempt:
+    """The attempt as `attempt_save_answers` reads it (404 when `actor` may not see it)."""
+    rows = _own_attempt_row.rows(actor, attempt_id=attempt_id, asked=asked)
     if not rows:
         raise Http404
     row = rows[0]
@@ -337,6 +326,33 @@ def _locked_own_attempt(actor, attempt_id: uuid.UUID, asked: list[str]) -> Attem
     attempt.documents = row["documents"]
     attempt.student = StudentProfile(id=row["student_id"], user_id=row["student_user_id"])
     return attempt
+
+
+def _put_locked(attempt_id: uuid.UUID, records: list[dict], *, reopen: bool = False):
+    """Put answers under the attempt's row lock, refused once it is submitted: answers written
+    straight to Postgres (the buffer's `through`), and a put the buffer refused because the
+    group is closed. Holding the lock, no submit is under way, so a closed group whose attempt
+    is still in progress was left by a submit that failed: `reopen` opens it again."""
+    group = {"attempt_id": str(attempt_id)}
+    with transaction.atomic():
+        status = (
+            Attempt.objects.select_for_update()
+            .filter(pk=attempt_id)
+            .values_list("status", flat=True)
+            .first()
+        )
+        if status != AttemptStatus.IN_PROGRESS:
+            raise _submitted()
+        if not reopen:
+            return buffer.get_kind(KIND).apply(records)
+        try:
+            buffer.reopen_group(KIND, **group)
+        except buffer.BufferReadError as exc:  # the put below writes through, or finds it
+            logger.warning("Quiz attempt %s: could not reopen its answers: %s", attempt_id, exc)
+        # No `unless_closed`: while the lock is held nothing can close the group.
+        return buffer.put_many(
+            KIND, records, read_back=group, through=lambda rows: _put_locked(attempt_id, rows)
+        )
 
 
 def _save(attempt: Attempt, answers: list[dict]) -> None:
@@ -376,7 +392,17 @@ def _save(attempt: Attempt, answers: list[dict]) -> None:
         )
     # The attempt's pending answers come back in the put's round trip: what the API answers
     # with (`selectors.saved_answers(attempt, pending=attempt.pending_answers)`).
-    stored = buffer.put_many(KIND, records, read_back={"attempt_id": str(attempt.pk)})
+    group = {"attempt_id": str(attempt.pk)}
+    try:
+        stored = buffer.put_many(
+            KIND,
+            records,
+            read_back=group,
+            unless_closed=group,
+            through=lambda rows: _put_locked(attempt.pk, rows),
+        )
+    except buffer.GroupClosed:
+        stored = _put_locked(attempt.pk, records, reopen=True)
     attempt.pending_answers = stored.pending
 
 
@@ -422,6 +448,10 @@ def attempt_submit(*, attempt: Attempt, actor=None, auto: bool = False) -> Attem
             return attempt
         quiz = attempt.quiz
         try:
+            # Autosaves put from now on are refused (and then wait for this lock), so the read
+            # below sees the last answer saved. Left closed if this submit fails: the next
+            # autosave finds the attempt in progress under the lock and opens it again.
+            buffer.close_group(KIND, attempt_id=str(attempt.pk))
             saved = {a["question_id"]: a for a in selectors.saved_answers(attempt, strict=True)}
         except buffer.BufferReadError as exc:
             logger.warning("Quiz attempt %s not submitted: %s", attempt.pk, exc)

@@ -4,6 +4,8 @@ refused when saved.
 - The write buffer's Redis paused (SIGSTOP: a hung server) while the pending answers are read:
   the submit is a 503 in the one error shape, the auto-submit task retries, and the attempt
   stays in progress with nothing graded; once Redis answers, the same answers are graded.
+- An autosave that reaches the buffer (or Postgres) after a submit graded the attempt is refused
+  and changes nothing; a submit that failed after closing the answers leaves autosaves working.
 - NUL characters, lone surrogates, non-finite and oversized numbers: a 400 with per-answer
   field errors at autosave, and a submit that meets one anyway (buffered before the check)
   grades it as no answer instead of failing.
@@ -25,8 +27,9 @@ from apps.core.exceptions import ServiceUnavailable
 from apps.quizzes import tasks
 from apps.quizzes.buffer_kinds import KIND
 from apps.quizzes.models import Attempt, AttemptAnswer, answer_id
+from apps.quizzes.services import attempts as attempt_services
 
-from .factories import take
+from .factories import flush_here, take
 
 
 def put_answers(api, user, attempt, body):
@@ -111,6 +114,70 @@ def test_auto_submit_with_the_buffer_hung_retries_and_leaves_the_attempt_open(
     assert tasks.submit_expired_attempts() == 1
     held = Attempt.objects.get(pk=attempt["id"])
     assert (held.status, held.auto_submitted, held.score) == ("submitted", True, Decimal("2.00"))
+
+
+# --- an autosave racing a submit -------------------------------------------------------------
+@pytest.mark.parametrize("path", ["buffered", "written through"])
+def test_an_autosave_arriving_after_the_submit_graded_is_refused_and_changes_nothing(
+    api, cast, make_quiz, Q, monkeypatch, settings, path
+):
+    """The autosave reads the attempt (in progress) without a lock; the submit grades before
+    the autosave puts. The put must be refused, not land over the graded answer."""
+    quiz = make_quiz()
+    sam = cast.student.user
+    attempt = take(api, sam, quiz, (Q.single, "b"), submit=False)  # "b" is right: 2 marks
+    real = attempt_services._own_attempt
+
+    def submitted_meanwhile(*args, **kwargs):
+        found = real(*args, **kwargs)
+        assert found.status == "in_progress"
+        response = api(sam).post(f"/api/v1/attempts/{attempt['id']}/submit/")
+        assert response.status_code == 200, response.content
+        if path == "written through":
+            settings.BATCH_PROCESSOR_ENABLED = False
+        return found
+
+    monkeypatch.setattr(attempt_services, "_own_attempt", submitted_meanwhile)
+    response = put_answers(
+        api, sam, attempt, {"answers": [{"question": Q.single["id"], "answer": "a"}]}
+    )
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["code"] == "attempt_submitted"
+    settings.BATCH_PROCESSOR_ENABLED = True
+    assert [r["answer"] for r in buffer.pending(KIND, attempt_id=attempt["id"])] == ["b"]
+    flush_here()
+    held = AttemptAnswer.objects.get(attempt_id=attempt["id"], question_id=Q.single["id"])
+    assert (held.answer, held.marks_awarded) == ("b", Decimal("2.00"))
+    assert Attempt.objects.get(pk=attempt["id"]).score == Decimal("2.00")
+
+
+def test_a_submit_that_failed_after_closing_the_answers_leaves_autosaves_working(
+    api, cast, make_quiz, Q, monkeypatch
+):
+    quiz = make_quiz()
+    sam = cast.student.user
+    attempt = take(api, sam, quiz, (Q.single, "a"), submit=False)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("grading failed")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(attempt_services, "_grade", broken)
+        response = api(sam).post(f"/api/v1/attempts/{attempt['id']}/submit/")
+        assert response.status_code == 500
+    assert Attempt.objects.get(pk=attempt["id"]).status == "in_progress"
+
+    # The answers were left closed: the next autosave finds the attempt in progress under its
+    # lock, opens them again and saves; the one after goes straight to the buffer.
+    for answer in ("b", "b"):
+        body = {"answers": [{"question": Q.single["id"], "answer": answer}]}
+        response = put_answers(api, sam, attempt, body)
+        assert response.status_code == 200, response.content
+        assert response.json()["answers"] == {Q.single["id"]: "b"}
+    assert [r["answer"] for r in buffer.pending(KIND, attempt_id=attempt["id"])] == ["b"]
+    response = api(sam).post(f"/api/v1/attempts/{attempt['id']}/submit/")
+    assert response.status_code == 200, response.content
+    assert Attempt.objects.get(pk=attempt["id"]).score == Decimal("2.00")
 
 
 # --- text PostgreSQL refuses ----------------------------------------------------------------------

@@ -1,31 +1,10 @@
-"""`apps.core.db`: a transaction may commit without waiting for the disk, for itself only."""
+"""The PostgreSQL backend (`apps.core.postgresql`): a connection that answered moments ago is
+reused without Django's health-check round trip."""
 
 from __future__ import annotations
 
 import pytest
-from django.db import connection, connections, transaction
-
-from apps.core.db import commit_durably, commit_without_disk_wait
-
-
-def _setting() -> str:
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW synchronous_commit")
-        return cursor.fetchone()[0]
-
-
-@pytest.mark.django_db(transaction=True)
-def test_the_setting_holds_for_the_transaction_only():
-    server = _setting()
-    with transaction.atomic():
-        commit_without_disk_wait()
-        assert _setting() == "off"
-        commit_durably()
-        assert _setting() == server
-        commit_without_disk_wait()
-    assert _setting() == server  # SET LOCAL: gone with the transaction
-    commit_without_disk_wait()  # outside a transaction: nothing to change
-    assert _setting() == server
+from django.db import connections
 
 
 @pytest.fixture
@@ -75,20 +54,3 @@ def test_a_connection_idle_longer_is_checked_as_django_checks_it(health_checks, 
     db.health_check_done = False
     db.close_if_health_check_failed()
     assert health_checks == [1, 1]
-
-
-@pytest.mark.django_db(transaction=True)
-def test_the_column_turns_the_disk_wait_off_for_its_transaction_in_the_same_query():
-    from django.contrib.contenttypes.models import ContentType
-
-    from apps.core.db import no_disk_wait_column
-
-    server = _setting()
-    with transaction.atomic():
-        rows = list(ContentType.objects.values("pk", off=no_disk_wait_column())[:1])
-        assert rows and rows[0]["off"] == "off"
-        assert _setting() == "off"
-    assert _setting() == server  # local to the transaction
-    with transaction.atomic():  # no row read: nothing changes
-        assert not ContentType.objects.filter(pk=-1).values("pk", off=no_disk_wait_column())
-        assert _setting() == server
