@@ -26,7 +26,9 @@ schools24_bench_attendance; created and migrated when missing, dropped and recre
    per thread) POST /api/v1/attendance/mark/ for 5-A for `--duration` seconds, cycling all
    present / all absent / mixed registers (so most marks change on every request: audit rows,
    absence notifications), then GET /api/v1/attendance/?section=&date=&page_size=50 the same
-   way. The date is the latest past school day within the teachers' edit window (a weekday with
+   way. Before both, one client takes first registers: each POST a school day of 5-A before
+   that date (up to 60, their marks and absence alerts deleted first), 3 of 40 absent, so every
+   request is a day's first mark with its guardians alerted. The date is the latest past school day within the teachers' edit window (a weekday with
    5-A's timetable, inside the current year, not a holiday). Prints requests/s, p50/p90/p99
    latency (ms) and errors for each. E-mails are only enqueued (broker = the same Redis; no
    worker runs); THROTTLE_USER is raised so the user throttle (600/min) does not answer 429.
@@ -74,6 +76,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "schools24.settings.test")
 DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432/"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/14"
 PUT_CHUNK = 5000
+FIRST_MARKS = 60  # school days of 5-A made unmarked for the first-register phase
 TS0 = 1_750_000_000_000_000  # epoch µs of the generated marks (mark i has TS0 + i)
 
 
@@ -513,33 +516,66 @@ class Demo:
         if self.date is None:
             raise SystemExit(f"no school day for {self.section} within the edit window of {today}")
 
+    def body(self, statuses, date=None) -> bytes:
+        entries = []
+        for student, status in zip(self.students, statuses, strict=True):
+            entry = {"student": student, "status": status}
+            if status == "late":
+                entry["late_minutes"] = 10
+            if status == "excused":
+                entry["reason"] = "Fever"
+            entries.append(entry)
+        date = date or self.date
+        return json.dumps(
+            {"section": str(self.section.pk), "date": date.isoformat(), "entries": entries}
+        ).encode()
+
+    def typical(self) -> list[str]:
+        return ["absent" if i % 13 == 3 else "present" for i in range(len(self.students))]
+
     def bodies(self) -> list[tuple[str, bytes]]:
         """The registers the clients cycle through: each differs from the next in most marks."""
         n = len(self.students)
-
-        def body(statuses) -> bytes:
-            entries = []
-            for student, status in zip(self.students, statuses, strict=True):
-                entry = {"student": student, "status": status}
-                if status == "late":
-                    entry["late_minutes"] = 10
-                if status == "excused":
-                    entry["reason"] = "Fever"
-                entries.append(entry)
-            return json.dumps(
-                {"section": str(self.section.pk), "date": self.date.isoformat(), "entries": entries}
-            ).encode()
-
         mixed = ["absent" if i % 5 == 0 else "present" for i in range(n)]
         if n > 3:
             mixed[1], mixed[2] = "late", "excused"
-        typical = ["absent" if i % 13 == 3 else "present" for i in range(n)]
         return [
-            ("all present", body(["present"] * n)),
-            ("all absent", body(["absent"] * n)),
-            ("mixed (20% absent, 1 late, 1 excused)", body(mixed)),
-            ("typical (3 absent)", body(typical)),
+            ("all present", self.body(["present"] * n)),
+            ("all absent", self.body(["absent"] * n)),
+            ("mixed (20% absent, 1 late, 1 excused)", self.body(mixed)),
+            ("typical (3 absent)", self.body(self.typical())),
         ]
+
+    def unmarked_days(self, count: int) -> list:
+        """Up to `count` school days of 5-A before the re-marked one, newest first, made
+        unmarked: their marks and absence alerts are deleted (a class teacher may take any past
+        day's first register; the edit window only guards changes)."""
+        import datetime as dt
+
+        from apps.academics.models import TimetableEntry
+        from apps.attendance.models import AttendanceRecord
+        from apps.calendar.selectors import is_holiday
+        from apps.notifications.models import Notification
+
+        weekdays = set(
+            TimetableEntry.objects.filter(section=self.section).values_list("weekday", flat=True)
+        )
+        days, day = [], self.date
+        while len(days) < count:
+            day -= dt.timedelta(days=1)
+            if day < self.section.year.start_date:
+                break
+            if day.weekday() in weekdays and not is_holiday(
+                school=self.section.school, date=day, section=self.section
+            ):
+                days.append(day)
+        AttendanceRecord.objects.filter(section=self.section, date__in=days).delete()
+        Notification.objects.filter(
+            dedupe_key__in=[
+                f"attendance.absent:{s}:{d.isoformat()}:day" for s in self.students for d in days
+            ]
+        ).delete()
+        return days
 
     def list_path(self) -> str:
         return (
@@ -674,9 +710,9 @@ class Worker(threading.Thread):
             self.conn.close()
 
 
-def load(port, token, requests, concurrency, seconds) -> dict:
+def load(port, token, requests, concurrency, seconds, cap=1_000_000) -> dict:
     stop_at = time.perf_counter() + seconds
-    workers = [Worker(i, port, token, requests, stop_at, cap=1_000_000) for i in range(concurrency)]
+    workers = [Worker(i, port, token, requests, stop_at, cap=cap) for i in range(concurrency)]
     started = time.perf_counter()
     for w in workers:
         w.start()
@@ -765,8 +801,19 @@ def part_api(args) -> None:
             f"  {'phase':<34} {'requests':>8} {'req/s':>8} {'p50 ms':>8} {'p90 ms':>8} "
             f"{'p99 ms':>8} {'max ms':>8} {'errors':>6}"
         )
-        for label, requests in (("POST mark (40 students)", posts), ("GET ?section=&date=", gets)):
-            r = load(server.port, token, requests, args.concurrency, args.duration)
+        # First registers of a day: one client, each request a day of 5-A never marked (3
+        # absent: their guardians are alerted), so nothing is a re-mark.
+        firsts = [
+            ("POST", "/api/v1/attendance/mark/", demo.body(demo.typical(), day))
+            for day in demo.unmarked_days(FIRST_MARKS)
+        ]
+        phases = (
+            ("POST mark, first of the day (1 client)", firsts, 1, len(firsts)),
+            ("POST mark (40 students)", posts, args.concurrency, 1_000_000),
+            ("GET ?section=&date=", gets, args.concurrency, 1_000_000),
+        )
+        for label, requests, concurrency, cap in phases:
+            r = load(server.port, token, requests, concurrency, args.duration, cap=cap)
             say(
                 f"  {label:<34} {r['requests']:>8,} {r['rps']:>8,.1f} {r['p50']:>8.1f} "
                 f"{r['p90']:>8.1f} {r['p99']:>8.1f} {r['max']:>8.1f} {r['errors']:>6}"

@@ -227,19 +227,20 @@ _enrollment_names = CompiledQuery(
 )
 
 
-def describe(marks: list[Mark], enrollments: Iterable[Enrollment] | None = None) -> list[Mark]:
+def describe(marks: list[Mark], enrollments: Iterable[dict] | None = None) -> list[Mark]:
     """`marks` with `student_name`, `roll_number` (the student's roll number in the mark's
     section) and `period_number`, ordered by date, roll number, then the daily mark before the
     periods in order. Three queries at most; none for the names and rolls when `enrollments`
-    (with `student__user` loaded) already cover every marked student in the marks' sections."""
+    (rows of `student_id`, `section_id`, `roll_number` and `name`, ids as text) already cover
+    every marked student in the marks' sections."""
     student_ids = {m["student_id"] for m in marks}
     if not student_ids:
         return []
     rolls: dict[tuple[str, str], int] = {}
     names: dict[str, str] = {}
     for e in enrollments or ():
-        rolls[(str(e.student_id), str(e.section_id))] = e.roll_number
-        names[str(e.student_id)] = e.student.user.full_name
+        rolls[(e["student_id"], e["section_id"])] = e["roll_number"]
+        names[e["student_id"]] = e["name"]
     covered = {(m["student_id"], m["section_id"]) for m in marks} <= rolls.keys()
     for row in () if covered else _enrollment_names.rows(student_ids=_uuids(student_ids)):
         rolls[(str(row["student_id"]), str(row["section_id"]))] = row["roll_number"]

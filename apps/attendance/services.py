@@ -12,14 +12,14 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.utils.text import format_lazy
+from django.db.models import F
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from apps.academics.models import Enrollment, Section, TimetableEntry
-from apps.accounts.models import Guardian, Role
+from apps.accounts.models import Role, StudentProfile, User
 from apps.core import audit, buffer
 from apps.core.access import is_platform_superuser
+from apps.core.compiled import CompiledQuery
 from apps.core.events import notify_on_commit
 from apps.core.exceptions import ApplicationError
 from apps.core.services import refuse
@@ -145,6 +145,18 @@ def _values(entry: dict) -> dict[str, Any]:
     }
 
 
+# A register's students (to check the entries and name the marks in the answer), as
+# `selectors.describe` takes them: compiled once.
+_register_students = CompiledQuery(
+    lambda section_id, year_id: (
+        Enrollment.objects.filter(section_id=section_id, year_id=year_id)
+        .order_by()
+        .values("student_id", "section_id", "roll_number", name=F("student__user__full_name"))
+    ),
+    uuids_as_text=True,
+)
+
+
 @dataclass
 class MarkPlan:
     """What a marking request will write, once every rule has passed (`check_attendance_mark`)."""
@@ -155,10 +167,10 @@ class MarkPlan:
     period: TimetableEntry | None
     late_edit: bool
     register: list[dict] = field(default_factory=list)  # the marks before the write
-    enrollments: list = field(default_factory=list)  # the section's, with student__user
+    enrollments: list[dict] = field(default_factory=list)  # the section's (`_register_students`)
     records: list[dict] = field(default_factory=list)  # the buffer records to put
     changes: list[tuple] = field(default_factory=list)  # (enrollment, before, after) to audit
-    newly_absent: list = field(default_factory=list)  # StudentProfiles whose guardians hear
+    newly_absent: list[str] = field(default_factory=list)  # students whose guardians hear
 
 
 @transaction.atomic
@@ -208,10 +220,8 @@ def check_attendance_mark(
 
     # The whole section's enrolments: they check the entries and name the register after.
     enrolled = {
-        str(e.student_id): e
-        for e in Enrollment.objects.filter(
-            section_id=section.pk, year_id=section.year_id
-        ).select_related("student__user")
+        row["student_id"]: row
+        for row in _register_students.rows(section_id=section.pk, year_id=section.year_id)
     }
     errors = _entry_errors(entries, enrolled)
     if any(errors):
@@ -253,7 +263,7 @@ def check_attendance_mark(
                 continue
             plan.changes.append((enrolled[student_id], before, values))
         if values["status"] == Status.ABSENT and (held is None or held["status"] != Status.ABSENT):
-            plan.newly_absent.append(enrolled[student_id].student)
+            plan.newly_absent.append(student_id)
         plan.records.append(
             {
                 "id": str(mark_id(section.school_id, student_id, date, period and period.pk)),
@@ -288,10 +298,12 @@ def do_attendance_mark(plan: MarkPlan) -> buffer.Stored:
                 "action": action,
                 "instance": AttendanceRecord(
                     id=mark_id(
-                        section.school_id, enrollment.student_id, date, period and period.pk
+                        section.school_id, enrollment["student_id"], date, period and period.pk
                     ),
                     school_id=section.school_id,
-                    student=enrollment.student,
+                    student=StudentProfile(
+                        id=enrollment["student_id"], user=User(full_name=enrollment["name"])
+                    ),
                     section_id=section.pk,
                     date=date,
                     period=period,
@@ -304,7 +316,14 @@ def do_attendance_mark(plan: MarkPlan) -> buffer.Stored:
             for enrollment, before, after in plan.changes
         ]
     )
-    _notify_guardians(section, date, period, plan.newly_absent)
+    if plan.newly_absent:
+        notify_on_commit(
+            "attendance.absent",
+            section,
+            date=date.isoformat(),
+            students=plan.newly_absent,
+            period=str(period.pk) if period else None,
+        )
     if late := _late(plan, date, period):
         notify_on_commit("attendance.late", section, **late)
     # Last, so a refusal above leaves the buffer untouched; put is not transactional.
@@ -320,66 +339,3 @@ def _late(plan, date: dt.date, period) -> dict[str, Any] | None:
     if not late:
         return None
     return {"date": date.isoformat(), "students": late, "period": period and period.period}
-
-
-def _notify_guardians(section: Section, date: dt.date, period, students: list) -> None:
-    """Tell each guardian of a newly absent student (in-app and by e-mail after commit), once
-    per student, date and period (the dedupe key). One guardian query and one batch of
-    notifications for the whole register, however many are absent."""
-    if not students:
-        return
-    from apps.notifications.kinds import ATTENDANCE_ABSENT
-    from apps.notifications.services import Message, notify_many
-
-    parents: dict[Any, list] = {}
-    for link in Guardian.objects.filter(
-        school_id=section.school_id, student_id__in=[s.pk for s in students]
-    ).select_related("parent"):
-        parents.setdefault(link.student_id, []).append(link.parent)
-    messages = []
-    for student in students:
-        recipients = parents.get(student.pk)
-        if not recipients:
-            continue
-        name = student.user.full_name
-        if period is None:
-            body = format_lazy(
-                gettext_lazy("{name} was marked absent in {section} on {date}."),
-                name=name,
-                section=section.display_name,
-                date=date.isoformat(),
-            )
-        else:
-            body = format_lazy(
-                gettext_lazy("{name} was marked absent in {section} on {date}, period {period}."),
-                name=name,
-                section=section.display_name,
-                date=date.isoformat(),
-                period=period.period,
-            )
-        messages.append(
-            Message(
-                recipients=recipients,
-                kind=ATTENDANCE_ABSENT,
-                title=format_lazy(
-                    gettext_lazy("{name} was absent on {date}"), name=name, date=date.isoformat()
-                ),
-                body=body,
-                data={
-                    "student": str(student.pk),
-                    "section": str(section.pk),
-                    "date": date.isoformat(),
-                    "period": str(period.pk) if period else None,
-                },
-                dedupe_key=(
-                    f"attendance.absent:{student.pk}:{date.isoformat()}:"
-                    f"{slot_of(period and period.pk)}"
-                ),
-                # The SMS template's {#var#} values: at most 30 characters each (DLT).
-                context={
-                    "student": name if len(name) <= 30 else name.split()[0][:30],
-                    "date": date.isoformat(),
-                },
-            )
-        )
-    notify_many(messages)

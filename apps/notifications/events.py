@@ -48,6 +48,63 @@ def _enrolled(section_ids) -> list:
 
 
 # --- attendance ---------------------------------------------------------------------------------
+def attendance_absent(section_id: str, *, date: str, students: list, period: str | None = None):
+    """Guardians of students newly marked absent in a section's daily register or one period
+    (`period`: the timetable entry's id), once per student, date and period (the dedupe key).
+    The marks may still be in the write buffer, so the students come in the parameters."""
+    from apps.academics.models import Section, TimetableEntry
+    from apps.accounts.models import Guardian, StudentProfile
+    from apps.attendance.buffer_kinds import slot_of
+
+    section = Section.objects.filter(pk=section_id).select_related("school_class").first()
+    if section is None:
+        return []
+    number = None
+    if period is not None:
+        number = TimetableEntry.objects.filter(pk=period).values_list("period", flat=True).first()
+    names = dict(
+        StudentProfile.objects.filter(pk__in=students).values_list("pk", "user__full_name")
+    )
+    parents: dict = defaultdict(list)
+    for link in Guardian.objects.filter(
+        school_id=section.school_id, student_id__in=students
+    ).select_related("parent"):
+        parents[link.student_id].append(link.parent)
+    messages = []
+    for student_id, name in names.items():
+        if not parents[student_id]:
+            continue
+        if period is None:
+            body = format_lazy(
+                _("{name} was marked absent in {section} on {date}."),
+                name=name,
+                section=section.display_name,
+                date=date,
+            )
+        else:
+            body = format_lazy(
+                _("{name} was marked absent in {section} on {date}, period {period}."),
+                name=name,
+                section=section.display_name,
+                date=date,
+                period=number,
+            )
+        messages.append(
+            Message(
+                recipients=parents[student_id],
+                kind=kinds.ATTENDANCE_ABSENT,
+                title=format_lazy(_("{name} was absent on {date}"), name=name, date=date),
+                body=body,
+                data={"student": str(student_id), "section": section_id, "date": date,
+                      "period": period},
+                dedupe_key=f"attendance.absent:{student_id}:{date}:{slot_of(period)}",
+                # The SMS template's {#var#} values: at most 30 characters each (DLT).
+                context={"student": _short(name), "date": date},
+            )
+        )  # fmt: skip
+    return messages
+
+
 def attendance_late(section_id: str, *, date: str, students: list, period: int | None = None):
     """Guardians of students newly marked late (the marks may still be in the write buffer, so
     everything comes in the parameters)."""

@@ -71,6 +71,7 @@ register(
         kinds.ATTENDANCE_ABSENT,
         channels=(Channel.IN_APP, Channel.EMAIL, Channel.SMS, Channel.PUSH),
         audience=("parent",),
+        build="apps.notifications.events.attendance_absent",
     )
 )
 register(

@@ -161,15 +161,14 @@ class AttendanceViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
             period=period,
             entries=data.validated_data["entries"],
         )
+        # `MarkResultSerializer`'s shape, built directly as the register's reads build it.
         return Response(
-            s.MarkResultSerializer(
-                {
-                    "section": section.pk,
-                    "date": date,
-                    "period": period.pk if period else None,
-                    "marks": marks,
-                }
-            ).data
+            {
+                "section": str(section.pk),
+                "date": date.isoformat(),
+                "period": str(period.pk) if period else None,
+                "marks": s.mark_rows(marks),
+            }
         )
 
     # --- summaries ----------------------------------------------------------------------------------
