@@ -798,7 +798,7 @@ def part_api(args) -> None:
         load(server.port, token, posts + gets, args.concurrency, args.warmup)
         say(f"warm-up {args.warmup:g} s done; load average {os.getloadavg()[0]:.2f}")
         say(
-            f"  {'phase':<34} {'requests':>8} {'req/s':>8} {'p50 ms':>8} {'p90 ms':>8} "
+            f"  {'phase':<40} {'requests':>8} {'req/s':>8} {'p50 ms':>8} {'p90 ms':>8} "
             f"{'p99 ms':>8} {'max ms':>8} {'errors':>6}"
         )
         # First registers of a day: one client, each request a day of 5-A never marked (3
@@ -815,7 +815,7 @@ def part_api(args) -> None:
         for label, requests, concurrency, cap in phases:
             r = load(server.port, token, requests, concurrency, args.duration, cap=cap)
             say(
-                f"  {label:<34} {r['requests']:>8,} {r['rps']:>8,.1f} {r['p50']:>8.1f} "
+                f"  {label:<40} {r['requests']:>8,} {r['rps']:>8,.1f} {r['p50']:>8.1f} "
                 f"{r['p90']:>8.1f} {r['p99']:>8.1f} {r['max']:>8.1f} {r['errors']:>6}"
                 + (f"  {r['kinds']}" if r["kinds"] else "")
                 + (f"  ({r['reconnects']} keep-alive reconnects)" if r["reconnects"] else "")

@@ -15,6 +15,8 @@ from rest_framework_simplejwt import authentication
 from rest_framework_simplejwt.exceptions import InvalidToken
 from rest_framework_simplejwt.settings import api_settings
 
+from apps.core.throttling import counted_with_principal
+
 from .principals import principal_may_act
 
 # DRF imports this module while it sets up (rest_framework.views reads the authentication
@@ -23,6 +25,13 @@ FAMILY_CLAIM = "fam"  # TokenFamily.CLAIM
 
 
 class JWTAuthentication(authentication.JWTAuthentication):
+    # DRF makes an authenticator per request: the request it authenticates, for its throttles.
+    request = None
+
+    def authenticate(self, request):
+        self.request = request
+        return super().authenticate(request)
+
     def get_user(self, validated_token):
         try:
             user_id = validated_token[api_settings.USER_ID_CLAIM]
@@ -34,8 +43,13 @@ class JWTAuthentication(authentication.JWTAuthentication):
         from . import principal_cache
 
         family = validated_token.get(FAMILY_CLAIM)
+        # The view's per-user throttle windows are counted in the same Redis round trip.
+        windows = counted_with_principal(self.request, user_id) if self.request else None
         user = principal_cache.principal_get(
-            user_id=user_id, family_id=family, load=lambda: self._load(user_id, family)
+            user_id=user_id,
+            family_id=family,
+            load=lambda: self._load(user_id, family),
+            windows=windows,
         )
         if not principal_may_act(user):  # never true of a cached principal; cheap to ask
             raise self._inactive()

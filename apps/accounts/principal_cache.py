@@ -43,6 +43,8 @@ from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, models, transaction
 from django.db.models.fields.files import FieldFile
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
+from django_redis import get_redis_connection
+from redis.exceptions import NoScriptError
 
 from .models import Role, School, TokenFamily, User
 
@@ -122,13 +124,43 @@ def _principal(entry: dict[str, Any]) -> User:
 
 
 # --- Reading ----------------------------------------------------------------------------------
-def principal_get(*, user_id: Any, family_id: Any, load: Callable[[], User]) -> User:
+def _read(entry_key: str, gen_key: str, windows) -> dict[str, Any]:
+    """The entry and the generation (as `cache.get_many`), with the request's throttle windows
+    (`apps.core.throttling.CountedWindows`) counted in the same round trip."""
+    if windows is None:
+        return cache.get_many([entry_key, gen_key])
+    backend = cache.client
+    keys = [backend.make_key(entry_key), backend.make_key(gen_key)]
+    client = get_redis_connection("default")
+    for attempt in (0, 1):
+        pipe = client.pipeline(transaction=False)
+        pipe.mget(keys)
+        windows.add(pipe, client)
+        try:
+            results = pipe.execute()
+            break
+        except NoScriptError:  # a restarted or flushed Redis: nothing was counted
+            if attempt:
+                raise
+            windows.load(client)
+    windows.keep(results[1:])
+    entry, generation = results[0]
+    return {
+        name: backend.decode(value)
+        for name, value in ((entry_key, entry), (gen_key, generation))
+        if value is not None
+    }
+
+
+def principal_get(*, user_id: Any, family_id: Any, load: Callable[[], User], windows=None) -> User:
     """The principal of an access token: from the cache when its entry is current, otherwise
     `load()` (which reads the database and raises for a principal the rules refuse) and cached
-    for the next request. Redis trouble of any kind means the database answers."""
+    for the next request. Redis trouble of any kind means the database answers. `windows`: the
+    request's throttle windows to count in the same round trip (`counted_with_principal`); if
+    that round trip fails, the throttles count on their own later."""
     entry_key, gen_key = _entry_key(user_id, family_id), _gen_key(user_id)
     try:
-        found = cache.get_many([entry_key, gen_key])
+        found = _read(entry_key, gen_key, windows)
     except Exception as exc:  # noqa: BLE001 - any cache failure: the database is the truth
         logger.warning("Principal cache unavailable, reading the database: %s", exc)
         return load()

@@ -20,6 +20,7 @@ from apps.accounts.models import Role, School, TokenFamily, User
 from apps.accounts.tests.factories import PASSWORD, UserFactory
 from apps.core import throttling
 from apps.core.codecs import Codec
+from apps.core.testing import redis_round_trips
 
 TOKEN = "/api/v1/auth/token/"
 REFRESH = "/api/v1/auth/token/refresh/"
@@ -84,26 +85,14 @@ def test_the_second_request_makes_no_authentication_query(cast, persona):
     assert len(second) == 1  # the unread count itself
 
 
-def test_a_cached_request_costs_one_redis_round_trip(cast, monkeypatch):
-    from apps.accounts import principal_cache
-
+def test_a_cached_request_costs_one_redis_round_trip(cast):
+    """The entry, the user's generation and the view's throttle window: one pipeline."""
     client, _tokens = sign_in(cast.teacher.user)
     warm(client)
-    calls, real = [], principal_cache.cache
-
-    class Counting:
-        def __getattr__(self, name):
-            attr = getattr(real, name)
-
-            def counted(*args, **kwargs):
-                calls.append(name)
-                return attr(*args, **kwargs)
-
-            return counted if callable(attr) else attr
-
-    monkeypatch.setattr(principal_cache, "cache", Counting())
-    assert client.get(UNREAD).status_code == 200
-    assert calls == ["get_many"]  # the entry and the user's generation, in one MGET
+    with redis_round_trips() as trips, CaptureQueriesContext(connection) as queries:
+        assert client.get(UNREAD).status_code == 200
+    assert trips == [b"MGET"]
+    assert [q["sql"] for q in queries.captured_queries if "accounts_" in q["sql"]] == []
 
 
 def test_a_staff_members_duties_are_cached_too(cast):

@@ -66,8 +66,8 @@ def test_a_throttled_request_costs_one_redis_round_trip(cast, api):
     assert client.get(ME).status_code == 200  # caches the principal
     with redis_round_trips() as trips:
         assert client.get(ME).status_code == 200
-    # The cached principal (one MGET) and the throttle (one script call).
-    assert trips == [b"MGET", b"EVALSHA"]
+    # The cached principal (MGET) and the throttle (its script), in one pipeline.
+    assert trips == [b"MGET"]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -92,3 +92,22 @@ def test_concurrent_requests_are_all_counted(cast, limited):
     last = throttling.UserRateThrottle()
     assert last.allow_request(request, None)
     assert last.count == 201
+
+
+def test_a_window_counted_with_the_principal_survives_a_flushed_script_cache(cast, api):
+    """Counted in the principal's pipeline: after Redis lost its scripts (a restart), the
+    script is loaded and the request counted once, not twice and not never."""
+    from django.core.cache import cache
+    from django_redis import get_redis_connection
+
+    client = api(cast.teacher.user)
+    assert client.get(ME).status_code == 200  # caches the principal
+    redis = get_redis_connection("default")
+    window = cache.make_key(f"throttle_user_{cast.teacher.user.pk}:window")
+    before = redis.zcard(window)
+    assert before >= 1
+    redis.script_flush()
+    with redis_round_trips() as trips:
+        assert client.get(ME).status_code == 200
+    assert redis.zcard(window) == before + 1
+    assert trips[0] == b"MGET" and b"SCRIPT" in trips  # refused, loaded, run again
