@@ -422,8 +422,9 @@ def _grade(quiz: Quiz, frozen: QuizQuestion, answer: Any) -> tuple[float, Decima
 def attempt_submit(*, attempt: Attempt, actor=None, auto: bool = False) -> Attempt:
     """Submit and grade an attempt at once; submitting twice changes nothing.
 
-    The answers are what Postgres holds with the attempt's pending autosaves laid over (read
-    under the attempt's row lock, which autosaves also take). Each question on the paper is
+    The answers are what Postgres holds with the attempt's pending autosaves laid over, read
+    under the attempt's row lock after closing its answers in the write buffer, so no autosave
+    lands after them (`attempt_save_answers`). Each question on the paper is
     graded against its frozen document (`question_types.grade` x marks; negative marking for
     wrong non-empty answers), the quiz total floored at 0, and the per-question results stored
     with the answers' own write times, so the buffer's later flush of the same answers is a
