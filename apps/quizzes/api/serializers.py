@@ -405,6 +405,19 @@ class SavedAnswersSerializer(serializers.Serializer):
     answers = serializers.DictField(child=serializers.JSONField(allow_null=True))
 
 
+_DEADLINE = serializers.DateTimeField()
+
+
+def saved_answers_data(attempt, saved: list[dict]) -> dict:
+    """`SavedAnswersSerializer`'s data for an autosave's answer, built directly: it answers
+    every save, and DRF's fields would be copied and walked each time. The tests compare both."""
+    return {
+        "attempt": str(attempt.pk),
+        "deadline": _DEADLINE.to_representation(attempt.deadline),
+        "answers": {a["question_id"]: a["answer"] for a in saved},
+    }
+
+
 class OverrideInputSerializer(serializers.Serializer):
     score = serializers.DecimalField(
         allow_null=True, min_value=0, help_text=_("null removes the override."), **MARKS

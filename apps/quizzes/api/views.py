@@ -442,15 +442,7 @@ class AttemptViewSet(
             answers=data.validated_data["answers"],
         )
         saved = selectors.saved_answers(attempt, pending=getattr(attempt, "pending_answers", None))
-        return Response(
-            s.SavedAnswersSerializer(
-                {
-                    "attempt": attempt.pk,
-                    "deadline": attempt.deadline,
-                    "answers": {a["question_id"]: a["answer"] for a in saved},
-                }
-            ).data
-        )
+        return Response(s.saved_answers_data(attempt, saved))
 
     @extend_schema(
         request=None,

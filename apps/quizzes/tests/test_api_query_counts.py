@@ -10,6 +10,7 @@ the small one does.
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from django.db import connection
@@ -18,6 +19,7 @@ from django.utils import timezone
 
 from apps.academics.tests.factories import SchoolClassFactory, SectionFactory
 from apps.core.testing import assert_compiled_list_matches, redis_round_trips
+from apps.quizzes.api.serializers import SavedAnswersSerializer
 from apps.quizzes.models import Attempt, AttemptAnswer
 
 from .factories import flush_here
@@ -182,6 +184,12 @@ def test_an_autosave_costs_the_same_few_queries_for_one_answer_or_many(
         )
         assert response.status_code == 200, response.content
         assert response.json()["answers"] == {q["id"]: a for q, a in answers}
+        # built directly, as the documented serializer would build it
+        held = Attempt.objects.get(pk=attempt["id"])
+        documented = SavedAnswersSerializer(
+            {"attempt": held.pk, "deadline": held.deadline, "answers": response.json()["answers"]}
+        ).data
+        assert response.json() == json.loads(json.dumps(documented))
     assert costs["small"] == costs["big"] == AUTOSAVE, costs
 
     # a refused answer is refused as before, from the documents read with the lock
