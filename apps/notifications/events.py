@@ -48,12 +48,24 @@ def _enrolled(section_ids) -> list:
 
 
 # --- attendance ---------------------------------------------------------------------------------
+def _guardians(student_ids) -> tuple[dict, dict]:
+    """(student id -> name, student id -> [guardians]) of the marked students: two queries."""
+    from apps.accounts.models import Guardian, StudentProfile
+
+    names = dict(
+        StudentProfile.objects.filter(pk__in=student_ids).values_list("pk", "user__full_name")
+    )
+    parents: dict = defaultdict(list)
+    for link in Guardian.objects.filter(student_id__in=student_ids).select_related("parent"):
+        parents[link.student_id].append(link.parent)
+    return names, parents
+
+
 def attendance_absent(section_id: str, *, date: str, students: list, period: str | None = None):
     """Guardians of students newly marked absent in a section's daily register or one period
     (`period`: the timetable entry's id), once per student, date and period (the dedupe key).
     The marks may still be in the write buffer, so the students come in the parameters."""
     from apps.academics.models import Section, TimetableEntry
-    from apps.accounts.models import Guardian, StudentProfile
     from apps.attendance.buffer_kinds import slot_of
 
     section = Section.objects.filter(pk=section_id).select_related("school_class").first()
@@ -62,14 +74,7 @@ def attendance_absent(section_id: str, *, date: str, students: list, period: str
     number = None
     if period is not None:
         number = TimetableEntry.objects.filter(pk=period).values_list("period", flat=True).first()
-    names = dict(
-        StudentProfile.objects.filter(pk__in=students).values_list("pk", "user__full_name")
-    )
-    parents: dict = defaultdict(list)
-    for link in Guardian.objects.filter(
-        school_id=section.school_id, student_id__in=students
-    ).select_related("parent"):
-        parents[link.student_id].append(link.parent)
+    names, parents = _guardians(students)
     messages = []
     for student_id, name in names.items():
         if not parents[student_id]:
@@ -108,14 +113,7 @@ def attendance_absent(section_id: str, *, date: str, students: list, period: str
 def attendance_late(section_id: str, *, date: str, students: list, period: int | None = None):
     """Guardians of students newly marked late (the marks may still be in the write buffer, so
     everything comes in the parameters)."""
-    from apps.accounts.models import Guardian, StudentProfile
-
-    names = dict(
-        StudentProfile.objects.filter(pk__in=students).values_list("pk", "user__full_name")
-    )
-    parents: dict = defaultdict(list)
-    for link in Guardian.objects.filter(student_id__in=students).select_related("parent"):
-        parents[link.student_id].append(link.parent)
+    names, parents = _guardians(students)
     return [
         Message(
             recipients=parents[student_id],

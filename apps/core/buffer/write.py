@@ -151,7 +151,8 @@ def _put_redis(
         marker = [key]
     now_ms = int(time.time() * 1000)
     calls = []
-    step = PUT_CHUNK * 5
+    # A put that checks a closed group is one script call, so it is refused or kept whole.
+    step = len(by_shard[shard]) if marker else PUT_CHUNK * 5
     for shard, args in by_shard.items():
         sk = shard_keys(kind, shard)
         for start in range(0, len(args), step):

@@ -356,7 +356,7 @@ def _put_locked(attempt_id: uuid.UUID, records: list[dict], *, reopen: bool = Fa
 
 
 def _save(attempt: Attempt, answers: list[dict]) -> None:
-    """Check `answers` against the locked attempt's paper and put them in the write buffer."""
+    """Check `answers` against the attempt's paper and put them in the write buffer."""
     if not answers:
         raise refuse(_("Send at least one answer."), code="no_answers", fields=["answers"])
     on_paper = set(attempt.question_order)
